@@ -1,0 +1,517 @@
+/* Mapping containerd's meta.db buckets (v1/<ns>/containers/<id>/...) to the ctrfs model. */
+#include "containerd_db.h"
+#include "error.h"
+#include "timefmt.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Go's zero time.Time, which containerd reports when a timestamp key is missing. */
+#define GO_ZERO_UNIX_SECONDS (-62135596800LL)
+
+/* Deeper groups than this are not data anyone wrote; Go stops at a similar depth. */
+#define PB_MAX_GROUP_DEPTH 64
+
+struct reader {
+	bbolt_db *db;
+	const char *only_ns;
+	ctrfs_import_namespace *nss;
+	size_t count, cap;
+};
+
+/* ---- protobuf Any ---- */
+
+static bool pb_varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+	uint64_t x = 0;
+	for (int i = 0; i < 10; i++) {
+		if (*p >= end)
+			return false;
+		unsigned char b = *(*p)++;
+		if (i == 9 && b > 1)
+			return false; /* more than 64 bits */
+		x |= (uint64_t)(b & 0x7f) << (7 * i);
+		if (!(b & 0x80)) {
+			*v = x;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Reads a tag; NULL on success, else what is wrong. */
+static const char *pb_tag(const unsigned char **p, const unsigned char *end, uint64_t *field,
+			  unsigned *wire)
+{
+	uint64_t tag;
+	if (!pb_varint(p, end, &tag))
+		return "truncated or overlong tag";
+	*field = tag >> 3;
+	*wire = tag & 7;
+	if (*field == 0 || *field > 0x1FFFFFFF)
+		return "invalid field number";
+	return NULL;
+}
+
+static const char *pb_skip(const unsigned char **p, const unsigned char *end, uint64_t field,
+			   unsigned wire, int depth)
+{
+	uint64_t n;
+	switch (wire) {
+	case 0:
+		return pb_varint(p, end, &n) ? NULL : "truncated or overlong varint";
+	case 1:
+	case 5:
+		n = wire == 1 ? 8 : 4;
+		break;
+	case 2:
+		if (!pb_varint(p, end, &n))
+			return "truncated or overlong length";
+		break;
+	case 3:
+		if (depth >= PB_MAX_GROUP_DEPTH)
+			return "groups nested too deeply";
+		for (;;) {
+			uint64_t f;
+			unsigned w;
+			const char *why = pb_tag(p, end, &f, &w);
+			if (why)
+				return *p >= end ? "unterminated group" : why;
+			if (w == 4)
+				return f == field ? NULL : "mismatched end of group";
+			why = pb_skip(p, end, f, w, depth + 1);
+			if (why)
+				return why;
+		}
+	case 4:
+		return "end of group without a start";
+	default:
+		return "invalid wire type";
+	}
+	if (n > (uint64_t)(end - *p))
+		return "field runs past the end";
+	*p += n;
+	return NULL;
+}
+
+ctrfs_code containerd_any_decode(const void *data, size_t len, ctrfs_any *out, ctrfs_error *err)
+{
+	const unsigned char *p = data, *end = p + len;
+	const unsigned char *url = NULL, *value = NULL;
+	size_t url_len = 0, value_len = 0;
+
+	while (p < end) {
+		uint64_t field, n;
+		unsigned wire;
+		const char *why = pb_tag(&p, end, &field, &wire);
+		/* Fields 1 and 2 with another wire type are unknown fields to protobuf-go
+		 * (containerd 2.x); gogo (1.6) refused them. Skipping keeps the container. */
+		if (!why && (field == 1 || field == 2) && wire == 2) {
+			if (!pb_varint(&p, end, &n))
+				why = "truncated or overlong length";
+			else if (n > (uint64_t)(end - p))
+				why = "field runs past the end";
+			if (!why && field == 1) {
+				url = p;
+				url_len = (size_t)n;
+			} else if (!why) {
+				value = p;
+				value_len = (size_t)n;
+			}
+			if (!why)
+				p += n;
+		} else if (!why) {
+			why = pb_skip(&p, end, field, wire, 0);
+		}
+		if (why)
+			return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+					  "invalid protobuf Any: %s at byte %zu", why,
+					  (size_t)(p - (const unsigned char *)data));
+	}
+	if (url_len && memchr(url, 0, url_len))
+		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+				  "invalid protobuf Any: type_url contains a NUL byte");
+	char *u = malloc(url_len + 1);
+	if (!u)
+		return ctrfs_fail_oom(err);
+	if (url_len)
+		memcpy(u, url, url_len);
+	u[url_len] = '\0';
+	ctrfs_code code = ctrfs_any_set(out, u, value, value_len);
+	free(u);
+	return code ? ctrfs_fail_oom(err) : CTRFS_OK;
+}
+
+/* ---- paths in messages ---- */
+
+/* A key as it appears in a message path: control bytes escaped, long keys cut. */
+static void key_text(const unsigned char *k, size_t n, char *out, size_t size)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n && o + 8 < size; i++) {
+		if (i == 80) {
+			o += (size_t)snprintf(out + o, size - o, "...");
+			break;
+		}
+		if (k[i] < 0x20 || k[i] == 0x7f || k[i] == '\\')
+			o += (size_t)snprintf(out + o, size - o, "\\x%02x", k[i]);
+		else
+			out[o++] = (char)k[i];
+	}
+	out[o] = '\0';
+}
+
+/* Prefixes the message in err with "FILE: PATH: ". */
+static ctrfs_code at(struct reader *r, const char *path, ctrfs_code code, ctrfs_error *err)
+{
+	char prefix[800];
+	snprintf(prefix, sizeof(prefix), "%s: %s: ", bbolt_name(r->db), path);
+	return ctrfs_error_prefix(err, code, prefix);
+}
+
+static bool key_is(const bbolt_item *it, const char *name)
+{
+	return it->key_len == strlen(name) && !memcmp(it->key, name, it->key_len);
+}
+
+/* A C string from bytes of the file; the model's strings cannot hold NUL. */
+static ctrfs_code text(const unsigned char *b, size_t n, char **out, ctrfs_error *err)
+{
+	if (n && memchr(b, 0, n))
+		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+				  "contains a NUL byte, which ctrfs cannot store");
+	char *s = malloc(n + 1);
+	if (!s)
+		return ctrfs_fail_oom(err);
+	if (n)
+		memcpy(s, b, n);
+	s[n] = '\0';
+	free(*out);
+	*out = s;
+	return CTRFS_OK;
+}
+
+/* A value as containerd's ForEach sees it: a nested bucket reads as nil, i.e. empty. */
+static void plain(const bbolt_item *it, const unsigned char **v, size_t *n)
+{
+	*v = it->is_bucket ? NULL : it->value;
+	*n = it->is_bucket ? 0 : it->value_len;
+}
+
+/* ---- buckets ---- */
+
+/* labels/<key> = value, of a container or a namespace. */
+static ctrfs_code read_labels(struct reader *r, const bbolt_item *bucket_item, const char *path,
+			      ctrfs_labels *labels, ctrfs_error *err)
+{
+	bbolt_bucket b;
+	bbolt_cursor c;
+	bbolt_item it;
+	ctrfs_code code = bbolt_item_bucket(r->db, bucket_item, &b, err);
+	if (code)
+		return code;
+	bbolt_cursor_init(&c, r->db, &b, err);
+	while (bbolt_cursor_next(&c, &it)) {
+		char *key = NULL, *value = NULL, ktext[400], lpath[1200];
+		const unsigned char *v;
+		size_t n;
+		plain(&it, &v, &n);
+		code = text(it.key, it.key_len, &key, err);
+		if (!code)
+			code = text(v, n, &value, err);
+		if (!code && ctrfs_labels_set(labels, key, value))
+			code = ctrfs_fail_oom(err);
+		free(key);
+		free(value);
+		if (code) {
+			key_text(it.key, it.key_len, ktext, sizeof(ktext));
+			snprintf(lpath, sizeof(lpath), "%s/labels/%s", path, ktext);
+			return at(r, lpath, code, err);
+		}
+	}
+	return c.code;
+}
+
+static ctrfs_code read_extensions(struct reader *r, const bbolt_item *bucket_item,
+				  const char *path, ctrfs_extensions *exts, ctrfs_error *err)
+{
+	bbolt_bucket b;
+	bbolt_cursor c;
+	bbolt_item it;
+	ctrfs_code code = bbolt_item_bucket(r->db, bucket_item, &b, err);
+	if (code)
+		return code;
+	bbolt_cursor_init(&c, r->db, &b, err);
+	while (bbolt_cursor_next(&c, &it)) {
+		char *name = NULL, ktext[400], epath[1200];
+		ctrfs_any any = {0};
+		const unsigned char *v;
+		size_t n;
+		plain(&it, &v, &n);
+		code = text(it.key, it.key_len, &name, err);
+		if (!code)
+			code = containerd_any_decode(v, n, &any, err);
+		if (!code && ctrfs_extensions_set(exts, name, &any))
+			code = ctrfs_fail_oom(err);
+		free(name);
+		ctrfs_any_clear(&any);
+		if (code) {
+			key_text(it.key, it.key_len, ktext, sizeof(ktext));
+			snprintf(epath, sizeof(epath), "%s/extensions/%s", path, ktext);
+			return at(r, epath, code, err);
+		}
+	}
+	return c.code;
+}
+
+/* runtime/{name, options}, read with Get as containerd does: a nested bucket under
+ * either key counts as absent. */
+static ctrfs_code read_runtime(struct reader *r, const bbolt_item *bucket_item, const char *path,
+			       ctrfs_container *ctr, ctrfs_error *err)
+{
+	bbolt_bucket b;
+	bbolt_item it;
+	char rpath[1200];
+	ctrfs_code code = bbolt_item_bucket(r->db, bucket_item, &b, err);
+	if (code)
+		return code;
+	code = bbolt_bucket_get(r->db, &b, "name", 4, &it, err);
+	if (!code && !it.is_bucket && (code = text(it.value, it.value_len, &ctr->runtime_name, err))) {
+		snprintf(rpath, sizeof(rpath), "%s/runtime/name", path);
+		return at(r, rpath, code, err);
+	}
+	if (code && code != CTRFS_NOT_FOUND)
+		return code;
+	code = bbolt_bucket_get(r->db, &b, "options", 7, &it, err);
+	if (code == CTRFS_NOT_FOUND || (!code && it.is_bucket))
+		return CTRFS_OK;
+	if (code)
+		return code;
+	code = containerd_any_decode(it.value, it.value_len, &ctr->runtime_options, err);
+	if (code) {
+		snprintf(rpath, sizeof(rpath), "%s/runtime/options", path);
+		return at(r, rpath, code, err);
+	}
+	/* Present, even empty, means Options != nil (an Any with nothing set). */
+	ctr->has_runtime_options = true;
+	return CTRFS_OK;
+}
+
+/* One key of a container bucket: what containerd's readContainer does with it. */
+static ctrfs_code read_field(struct reader *r, const bbolt_item *it, const char *path,
+			     ctrfs_container *ctr, ctrfs_error *err)
+{
+	const unsigned char *v;
+	size_t n;
+	char **str = NULL;
+	plain(it, &v, &n);
+	if (key_is(it, "labels"))
+		return it->is_bucket ? read_labels(r, it, path, &ctr->labels, err) : CTRFS_OK;
+	if (key_is(it, "extensions"))
+		return it->is_bucket ? read_extensions(r, it, path, &ctr->extensions, err)
+				     : CTRFS_OK;
+	if (key_is(it, "runtime"))
+		return it->is_bucket ? read_runtime(r, it, path, ctr, err) : CTRFS_OK;
+	if (key_is(it, "createdat") || key_is(it, "updatedat")) {
+		ctrfs_time *t = key_is(it, "createdat") ? &ctr->created_at : &ctr->updated_at;
+		if (!it->is_bucket && !gotime_unmarshal_binary(v, n, t))
+			return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+					  "%s: %s/%.9s: not a Go time.MarshalBinary value "
+					  "(%zu bytes)",
+					  bbolt_name(r->db), path, (const char *)it->key, n);
+		return CTRFS_OK;
+	}
+	if (key_is(it, "spec")) {
+		ctrfs_code code = containerd_any_decode(v, n, &ctr->spec, err);
+		if (code) {
+			char spath[1200];
+			snprintf(spath, sizeof(spath), "%s/spec", path);
+			return at(r, spath, code, err);
+		}
+		ctr->has_spec = true;
+		return CTRFS_OK;
+	}
+	if (key_is(it, "image"))
+		str = &ctr->image;
+	else if (key_is(it, "snapshotKey"))
+		str = &ctr->snapshot_key;
+	else if (key_is(it, "snapshotter"))
+		str = &ctr->snapshotter;
+	else if (key_is(it, "sandboxid"))
+		str = &ctr->sandbox_id;
+	if (!str)
+		return CTRFS_OK; /* keys of newer containerd versions */
+	ctrfs_code code = text(v, n, str, err);
+	if (code) {
+		char fpath[1200];
+		snprintf(fpath, sizeof(fpath), "%s/%.*s", path, (int)it->key_len,
+			 (const char *)it->key);
+		return at(r, fpath, code, err);
+	}
+	return CTRFS_OK;
+}
+
+static ctrfs_code read_container(struct reader *r, const bbolt_item *bucket_item,
+				 const char *ns_path, ctrfs_container *ctr, ctrfs_error *err)
+{
+	bbolt_bucket b;
+	bbolt_cursor c;
+	bbolt_item it;
+	char ktext[400], path[1000];
+	key_text(bucket_item->key, bucket_item->key_len, ktext, sizeof(ktext));
+	snprintf(path, sizeof(path), "%s/containers/%s", ns_path, ktext);
+
+	ctr->created_at = ctr->updated_at = (ctrfs_time){GO_ZERO_UNIX_SECONDS, 0};
+	ctrfs_code code = text(bucket_item->key, bucket_item->key_len, &ctr->id, err);
+	if (code)
+		return at(r, path, code, err);
+	code = bbolt_item_bucket(r->db, bucket_item, &b, err);
+	if (code)
+		return code;
+	bbolt_cursor_init(&c, r->db, &b, err);
+	while (!code && bbolt_cursor_next(&c, &it))
+		code = read_field(r, &it, path, ctr, err);
+	if (!code)
+		code = c.code;
+	if (code)
+		return code;
+	/* containerd checks IDs and fields on create only; the store checks on import,
+	 * and a failure there could not say which entry of the file was wrong. */
+	code = ctrfs_container_validate(ctr, err);
+	return code ? at(r, path, code, err) : CTRFS_OK;
+}
+
+static bool grow(void **items, size_t *cap, size_t count, size_t size)
+{
+	if (count < *cap)
+		return true;
+	size_t n = *cap ? *cap * 2 : 8;
+	if (n > SIZE_MAX / size)
+		return false;
+	void *p = realloc(*items, n * size);
+	if (!p)
+		return false;
+	*items = p;
+	*cap = n;
+	return true;
+}
+
+static ctrfs_code read_namespace(struct reader *r, const bbolt_item *ns_item, ctrfs_error *err)
+{
+	ctrfs_import_namespace *ns;
+	bbolt_bucket b;
+	bbolt_cursor c;
+	bbolt_item it;
+	char ktext[400], path[600];
+	size_t cap = 0;
+	key_text(ns_item->key, ns_item->key_len, ktext, sizeof(ktext));
+	snprintf(path, sizeof(path), "v1/%s", ktext);
+
+	if (!grow((void **)&r->nss, &r->cap, r->count, sizeof(*r->nss)))
+		return ctrfs_fail_oom(err);
+	ns = &r->nss[r->count++];
+	memset(ns, 0, sizeof(*ns));
+	ctrfs_code code = text(ns_item->key, ns_item->key_len, &ns->ns.name, err);
+	if (!code)
+		code = ctrfs_identifier_validate(ns->ns.name, err);
+	if (code)
+		return at(r, path, code, err);
+	code = bbolt_item_bucket(r->db, ns_item, &b, err);
+	if (code)
+		return code;
+	code = bbolt_bucket_get(r->db, &b, "labels", 6, &it, err);
+	if (!code && it.is_bucket)
+		code = read_labels(r, &it, path, &ns->ns.labels, err);
+	if (code && code != CTRFS_NOT_FOUND)
+		return code;
+
+	code = bbolt_bucket_get(r->db, &b, "containers", 10, &it, err);
+	if (code == CTRFS_NOT_FOUND || (!code && !it.is_bucket))
+		return CTRFS_OK;
+	if (!code)
+		code = bbolt_item_bucket(r->db, &it, &b, err);
+	if (code)
+		return code;
+	bbolt_cursor_init(&c, r->db, &b, err);
+	while (!code && bbolt_cursor_next(&c, &it)) {
+		if (!it.is_bucket)
+			continue; /* containerd's List skips plain keys here too */
+		if (!grow((void **)&ns->containers, &cap, ns->count, sizeof(*ns->containers)))
+			return ctrfs_fail_oom(err);
+		ctrfs_container *ctr = &ns->containers[ns->count++];
+		memset(ctr, 0, sizeof(*ctr));
+		code = read_container(r, &it, path, ctr, err);
+		if (!code && (ctr->updated_at.sec > ns->ns.updated_at.sec ||
+			      (ctr->updated_at.sec == ns->ns.updated_at.sec &&
+			       ctr->updated_at.nsec > ns->ns.updated_at.nsec)))
+			ns->ns.updated_at = ctr->updated_at;
+	}
+	return code ? code : c.code;
+}
+
+static void reader_reset(struct reader *r)
+{
+	ctrfs_import_namespaces_free(r->nss, r->count);
+	r->nss = NULL;
+	r->count = r->cap = 0;
+}
+
+/*
+ * v1 is containerd's schema ("v1/version" counts compatible additions: 3 in 1.6, 4 in
+ * 2.x, which moved sandboxes under v1/<ns>/sandboxes). Containers kept their layout
+ * throughout, so the version is not consulted.
+ */
+static ctrfs_code read_view(bbolt_db *db, const bbolt_bucket *root, void *arg, ctrfs_error *err)
+{
+	struct reader *r = arg;
+	bbolt_bucket v1;
+	bbolt_cursor c;
+	bbolt_item it;
+	reader_reset(r); /* a retried view starts again */
+	ctrfs_code code = bbolt_bucket_open(db, root, "v1", &v1, err);
+	if (code == CTRFS_NOT_FOUND)
+		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+				  "%s: not a containerd metadata database (no v1 bucket)",
+				  bbolt_name(db));
+	if (code)
+		return code;
+	if (r->only_ns) {
+		code = bbolt_bucket_get(db, &v1, r->only_ns, strlen(r->only_ns), &it, err);
+		if (code == CTRFS_NOT_FOUND || (!code && !it.is_bucket))
+			return ctrfs_fail(err, CTRFS_NOT_FOUND, "%s: namespace \"%s\": not found",
+					  bbolt_name(db), r->only_ns);
+		return code ? code : read_namespace(r, &it, err);
+	}
+	bbolt_cursor_init(&c, db, &v1, err);
+	while (!code && bbolt_cursor_next(&c, &it))
+		if (it.is_bucket)
+			code = read_namespace(r, &it, err);
+	return code ? code : c.code;
+}
+
+ctrfs_code containerd_db_read_bbolt(bbolt_db *db, const char *only_ns,
+				    ctrfs_import_namespace **out, size_t *count, ctrfs_error *err)
+{
+	struct reader r = {.db = db, .only_ns = only_ns};
+	ctrfs_code code = bbolt_view(db, read_view, &r, err);
+	if (code) {
+		reader_reset(&r);
+		return code;
+	}
+	*out = r.nss;
+	*count = r.count;
+	return CTRFS_OK;
+}
+
+ctrfs_code containerd_db_read(const char *path, const char *only_ns, ctrfs_import_namespace **out,
+			      size_t *count, ctrfs_error *err)
+{
+	bbolt_db *db;
+	ctrfs_code code = bbolt_open(path, &db, err);
+	if (code)
+		return code;
+	code = containerd_db_read_bbolt(db, only_ns, out, count, err);
+	bbolt_close(db);
+	return code;
+}

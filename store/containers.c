@@ -1,0 +1,593 @@
+/* Containers: get, list, create, update by field paths, rename keys, delete. */
+#include "containers.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "events.h"
+#include "filter.h"
+#include "namespaces.h"
+#include "record.h"
+
+static ctrfs_code damaged(ctrfs_error *err, const char *ns, const char *id, const char *part)
+{
+	return ctrfs_fail_sys(err, CTRFS_INTERNAL, EIO, "container \"%s\" in namespace \"%s\": "
+				   "damaged %s record", id, ns, part);
+}
+
+ctrfs_code ctr_load(struct db_txn *t, const char *ns, const char *id, unsigned load,
+		    ctrfs_container *out, ctrfs_error *err)
+{
+	struct db_key key;
+	MDB_val v;
+	memset(out, 0, sizeof(*out));
+	db_key_container(&key, ns, id);
+	ctrfs_code code = db_get(t, DB_CTR, key.buf, key.len, &v, err);
+	if (code)
+		return code;
+	struct record_reader r = {v.mv_data, v.mv_size, false};
+	out->id = strdup(id);
+	if (!record_get_core(&r, out) || !out->id) {
+		ctrfs_container_clear(out);
+		return damaged(err, ns, id, "core");
+	}
+	out->has_spec = true; /* a stored container always has one (validated) */
+	if (load & CTRFS_LOAD_SPEC) {
+		code = db_get(t, DB_SPEC, key.buf, key.len, &v, err);
+		struct record_reader rs = {v.mv_data, v.mv_size, false};
+		if (code == CTRFS_NOT_FOUND || (!code && !record_get_any(&rs, &out->spec)))
+			code = damaged(err, ns, id, "spec");
+	}
+	if (!code && (load & CTRFS_LOAD_LABELS)) {
+		code = db_get(t, DB_LABELS, key.buf, key.len, &v, err);
+		struct record_reader rl = {v.mv_data, v.mv_size, false};
+		if (code == CTRFS_NOT_FOUND)
+			code = CTRFS_OK; /* no labels */
+		else if (!code && !record_get_labels(&rl, &out->labels))
+			code = damaged(err, ns, id, "labels");
+	}
+	if (!code && (load & CTRFS_LOAD_EXTENSIONS)) {
+		code = db_get(t, DB_EXT, key.buf, key.len, &v, err);
+		struct record_reader re = {v.mv_data, v.mv_size, false};
+		if (code == CTRFS_NOT_FOUND)
+			code = CTRFS_OK;
+		else if (!code && !record_get_extensions(&re, &out->extensions))
+			code = damaged(err, ns, id, "extensions");
+	}
+	if (code)
+		ctrfs_container_clear(out);
+	return code;
+}
+
+static ctrfs_code store_labels(struct db_txn *t, const struct db_key *key, const ctrfs_labels *l,
+			       ctrfs_error *err)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < l->count; i++)
+		kept += l->items[i].value[0] != '\0';
+	if (!kept)
+		return db_del(t, DB_LABELS, key->buf, key->len, err);
+	struct strbuf sb = STRBUF_INIT;
+	record_put_u32(&sb, (uint32_t)kept);
+	for (size_t i = 0; i < l->count; i++) {
+		if (!l->items[i].value[0])
+			continue; /* an empty value deletes the label, as in containerd */
+		record_put_str(&sb, l->items[i].key);
+		record_put_str(&sb, l->items[i].value);
+	}
+	ctrfs_code code = db_put_sb(t, DB_LABELS, key->buf, key->len, &sb, err);
+	strbuf_release(&sb);
+	return code;
+}
+
+ctrfs_code ctr_store(struct db_txn *t, const char *ns, const ctrfs_container *c, unsigned parts,
+		     ctrfs_error *err)
+{
+	struct db_key key;
+	struct strbuf sb = STRBUF_INIT;
+	ctrfs_code code = CTRFS_OK;
+	db_key_container(&key, ns, c->id);
+	if (parts & PART_CORE) {
+		record_put_core(&sb, c);
+		code = db_put_sb(t, DB_CTR, key.buf, key.len, &sb, err);
+		strbuf_release(&sb);
+	}
+	if (!code && (parts & CTRFS_LOAD_SPEC)) {
+		record_put_any(&sb, &c->spec);
+		code = db_put_sb(t, DB_SPEC, key.buf, key.len, &sb, err);
+		strbuf_release(&sb);
+	}
+	if (!code && (parts & CTRFS_LOAD_LABELS))
+		code = store_labels(t, &key, &c->labels, err);
+	if (!code && (parts & CTRFS_LOAD_EXTENSIONS)) {
+		if (!c->extensions.count) {
+			code = db_del(t, DB_EXT, key.buf, key.len, err);
+		} else {
+			record_put_extensions(&sb, &c->extensions);
+			code = db_put_sb(t, DB_EXT, key.buf, key.len, &sb, err);
+			strbuf_release(&sb);
+		}
+	}
+	return code;
+}
+
+ctrfs_code ctr_remove(struct db_txn *t, const char *ns, const char *id, ctrfs_error *err)
+{
+	struct db_key key;
+	db_key_container(&key, ns, id);
+	ctrfs_code code = db_del(t, DB_CTR, key.buf, key.len, err);
+	if (!code)
+		code = db_del(t, DB_SPEC, key.buf, key.len, err);
+	if (!code)
+		code = db_del(t, DB_LABELS, key.buf, key.len, err);
+	if (!code)
+		code = db_del(t, DB_EXT, key.buf, key.len, err);
+	return code;
+}
+
+/* Reads happen in their own transaction; a missing container is containerd's error. */
+ctrfs_code ctrfs_container_get(ctrfs_store *s, const char *ns, const char *id, unsigned load,
+			       ctrfs_container *out, ctrfs_error *err)
+{
+	struct db_txn t;
+	memset(out, 0, sizeof(*out));
+	if (strlen(ns) > CTRFS_IDENTIFIER_MAX || strlen(id) > CTRFS_IDENTIFIER_MAX)
+		return ctrfs_fail(err, CTRFS_NOT_FOUND,
+				  "container \"%s\" in namespace \"%s\": not found", id, ns);
+	ctrfs_code code = db_read_begin(s, &t, err);
+	if (code)
+		return code;
+	code = ctr_load(&t, ns, id, load, out, err);
+	db_read_end(&t);
+	if (code == CTRFS_NOT_FOUND)
+		return ctrfs_fail(err, code, "container \"%s\" in namespace \"%s\": not found", id,
+				  ns);
+	return code;
+}
+
+/* Walks the containers of one namespace in ID order. */
+static ctrfs_code ctr_foreach(struct db_txn *t, const char *ns,
+			      ctrfs_code (*fn)(const char *id, void *arg), void *arg,
+			      ctrfs_error *err)
+{
+	MDB_cursor *cur;
+	struct db_key prefix;
+	if (strlen(ns) > CTRFS_IDENTIFIER_MAX)
+		return CTRFS_OK;
+	db_key_container(&prefix, ns, "");
+	MDB_val k = {prefix.len, prefix.buf}, v;
+	int rc = mdb_cursor_open(t->txn, t->store->dbi[DB_CTR], &cur);
+	if (rc)
+		return db_fail(t, rc, err, "containers");
+	ctrfs_code code = CTRFS_OK;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && !code;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < prefix.len || memcmp(k.mv_data, prefix.buf, prefix.len) != 0)
+			break;
+		char id[CTRFS_IDENTIFIER_MAX + 1];
+		size_t il = k.mv_size - prefix.len;
+		if (il > CTRFS_IDENTIFIER_MAX)
+			il = CTRFS_IDENTIFIER_MAX;
+		memcpy(id, (char *)k.mv_data + prefix.len, il);
+		id[il] = '\0';
+		code = fn(id, arg);
+	}
+	if (rc && rc != MDB_NOTFOUND && !code)
+		code = db_fail(t, rc, err, "containers");
+	mdb_cursor_close(cur);
+	return code;
+}
+
+struct id_list {
+	char **ids;
+	size_t count, cap;
+};
+
+static ctrfs_code collect_id(const char *id, void *arg)
+{
+	struct id_list *l = arg;
+	if (l->count == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		char **p = realloc(l->ids, cap * sizeof(char *));
+		if (!p)
+			return CTRFS_INTERNAL;
+		l->ids = p;
+		l->cap = cap;
+	}
+	if (!(l->ids[l->count] = strdup(id)))
+		return CTRFS_INTERNAL;
+	l->count++;
+	return CTRFS_OK;
+}
+
+static ctrfs_code ids_in_txn(struct db_txn *t, const char *ns, struct id_list *l,
+			     ctrfs_error *err)
+{
+	ctrfs_code code = ctr_foreach(t, ns, collect_id, l, err);
+	if (code == CTRFS_INTERNAL && !t->rc)
+		code = ctrfs_fail_oom(err);
+	return code;
+}
+
+ctrfs_code ctrfs_container_ids(ctrfs_store *s, const char *ns, char ***ids, size_t *count,
+			       ctrfs_error *err)
+{
+	struct db_txn t;
+	struct id_list l = {0};
+	ctrfs_code code = db_read_begin(s, &t, err);
+	if (code)
+		return code;
+	code = ids_in_txn(&t, ns, &l, err);
+	db_read_end(&t);
+	if (code) {
+		ctrfs_strv_free(l.ids, l.count);
+		return code;
+	}
+	*ids = l.ids;
+	*count = l.count;
+	return CTRFS_OK;
+}
+
+ctrfs_code ctrfs_container_list(ctrfs_store *s, const char *ns, const char *const *filters,
+				size_t nfilters, unsigned load, ctrfs_container **out,
+				size_t *count, ctrfs_error *err)
+{
+	ctrfs_filter *filter = NULL;
+	struct db_txn t;
+	struct id_list l = {0};
+	*out = NULL;
+	*count = 0;
+	ctrfs_code code = filter_parse(filters, nfilters, &filter, err);
+	if (code)
+		return code;
+	/* labels are needed to match label filters */
+	if (nfilters)
+		load |= CTRFS_LOAD_LABELS;
+	code = db_read_begin(s, &t, err);
+	if (code) {
+		filter_free(filter);
+		return code;
+	}
+	code = ids_in_txn(&t, ns, &l, err);
+	ctrfs_container *list = NULL;
+	size_t n = 0;
+	if (!code && l.count && !(list = calloc(l.count, sizeof(*list))))
+		code = ctrfs_fail_oom(err);
+	for (size_t i = 0; !code && i < l.count; i++) {
+		code = ctr_load(&t, ns, l.ids[i], load, &list[n], err);
+		if (code == CTRFS_NOT_FOUND)
+			code = damaged(err, ns, l.ids[i], "core");
+		if (code)
+			break;
+		if (filter_match(filter, filter_container_field, &list[n]))
+			n++;
+		else
+			ctrfs_container_clear(&list[n]);
+	}
+	db_read_end(&t);
+	filter_free(filter);
+	ctrfs_strv_free(l.ids, l.count);
+	if (code) {
+		ctrfs_container_list_free(list, n);
+		return code;
+	}
+	*out = list;
+	*count = n;
+	return CTRFS_OK;
+}
+
+/* ---- writes ---- */
+
+struct create_arg {
+	const char *ns;
+	const ctrfs_container *in;
+	ctrfs_container *created;
+};
+
+static ctrfs_code create_txn(struct db_txn *t, void *p, ctrfs_error *err)
+{
+	struct create_arg *a = p;
+	ctrfs_container c = *a->in; /* shallow: only timestamps change */
+	MDB_val v;
+	struct db_key key;
+	db_key_container(&key, a->ns, c.id);
+	ctrfs_code code = db_get(t, DB_CTR, key.buf, key.len, &v, err);
+	if (code == CTRFS_OK)
+		return ctrfs_fail(err, CTRFS_ALREADY_EXISTS, "container \"%s\": already exists",
+				  c.id);
+	if (code != CTRFS_NOT_FOUND)
+		return code;
+	c.created_at = c.updated_at = ctrfs_time_now();
+	code = ns_touch(t, a->ns, c.created_at, err);
+	if (!code)
+		code = ctr_store(t, a->ns, &c, PART_CORE | CTRFS_LOAD_ALL, err);
+	if (!code)
+		code = events_append(t, a->ns, "/containers/create", event_container_create(&c),
+				     err);
+	if (!code && a->created) {
+		ctrfs_container_clear(a->created);
+		if (ctrfs_container_copy(a->created, &c))
+			return ctrfs_fail_oom(err);
+		for (size_t i = a->created->labels.count; i-- > 0;)
+			if (!a->created->labels.items[i].value[0])
+				ctrfs_labels_remove(&a->created->labels,
+						    a->created->labels.items[i].key);
+	}
+	return code;
+}
+
+ctrfs_code ctrfs_container_create(ctrfs_store *s, const char *ns, const ctrfs_container *c,
+				  ctrfs_container *created, ctrfs_error *err)
+{
+	if (created)
+		memset(created, 0, sizeof(*created));
+	ctrfs_code code = ctrfs_identifier_validate(ns, err);
+	if (code)
+		return ctrfs_error_prefix(err, code, "namespace: ");
+	code = ctrfs_container_validate(c, err);
+	if (code)
+		return ctrfs_error_prefix(err, code, "create container failed validation: ");
+	struct create_arg a = {ns, c, created};
+	return db_write(s, create_txn, &a, err);
+}
+
+struct update_arg {
+	const char *ns;
+	const ctrfs_container *in;
+	const char *const *paths;
+	size_t npaths;
+	ctrfs_container *updated;
+};
+
+static bool str_eq(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+static ctrfs_code replace_str(char **dst, const char *src, ctrfs_error *err)
+{
+	char *d = strdup(src ? src : "");
+	if (!d)
+		return ctrfs_fail_oom(err);
+	free(*dst);
+	*dst = d;
+	return CTRFS_OK;
+}
+
+/* Applies one field path of containerd's Update to `cur`, noting the parts it dirties. */
+static ctrfs_code apply_path(ctrfs_container *cur, const ctrfs_container *in, const char *path,
+			     unsigned *dirty, ctrfs_error *err)
+{
+	bool oom = false;
+	if (strncmp(path, "labels.", 7) == 0) {
+		const char *key = path + 7, *v = ctrfs_labels_get(&in->labels, key);
+		if (v && *v)
+			oom = ctrfs_labels_set(&cur->labels, key, v) != CTRFS_OK;
+		else
+			ctrfs_labels_remove(&cur->labels, key);
+		*dirty |= CTRFS_LOAD_LABELS;
+	} else if (strncmp(path, "extensions.", 11) == 0) {
+		const char *name = path + 11;
+		const ctrfs_any *any = ctrfs_extensions_get(&in->extensions, name);
+		/* unlike containerd, a missing extension is removed, not stored empty */
+		if (any)
+			oom = ctrfs_extensions_set(&cur->extensions, name, any) != CTRFS_OK;
+		else
+			ctrfs_extensions_remove(&cur->extensions, name);
+		*dirty |= CTRFS_LOAD_EXTENSIONS;
+	} else if (strcmp(path, "labels") == 0) {
+		ctrfs_labels copy;
+		oom = ctrfs_labels_copy(&copy, &in->labels) != CTRFS_OK;
+		if (!oom) {
+			ctrfs_labels_clear(&cur->labels);
+			cur->labels = copy;
+		}
+		*dirty |= CTRFS_LOAD_LABELS;
+	} else if (strcmp(path, "extensions") == 0) {
+		ctrfs_extensions_clear(&cur->extensions);
+		for (size_t i = 0; !oom && i < in->extensions.count; i++)
+			oom = ctrfs_extensions_set(&cur->extensions, in->extensions.items[i].name,
+						   &in->extensions.items[i].any) != CTRFS_OK;
+		*dirty |= CTRFS_LOAD_EXTENSIONS;
+	} else if (strcmp(path, "spec") == 0) {
+		ctrfs_any_clear(&cur->spec);
+		cur->has_spec = in->has_spec;
+		if (in->has_spec)
+			oom = ctrfs_any_set(&cur->spec, in->spec.type_url, in->spec.value,
+					    in->spec.value_len) != CTRFS_OK;
+		*dirty |= CTRFS_LOAD_SPEC;
+	} else if (strcmp(path, "image") == 0) {
+		return replace_str(&cur->image, in->image, err);
+	} else if (strcmp(path, "snapshotkey") == 0) {
+		return replace_str(&cur->snapshot_key, in->snapshot_key, err);
+	} else {
+		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+				  "cannot update \"%s\" field on \"%s\": invalid argument", path,
+				  in->id);
+	}
+	return oom ? ctrfs_fail_oom(err) : CTRFS_OK;
+}
+
+static const char *const full_update_paths[] = {"labels", "spec", "extensions", "image",
+						 "snapshotkey"};
+
+static ctrfs_code update_txn(struct db_txn *t, void *p, ctrfs_error *err)
+{
+	struct update_arg *a = p;
+	const char *const *paths = a->paths;
+	size_t npaths = a->npaths;
+	ctrfs_container cur;
+	unsigned dirty = PART_CORE;
+	bool spec_needed = a->updated != NULL;
+	for (size_t i = 0; i < npaths; i++)
+		spec_needed |= strcmp(paths[i], "spec") == 0;
+	if (!npaths)
+		spec_needed = true;
+	ctrfs_code code = ctr_load(t, a->ns, a->in->id,
+				   CTRFS_LOAD_LABELS | CTRFS_LOAD_EXTENSIONS |
+					   (spec_needed ? CTRFS_LOAD_SPEC : 0),
+				   &cur, err);
+	if (code == CTRFS_NOT_FOUND)
+		return ctrfs_fail(err, code, "container \"%s\": not found", a->in->id);
+	if (code)
+		return code;
+	if (!npaths) {
+		paths = full_update_paths;
+		npaths = sizeof(full_update_paths) / sizeof(*full_update_paths);
+		if (!str_eq(cur.snapshotter, a->in->snapshotter))
+			code = ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+					  "container.Snapshotter field is immutable: invalid argument");
+		else if (!str_eq(cur.runtime_name, a->in->runtime_name))
+			code = ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+					  "container.Runtime.Name field is immutable: invalid argument");
+	}
+	for (size_t i = 0; !code && i < npaths; i++)
+		code = apply_path(&cur, a->in, paths[i], &dirty, err);
+	if (!code) {
+		code = ctrfs_container_validate(&cur, err);
+		if (code)
+			code = ctrfs_error_prefix(err, code, "update failed validation: ");
+	}
+	if (!code) {
+		cur.updated_at = ctrfs_time_now();
+		code = ctr_store(t, a->ns, &cur, dirty, err);
+	}
+	if (!code)
+		code = ns_touch(t, a->ns, cur.updated_at, err);
+	if (!code)
+		code = events_append(t, a->ns, "/containers/update", event_container_update(&cur),
+				     err);
+	if (!code && a->updated) {
+		for (size_t i = cur.labels.count; i-- > 0;)
+			if (!cur.labels.items[i].value[0])
+				ctrfs_labels_remove(&cur.labels, cur.labels.items[i].key);
+		ctrfs_container_clear(a->updated);
+		*a->updated = cur;
+		return CTRFS_OK;
+	}
+	ctrfs_container_clear(&cur);
+	return code;
+}
+
+ctrfs_code ctrfs_container_update(ctrfs_store *s, const char *ns, const ctrfs_container *c,
+				  const char *const *paths, size_t npaths,
+				  ctrfs_container *updated, ctrfs_error *err)
+{
+	if (updated)
+		memset(updated, 0, sizeof(*updated));
+	if (!c->id || !*c->id)
+		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+				  "must specify a container id: invalid argument");
+	if (strlen(ns) > CTRFS_IDENTIFIER_MAX || strlen(c->id) > CTRFS_IDENTIFIER_MAX)
+		return ctrfs_fail(err, CTRFS_NOT_FOUND, "container \"%s\": not found", c->id);
+	struct update_arg a = {ns, c, paths, npaths, updated};
+	return db_write(s, update_txn, &a, err);
+}
+
+struct rename_arg {
+	const char *ns, *id, *from, *to;
+	bool extension;
+};
+
+static ctrfs_code rename_txn(struct db_txn *t, void *p, ctrfs_error *err)
+{
+	struct rename_arg *a = p;
+	ctrfs_container cur;
+	ctrfs_code code = ctr_load(t, a->ns, a->id, CTRFS_LOAD_LABELS | CTRFS_LOAD_EXTENSIONS,
+				   &cur, err);
+	if (code == CTRFS_NOT_FOUND)
+		return ctrfs_fail(err, code, "container \"%s\": not found", a->id);
+	if (code)
+		return code;
+	bool oom = false;
+	if (a->extension) {
+		const ctrfs_any *any = ctrfs_extensions_get(&cur.extensions, a->from);
+		if (!any)
+			code = ctrfs_fail(err, CTRFS_NOT_FOUND, "extension \"%s\": not found",
+					  a->from);
+		else if (strcmp(a->from, a->to) != 0) {
+			ctrfs_any copy = {0};
+			oom = ctrfs_any_set(&copy, any->type_url, any->value, any->value_len) ||
+			      ctrfs_extensions_set(&cur.extensions, a->to, &copy);
+			ctrfs_any_clear(&copy);
+			ctrfs_extensions_remove(&cur.extensions, a->from);
+		}
+	} else {
+		const char *v = ctrfs_labels_get(&cur.labels, a->from);
+		char *value = v ? strdup(v) : NULL;
+		if (!v)
+			code = ctrfs_fail(err, CTRFS_NOT_FOUND, "label \"%s\": not found", a->from);
+		else if (!value)
+			oom = true;
+		else if (strcmp(a->from, a->to) != 0) {
+			oom = ctrfs_labels_set(&cur.labels, a->to, value) != CTRFS_OK;
+			ctrfs_labels_remove(&cur.labels, a->from);
+		}
+		free(value);
+	}
+	if (oom)
+		code = ctrfs_fail_oom(err);
+	if (!code) {
+		code = ctrfs_container_validate(&cur, err);
+		if (code)
+			code = ctrfs_error_prefix(err, code, "update failed validation: ");
+	}
+	if (!code) {
+		cur.updated_at = ctrfs_time_now();
+		code = ctr_store(t, a->ns, &cur,
+				 PART_CORE | (a->extension ? CTRFS_LOAD_EXTENSIONS
+							   : CTRFS_LOAD_LABELS),
+				 err);
+	}
+	if (!code)
+		code = ns_touch(t, a->ns, cur.updated_at, err);
+	if (!code)
+		code = events_append(t, a->ns, "/containers/update", event_container_update(&cur),
+				     err);
+	ctrfs_container_clear(&cur);
+	return code;
+}
+
+ctrfs_code ctrfs_container_rename_key(ctrfs_store *s, const char *ns, const char *id,
+				      bool extension, const char *from, const char *to,
+				      ctrfs_error *err)
+{
+	if (strlen(ns) > CTRFS_IDENTIFIER_MAX || strlen(id) > CTRFS_IDENTIFIER_MAX)
+		return ctrfs_fail(err, CTRFS_NOT_FOUND, "container \"%s\": not found", id);
+	struct rename_arg a = {ns, id, from, to, extension};
+	return db_write(s, rename_txn, &a, err);
+}
+
+struct delete_arg {
+	const char *ns, *id;
+};
+
+static ctrfs_code delete_txn(struct db_txn *t, void *p, ctrfs_error *err)
+{
+	struct delete_arg *a = p;
+	struct db_key key;
+	MDB_val v;
+	db_key_container(&key, a->ns, a->id);
+	ctrfs_code code = db_get(t, DB_CTR, key.buf, key.len, &v, err);
+	if (code == CTRFS_NOT_FOUND)
+		return ctrfs_fail(err, code, "container %s: not found", a->id);
+	if (!code)
+		code = ctr_remove(t, a->ns, a->id, err);
+	if (!code)
+		code = ns_touch(t, a->ns, ctrfs_time_now(), err);
+	if (!code)
+		code = events_append(t, a->ns, "/containers/delete", json_pack("{s:s}", "id", a->id),
+				     err);
+	return code;
+}
+
+ctrfs_code ctrfs_container_delete(ctrfs_store *s, const char *ns, const char *id,
+				  ctrfs_error *err)
+{
+	if (strlen(ns) > CTRFS_IDENTIFIER_MAX || strlen(id) > CTRFS_IDENTIFIER_MAX)
+		return ctrfs_fail(err, CTRFS_NOT_FOUND, "container %s: not found", id);
+	struct delete_arg a = {ns, id};
+	return db_write(s, delete_txn, &a, err);
+}

@@ -1,0 +1,20 @@
+/* Container records in LMDB: loading and storing the parts of one container. */
+#ifndef CTRFS_CONTAINERS_H
+#define CTRFS_CONTAINERS_H
+
+#include "db.h"
+
+enum {
+	PART_CORE = 1 << 3, /* with CTRFS_LOAD_LABELS / EXTENSIONS / SPEC */
+};
+
+/* Loads a container; NOT_FOUND without a message when it does not exist. */
+ctrfs_code ctr_load(struct db_txn *t, const char *ns, const char *id, unsigned load,
+		    ctrfs_container *out, ctrfs_error *err);
+/* Writes the given parts (PART_CORE | CTRFS_LOAD_*) of c. Labels with empty values are
+ * not stored (containerd drops them). */
+ctrfs_code ctr_store(struct db_txn *t, const char *ns, const ctrfs_container *c, unsigned parts,
+		     ctrfs_error *err);
+ctrfs_code ctr_remove(struct db_txn *t, const char *ns, const char *id, ctrfs_error *err);
+
+#endif

@@ -1,0 +1,309 @@
+/* ctrfs store: containerd's container metadata model, kept in LMDB.
+ *
+ * One prefix (ctrfs_) for the whole API. Every operation that can fail returns a
+ * ctrfs_code (CTRFS_OK == 0) and, when `err` is not NULL, fills it with the code and
+ * a precise message in containerd's words ("container \"x\": not found").
+ *
+ * Ownership: structures filled by the library (ctrfs_container, ctrfs_namespace,
+ * lists, strings returned through char **) belong to the caller, who releases them
+ * with the matching *_clear / *_free function. Structures passed in are only read.
+ * A string field that is NULL means the empty string.
+ */
+#ifndef CTRFS_STORE_H
+#define CTRFS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CTRFS_STORE_DEFAULT_RUNTIME "io.containerd.runc.v2"
+#define CTRFS_SPEC_TYPE_URL "types.containerd.io/opencontainers/runtime-spec/1/Spec"
+#define CTRFS_LABEL_MAX 4096	 /* len(key) + len(value), as containerd */
+#define CTRFS_IDENTIFIER_MAX 76 /* as containerd's pkg/identifiers */
+
+/* Error codes, as containerd's errdefs. */
+typedef enum ctrfs_code {
+	CTRFS_OK = 0,
+	CTRFS_INVALID_ARGUMENT,
+	CTRFS_NOT_FOUND,
+	CTRFS_ALREADY_EXISTS,
+	CTRFS_FAILED_PRECONDITION,
+	CTRFS_UNAVAILABLE, /* store read-only, busy or out of space: see sys_errno */
+	CTRFS_INTERNAL,	   /* I/O or database failure: see sys_errno */
+} ctrfs_code;
+
+typedef struct ctrfs_error {
+	ctrfs_code code;
+	int sys_errno;	 /* errno behind UNAVAILABLE/INTERNAL (ENOSPC, EROFS, EIO...), else 0 */
+	char text[1024]; /* one line, no trailing newline */
+} ctrfs_error;
+
+/* containerd's name for a code: "invalid argument", "not found", ... */
+const char *ctrfs_code_name(ctrfs_code code);
+
+/* A point in time, UTC, nanosecond precision (seconds since the Unix epoch). */
+typedef struct ctrfs_time {
+	int64_t sec;
+	int32_t nsec;
+} ctrfs_time;
+
+/* protobuf Any: type_url and opaque bytes, kept byte for byte. */
+typedef struct ctrfs_any {
+	char *type_url;
+	unsigned char *value;
+	size_t value_len;
+} ctrfs_any;
+
+typedef struct ctrfs_label {
+	char *key;
+	char *value;
+} ctrfs_label;
+
+/* A string map, kept sorted by key (bytewise), keys unique. */
+typedef struct ctrfs_labels {
+	size_t count;
+	ctrfs_label *items;
+} ctrfs_labels;
+
+typedef struct ctrfs_extension {
+	char *name;
+	ctrfs_any any;
+} ctrfs_extension;
+
+/* Extensions map name -> Any, sorted by name, names unique. */
+typedef struct ctrfs_extensions {
+	size_t count;
+	ctrfs_extension *items;
+} ctrfs_extensions;
+
+typedef struct ctrfs_container {
+	char *id;
+	ctrfs_labels labels;
+	char *image;
+	char *runtime_name;
+	bool has_runtime_options; /* Go: Runtime.Options != nil */
+	ctrfs_any runtime_options;
+	bool has_spec; /* Go: Spec != nil */
+	ctrfs_any spec;
+	char *snapshot_key;
+	char *snapshotter;
+	char *sandbox_id;
+	ctrfs_time created_at;
+	ctrfs_time updated_at;
+	ctrfs_extensions extensions;
+} ctrfs_container;
+
+typedef struct ctrfs_namespace {
+	char *name;
+	ctrfs_labels labels;
+	ctrfs_time updated_at; /* latest change to the namespace or anything in it */
+} ctrfs_namespace;
+
+/* ---- values: construction and release ---- */
+
+/* Releases what the container owns and zeroes it; safe on a zeroed container. */
+void ctrfs_container_clear(ctrfs_container *c);
+/* Deep copy; dst is overwritten (not cleared first). Returns CTRFS_OK or INTERNAL (ENOMEM). */
+ctrfs_code ctrfs_container_copy(ctrfs_container *dst, const ctrfs_container *src);
+void ctrfs_container_list_free(ctrfs_container *list, size_t count);
+void ctrfs_namespace_clear(ctrfs_namespace *ns);
+void ctrfs_namespace_list_free(ctrfs_namespace *list, size_t count);
+void ctrfs_any_clear(ctrfs_any *a);
+ctrfs_code ctrfs_any_set(ctrfs_any *a, const char *type_url, const void *value, size_t len);
+
+/* Map helpers. set replaces an existing key; remove of a missing key is not an error. */
+const char *ctrfs_labels_get(const ctrfs_labels *l, const char *key);
+ctrfs_code ctrfs_labels_set(ctrfs_labels *l, const char *key, const char *value);
+bool ctrfs_labels_remove(ctrfs_labels *l, const char *key);
+void ctrfs_labels_clear(ctrfs_labels *l);
+ctrfs_code ctrfs_labels_copy(ctrfs_labels *dst, const ctrfs_labels *src);
+const ctrfs_any *ctrfs_extensions_get(const ctrfs_extensions *e, const char *name);
+ctrfs_code ctrfs_extensions_set(ctrfs_extensions *e, const char *name, const ctrfs_any *any);
+bool ctrfs_extensions_remove(ctrfs_extensions *e, const char *name);
+void ctrfs_extensions_clear(ctrfs_extensions *e);
+
+/* ---- validation (containerd's rules and messages) ---- */
+
+/* identifier rules of containerd's pkg/identifiers */
+ctrfs_code ctrfs_identifier_validate(const char *s, ctrfs_error *err);
+/* containerd's pkg/labels: len(key)+len(value) <= 4096 */
+ctrfs_code ctrfs_label_validate(const char *key, const char *value, ctrfs_error *err);
+/* validateContainer of containerd's metadata store, in its order */
+ctrfs_code ctrfs_container_validate(const ctrfs_container *c, ctrfs_error *err);
+
+/* ---- the store ---- */
+
+typedef struct ctrfs_store ctrfs_store;
+
+typedef struct ctrfs_open_options {
+	bool read_only;	  /* open without write access; writes fail UNAVAILABLE/EROFS */
+	bool no_create;	  /* fail NOT_FOUND instead of creating a missing store */
+	bool no_sync;	  /* skip fsync at commit (benchmarks, throwaway stores) */
+	size_t map_size;  /* initial LMDB map size in bytes; 0 = default (64 MiB) */
+} ctrfs_open_options;
+
+/* Opens (by default creating, mode 0700 directory, 0600 files) the store at `path`,
+ * a directory. `opts` may be NULL. Clears stale reader slots left by dead processes. */
+ctrfs_code ctrfs_store_open(const char *path, const ctrfs_open_options *opts, ctrfs_store **out,
+			    ctrfs_error *err);
+void ctrfs_store_close(ctrfs_store *s);
+const char *ctrfs_store_path(const ctrfs_store *s);
+
+/* The default store path when neither --store nor CTRFS_STORE says otherwise. */
+#define CTRFS_STORE_DEFAULT_PATH "/var/lib/ctrfs/store"
+
+/* ---- namespaces ---- */
+
+/* Creates a namespace; labels may be NULL. ALREADY_EXISTS if present. */
+ctrfs_code ctrfs_namespace_create(ctrfs_store *s, const char *name, const ctrfs_labels *labels,
+				  ctrfs_error *err);
+ctrfs_code ctrfs_namespace_get(ctrfs_store *s, const char *name, ctrfs_namespace *out,
+			       ctrfs_error *err);
+/* All namespaces, sorted by name. */
+ctrfs_code ctrfs_namespace_list(ctrfs_store *s, ctrfs_namespace **out, size_t *count,
+				ctrfs_error *err);
+/* Sets one label; value NULL removes it. ("" is kept: namespace labels may be empty.) */
+ctrfs_code ctrfs_namespace_set_label(ctrfs_store *s, const char *name, const char *key,
+				     const char *value, ctrfs_error *err);
+/* Renames a label key in one transaction (ALREADY_EXISTS if `to` exists unless replace). */
+ctrfs_code ctrfs_namespace_rename_label(ctrfs_store *s, const char *name, const char *from,
+					const char *to, ctrfs_error *err);
+/* FAILED_PRECONDITION while the namespace holds containers. */
+ctrfs_code ctrfs_namespace_delete(ctrfs_store *s, const char *name, ctrfs_error *err);
+
+/* ---- containers ---- */
+
+/* What to load: the small fields are always read; these add the larger parts. */
+enum {
+	CTRFS_LOAD_LABELS = 1 << 0,
+	CTRFS_LOAD_EXTENSIONS = 1 << 1,
+	CTRFS_LOAD_SPEC = 1 << 2,
+	CTRFS_LOAD_ALL = 7,
+};
+
+ctrfs_code ctrfs_container_get(ctrfs_store *s, const char *ns, const char *id, unsigned load,
+			       ctrfs_container *out, ctrfs_error *err);
+/* Containers of `ns` matching any of `filters` (containerd filter syntax; none = all),
+ * sorted by ID. A namespace that does not exist lists nothing. */
+ctrfs_code ctrfs_container_list(ctrfs_store *s, const char *ns, const char *const *filters,
+				size_t nfilters, unsigned load, ctrfs_container **out,
+				size_t *count, ctrfs_error *err);
+/* IDs only, sorted; cheap. */
+ctrfs_code ctrfs_container_ids(ctrfs_store *s, const char *ns, char ***ids, size_t *count,
+			       ctrfs_error *err);
+void ctrfs_strv_free(char **v, size_t count);
+
+/* Creates a container (namespace created implicitly). CreatedAt/UpdatedAt are set by the
+ * store. `created` (may be NULL) receives the stored container. */
+ctrfs_code ctrfs_container_create(ctrfs_store *s, const char *ns, const ctrfs_container *c,
+				  ctrfs_container *created, ctrfs_error *err);
+/* containerd's Update: `c->id` names the container; `paths` are field paths (none =
+ * replace every mutable field). Only the parts a path touches are rewritten. */
+ctrfs_code ctrfs_container_update(ctrfs_store *s, const char *ns, const ctrfs_container *c,
+				  const char *const *paths, size_t npaths,
+				  ctrfs_container *updated, ctrfs_error *err);
+/* Renames a label (or, with extension=true, an extension) in one transaction;
+ * replaces an existing target, like rename(2). NOT_FOUND if `from` is missing. */
+ctrfs_code ctrfs_container_rename_key(ctrfs_store *s, const char *ns, const char *id,
+				      bool extension, const char *from, const char *to,
+				      ctrfs_error *err);
+ctrfs_code ctrfs_container_delete(ctrfs_store *s, const char *ns, const char *id,
+				  ctrfs_error *err);
+
+/* containerd's default OCI spec for a new container (cgroupsPath /ns/id), as an Any of
+ * CTRFS_SPEC_TYPE_URL with compact JSON; `out` is overwritten (cleared first). The caller
+ * validates ns and id. */
+ctrfs_code ctrfs_spec_default(const char *ns, const char *id, ctrfs_any *out, ctrfs_error *err);
+
+/* ---- JSON forms ---- */
+
+/* The container exactly as `ctr containers info` prints it (4-space indent, Go's
+ * escaping, Spec last and decoded), ending in "\n". *out is malloc'd, NUL-terminated. */
+ctrfs_code ctrfs_container_info_json(const ctrfs_container *c, char **out, size_t *len,
+				     ctrfs_error *err);
+/* Parses that form (as printed by ctr or by ctrfs). Times are kept when present. */
+ctrfs_code ctrfs_container_from_info_json(const char *text, size_t len, ctrfs_container *out,
+					  ctrfs_error *err);
+
+/* The export document: {"version":1, "namespaces":[{"name", "labels", "containers":[
+ * <info objects>]}]} of every namespace, or only `ns` when not NULL. */
+ctrfs_code ctrfs_store_export(ctrfs_store *s, const char *ns, char **out, size_t *len,
+			      ctrfs_error *err);
+typedef struct ctrfs_import_result {
+	size_t namespaces; /* namespaces created */
+	size_t created;
+	size_t replaced;
+	size_t skipped;
+	size_t conflicts; /* existing containers that made the import fail */
+} ctrfs_import_result;
+enum {
+	CTRFS_IMPORT_REPLACE = 1 << 0, /* replace containers that exist */
+	CTRFS_IMPORT_SKIP = 1 << 1,    /* leave containers that exist */
+	CTRFS_IMPORT_DRY_RUN = 1 << 2, /* check and count, change nothing */
+};
+typedef struct ctrfs_import_options {
+	unsigned flags;
+	/* Called for each container with action "create", "replace", "skip" or "exists"
+	 * (a conflict), and for each new namespace with id NULL and action "create". */
+	void (*report)(void *arg, const char *ns, const char *id, const char *action);
+	void *arg;
+} ctrfs_import_options;
+/* One namespace to import: its name and labels and its containers. */
+typedef struct ctrfs_import_namespace {
+	ctrfs_namespace ns;
+	ctrfs_container *containers;
+	size_t count;
+} ctrfs_import_namespace;
+/* Imports namespaces and containers as given (timestamps kept), all in one transaction.
+ * Namespace labels are merged into existing namespaces. Without REPLACE or SKIP, any
+ * existing container makes it fail with ALREADY_EXISTS and nothing is written. */
+ctrfs_code ctrfs_store_import_batch(ctrfs_store *s, const ctrfs_import_namespace *nss, size_t n,
+				    const ctrfs_import_options *opts, ctrfs_import_result *res,
+				    ctrfs_error *err);
+void ctrfs_import_namespaces_free(ctrfs_import_namespace *nss, size_t n);
+/* Imports an export document (see ctrfs_store_export) or a single `ctr containers info`
+ * object (into `default_ns`), through ctrfs_store_import_batch. opts may be NULL. */
+ctrfs_code ctrfs_store_import(ctrfs_store *s, const char *text, size_t len,
+			      const char *default_ns, const ctrfs_import_options *opts,
+			      ctrfs_import_result *res, ctrfs_error *err);
+
+/* ---- change log ---- */
+
+typedef struct ctrfs_event {
+	uint64_t seq;
+	ctrfs_time timestamp;
+	const char *namespace_;
+	const char *topic; /* "/containers/create", ... */
+	const char *event; /* compact JSON payload, containerd's fields */
+} ctrfs_event;
+
+/* One JSON object per event: {"seq":N,"timestamp":"...","namespace":"...","topic":
+ * "...","event":{...}} without a trailing newline; malloc'd. */
+char *ctrfs_event_json(const ctrfs_event *ev);
+/* Calls `fn` for each retained event with seq > since that matches any of `filters`
+ * (containerd's filter syntax over topic, namespace and event.<field>; none = all),
+ * oldest first; fn returns non-zero to stop. INVALID_ARGUMENT for a bad filter. */
+ctrfs_code ctrfs_events_read(ctrfs_store *s, uint64_t since, const char *const *filters,
+			     size_t nfilters, int (*fn)(const ctrfs_event *ev, void *arg),
+			     void *arg, ctrfs_error *err);
+/* Sequence number of the oldest retained event (0 when none). */
+ctrfs_code ctrfs_events_first_seq(ctrfs_store *s, uint64_t *seq, ctrfs_error *err);
+/* Sequence number of the newest event (0 when none). Cheap: a read transaction. */
+ctrfs_code ctrfs_events_last_seq(ctrfs_store *s, uint64_t *seq, ctrfs_error *err);
+/* How many events the log keeps; older ones are dropped as new ones are written. */
+#define CTRFS_EVENTS_RETAINED 100000
+
+/* ---- time ---- */
+ctrfs_time ctrfs_time_now(void);
+/* RFC 3339, UTC, nanoseconds with trailing zeros trimmed (Go's RFC3339Nano); buf >= 40 */
+void ctrfs_time_format(ctrfs_time t, char *buf, size_t size);
+bool ctrfs_time_parse(const char *s, ctrfs_time *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,301 @@
+/* The LMDB environment of a store: opening, transactions, map growth, error mapping. */
+#include "db.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+
+#define DB_DEFAULT_MAP_SIZE ((size_t)256 << 20)
+
+static const char *const table_names[DB_NTABLES] = {
+	[DB_META] = "meta",   [DB_NS] = "namespaces", [DB_CTR] = "containers",
+	[DB_SPEC] = "specs",  [DB_LABELS] = "labels", [DB_EXT] = "extensions",
+	[DB_EVENTS] = "events",
+};
+
+const char *ctrfs_store_path(const ctrfs_store *s)
+{
+	return s->path;
+}
+
+void db_key_container(struct db_key *k, const char *ns, const char *id)
+{
+	size_t nl = strnlen(ns, CTRFS_IDENTIFIER_MAX), il = strnlen(id, CTRFS_IDENTIFIER_MAX);
+	memcpy(k->buf, ns, nl);
+	k->buf[nl] = '\0';
+	memcpy(k->buf + nl + 1, id, il);
+	k->len = nl + 1 + il;
+}
+
+ctrfs_code db_fail(struct db_txn *t, int rc, ctrfs_error *err, const char *what)
+{
+	if (t && !t->rc)
+		t->rc = rc;
+	switch (rc) {
+	case MDB_MAP_FULL:
+		return ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, ENOSPC, "%s: store map is full", what);
+	case ENOSPC:
+	case EDQUOT:
+		return ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, ENOSPC, "%s: no space left on device",
+				      what);
+	case EACCES:
+	case EROFS:
+		return ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, EROFS, "%s: store is read-only", what);
+	case ENOMEM:
+		return ctrfs_fail_oom(err);
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID:
+	case MDB_VERSION_MISMATCH:
+		return ctrfs_fail_sys(err, CTRFS_INTERNAL, EIO, "%s: store is damaged: %s", what,
+				      mdb_strerror(rc));
+	default:
+		return ctrfs_fail_sys(err, CTRFS_INTERNAL, rc > 0 ? rc : EIO, "%s: %s", what,
+				      mdb_strerror(rc));
+	}
+}
+
+/* Adopts a map size grown by another process. Caller holds no transaction. */
+static int adopt_map_size(ctrfs_store *s)
+{
+	pthread_rwlock_wrlock(&s->resize_lock);
+	int rc = mdb_env_set_mapsize(s->env, 0);
+	pthread_rwlock_unlock(&s->resize_lock);
+	return rc;
+}
+
+static int grow_map(ctrfs_store *s)
+{
+	pthread_rwlock_wrlock(&s->resize_lock);
+	MDB_envinfo info;
+	int rc = mdb_env_info(s->env, &info);
+	if (!rc)
+		rc = mdb_env_set_mapsize(s->env, info.me_mapsize * 2);
+	pthread_rwlock_unlock(&s->resize_lock);
+	return rc;
+}
+
+static int txn_begin(ctrfs_store *s, unsigned flags, MDB_txn **txn)
+{
+	for (int tries = 0;; tries++) {
+		pthread_rwlock_rdlock(&s->resize_lock);
+		int rc = mdb_txn_begin(s->env, NULL, flags, txn);
+		if (rc == 0)
+			return 0;
+		pthread_rwlock_unlock(&s->resize_lock);
+		if (rc != MDB_MAP_RESIZED || tries > 8)
+			return rc;
+		rc = adopt_map_size(s);
+		if (rc)
+			return rc;
+	}
+}
+
+ctrfs_code db_read_begin(ctrfs_store *s, struct db_txn *t, ctrfs_error *err)
+{
+	t->store = s;
+	t->rc = 0;
+	int rc = txn_begin(s, MDB_RDONLY, &t->txn);
+	if (rc)
+		return db_fail(NULL, rc, err, "read transaction");
+	return CTRFS_OK;
+}
+
+void db_read_end(struct db_txn *t)
+{
+	if (!t->txn)
+		return;
+	mdb_txn_abort(t->txn);
+	t->txn = NULL;
+	pthread_rwlock_unlock(&t->store->resize_lock);
+}
+
+ctrfs_code db_write(ctrfs_store *s, db_txn_fn fn, void *arg, ctrfs_error *err)
+{
+	if (s->read_only)
+		return ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, EROFS, "store %s is opened read-only",
+				      s->path);
+	for (int tries = 0;; tries++) {
+		struct db_txn t = {s, NULL, 0};
+		int rc = txn_begin(s, 0, &t.txn);
+		if (rc)
+			return db_fail(NULL, rc, err, "write transaction");
+		ctrfs_code code = fn(&t, arg, err);
+		if (code == CTRFS_OK) {
+			rc = mdb_txn_commit(t.txn);
+			if (rc)
+				code = db_fail(&t, rc, err, "commit");
+		} else {
+			mdb_txn_abort(t.txn);
+		}
+		pthread_rwlock_unlock(&s->resize_lock);
+		if (code == CTRFS_OK || t.rc != MDB_MAP_FULL || tries > 16)
+			return code;
+		rc = grow_map(s);
+		if (rc)
+			return db_fail(NULL, rc, err, "growing the store map");
+	}
+}
+
+ctrfs_code db_get(struct db_txn *t, enum db_table tb, const void *key, size_t klen, MDB_val *val,
+		  ctrfs_error *err)
+{
+	MDB_val k = {klen, (void *)key};
+	int rc = mdb_get(t->txn, t->store->dbi[tb], &k, val);
+	if (rc == MDB_NOTFOUND)
+		return CTRFS_NOT_FOUND;
+	if (rc)
+		return db_fail(t, rc, err, table_names[tb]);
+	return CTRFS_OK;
+}
+
+ctrfs_code db_put(struct db_txn *t, enum db_table tb, const void *key, size_t klen,
+		  const void *data, size_t len, ctrfs_error *err)
+{
+	MDB_val k = {klen, (void *)key}, v = {len, (void *)data};
+	int rc = mdb_put(t->txn, t->store->dbi[tb], &k, &v, 0);
+	if (rc)
+		return db_fail(t, rc, err, table_names[tb]);
+	return CTRFS_OK;
+}
+
+ctrfs_code db_put_sb(struct db_txn *t, enum db_table tb, const void *key, size_t klen,
+		     struct strbuf *sb, ctrfs_error *err)
+{
+	if (sb->oom)
+		return ctrfs_fail_oom(err);
+	return db_put(t, tb, key, klen, sb->buf ? sb->buf : "", sb->len, err);
+}
+
+ctrfs_code db_del(struct db_txn *t, enum db_table tb, const void *key, size_t klen,
+		  ctrfs_error *err)
+{
+	MDB_val k = {klen, (void *)key};
+	int rc = mdb_del(t->txn, t->store->dbi[tb], &k, NULL);
+	if (rc && rc != MDB_NOTFOUND)
+		return db_fail(t, rc, err, table_names[tb]);
+	return CTRFS_OK;
+}
+
+/* Opens (creating when allowed) every table and checks the schema version. */
+static ctrfs_code open_tables(ctrfs_store *s, ctrfs_error *err)
+{
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(s->env, NULL, s->read_only ? MDB_RDONLY : 0, &txn);
+	if (rc)
+		return db_fail(NULL, rc, err, s->path);
+	for (int i = 0; i < DB_NTABLES; i++) {
+		rc = mdb_dbi_open(txn, table_names[i], s->read_only ? 0 : MDB_CREATE, &s->dbi[i]);
+		if (rc) {
+			mdb_txn_abort(txn);
+			if (rc == MDB_NOTFOUND)
+				return ctrfs_fail(err, CTRFS_NOT_FOUND,
+						  "%s: not a ctrfs store (no table %s)", s->path,
+						  table_names[i]);
+			return db_fail(NULL, rc, err, s->path);
+		}
+	}
+	MDB_val k = {6, "schema"}, v;
+	rc = mdb_get(txn, s->dbi[DB_META], &k, &v);
+	uint32_t version = DB_SCHEMA_VERSION;
+	if (rc == MDB_NOTFOUND && !s->read_only) {
+		v.mv_size = sizeof(version);
+		v.mv_data = &version;
+		rc = mdb_put(txn, s->dbi[DB_META], &k, &v, 0);
+	} else if (rc == 0) {
+		if (v.mv_size != sizeof(version))
+			rc = MDB_CORRUPTED;
+		else
+			memcpy(&version, v.mv_data, sizeof(version));
+	}
+	if (rc) {
+		mdb_txn_abort(txn);
+		return db_fail(NULL, rc, err, s->path);
+	}
+	if (version != DB_SCHEMA_VERSION) {
+		mdb_txn_abort(txn);
+		return ctrfs_fail(err, CTRFS_FAILED_PRECONDITION,
+				  "%s: store schema version %u, this ctrfs reads version %d",
+				  s->path, version, DB_SCHEMA_VERSION);
+	}
+	rc = mdb_txn_commit(txn);
+	if (rc)
+		return db_fail(NULL, rc, err, s->path);
+	return CTRFS_OK;
+}
+
+ctrfs_code ctrfs_store_open(const char *path, const ctrfs_open_options *opts, ctrfs_store **out,
+			    ctrfs_error *err)
+{
+	ctrfs_open_options none = {0};
+	if (!opts)
+		opts = &none;
+	*out = NULL;
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		if (errno != ENOENT)
+			return ctrfs_fail_sys(err, CTRFS_INTERNAL, errno, "%s: %s", path,
+					      strerror(errno));
+		if (opts->no_create || opts->read_only)
+			return ctrfs_fail(err, CTRFS_NOT_FOUND, "store %s: not found", path);
+		/* 0700: container specs hold secrets (env vars) */
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			return ctrfs_fail_sys(err, CTRFS_INTERNAL, errno, "creating %s: %s", path,
+					      strerror(errno));
+	} else if (!S_ISDIR(st.st_mode)) {
+		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT, "store %s: not a directory", path);
+	}
+
+	ctrfs_store *s = calloc(1, sizeof(*s));
+	if (!s || !(s->path = strdup(path))) {
+		free(s);
+		return ctrfs_fail_oom(err);
+	}
+	s->read_only = opts->read_only;
+	pthread_rwlock_init(&s->resize_lock, NULL);
+	int rc = mdb_env_create(&s->env);
+	if (!rc)
+		rc = mdb_env_set_maxdbs(s->env, DB_NTABLES + 2);
+	if (!rc)
+		rc = mdb_env_set_maxreaders(s->env, 1022);
+	if (!rc)
+		rc = mdb_env_set_mapsize(s->env, opts->map_size ? opts->map_size
+								: DB_DEFAULT_MAP_SIZE);
+	/* NOTLS: read transactions are not tied to threads (the FUSE daemon has a pool). */
+	unsigned flags = MDB_NOTLS | (opts->read_only ? MDB_RDONLY : 0) |
+			 (opts->no_sync ? MDB_NOSYNC : 0);
+	if (!rc)
+		rc = mdb_env_open(s->env, path, flags, 0600);
+	ctrfs_code code = CTRFS_OK;
+	if (rc) {
+		code = rc == ENOENT ? ctrfs_fail(err, CTRFS_NOT_FOUND, "store %s: not found", path)
+				    : db_fail(NULL, rc, err, path);
+	} else {
+		int dead = 0;
+		/* readers left by processes that died (kill -9) would pin old pages forever */
+		mdb_reader_check(s->env, &dead);
+		code = open_tables(s, err);
+	}
+	if (code) {
+		ctrfs_store_close(s);
+		return code;
+	}
+	*out = s;
+	return CTRFS_OK;
+}
+
+void ctrfs_store_close(ctrfs_store *s)
+{
+	if (!s)
+		return;
+	if (s->env)
+		mdb_env_close(s->env);
+	pthread_rwlock_destroy(&s->resize_lock);
+	free(s->path);
+	free(s);
+}

@@ -1,0 +1,70 @@
+/* The LMDB environment of a store: opening, transactions, map growth, error mapping. */
+#ifndef CTRFS_DB_H
+#define CTRFS_DB_H
+
+#include <lmdb.h>
+#include <pthread.h>
+
+#include "ctrfs_store.h"
+#include "strbuf.h"
+
+#define DB_SCHEMA_VERSION 1
+
+enum db_table {
+	DB_META,     /* "schema" -> u32 version */
+	DB_NS,	     /* <ns> -> namespace record */
+	DB_CTR,	     /* <ns>\0<id> -> core record */
+	DB_SPEC,     /* <ns>\0<id> -> Any */
+	DB_LABELS,   /* <ns>\0<id> -> label map */
+	DB_EXT,	     /* <ns>\0<id> -> extension map */
+	DB_EVENTS,   /* u64 BE seq -> event record */
+	DB_NTABLES,
+};
+
+struct ctrfs_store {
+	MDB_env *env;
+	MDB_dbi dbi[DB_NTABLES];
+	char *path;
+	bool read_only;
+	/* Held shared by every transaction of this process, exclusively to grow the map:
+	 * LMDB allows mdb_env_set_mapsize only while this process has no transaction. */
+	pthread_rwlock_t resize_lock;
+};
+
+/* A transaction; `rc` keeps the first LMDB error met inside so that the caller can
+ * tell a full map (retry after growing) from other failures. */
+struct db_txn {
+	ctrfs_store *store;
+	MDB_txn *txn;
+	int rc;
+};
+
+/* Runs `fn` in one write transaction and commits it, growing the map and retrying
+ * when it fills up. `fn` must be safe to run again from the start (it is, when it
+ * only reads its inputs and the transaction). */
+typedef ctrfs_code (*db_txn_fn)(struct db_txn *t, void *arg, ctrfs_error *err);
+ctrfs_code db_write(ctrfs_store *s, db_txn_fn fn, void *arg, ctrfs_error *err);
+ctrfs_code db_read_begin(ctrfs_store *s, struct db_txn *t, ctrfs_error *err);
+void db_read_end(struct db_txn *t);
+
+/* Table access. get: CTRFS_OK, NOT_FOUND (no message set) or an error. */
+ctrfs_code db_get(struct db_txn *t, enum db_table tb, const void *key, size_t klen, MDB_val *val,
+		  ctrfs_error *err);
+ctrfs_code db_put(struct db_txn *t, enum db_table tb, const void *key, size_t klen,
+		  const void *data, size_t len, ctrfs_error *err);
+ctrfs_code db_put_sb(struct db_txn *t, enum db_table tb, const void *key, size_t klen,
+		     struct strbuf *sb, ctrfs_error *err);
+/* Deleting a missing key is not an error. */
+ctrfs_code db_del(struct db_txn *t, enum db_table tb, const void *key, size_t klen,
+		  ctrfs_error *err);
+/* Maps an LMDB/system error to a ctrfs error, recording it in t->rc. */
+ctrfs_code db_fail(struct db_txn *t, int rc, ctrfs_error *err, const char *what);
+
+/* Keys: "<ns>\0<id>" (the NUL keeps one namespace's containers together in order). */
+struct db_key {
+	char buf[2 * CTRFS_IDENTIFIER_MAX + 2];
+	size_t len;
+};
+void db_key_container(struct db_key *k, const char *ns, const char *id);
+
+#endif

@@ -1,0 +1,253 @@
+/* The change log: containerd's events, written in the transaction of each change. */
+#include "events.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base64.h"
+#include "error.h"
+#include "filter.h"
+#include "json_text.h"
+#include "record.h"
+
+json_t *event_labels_json(const ctrfs_labels *l)
+{
+	json_t *o = json_object();
+	for (size_t i = 0; o && i < l->count; i++)
+		json_object_set_new(o, l->items[i].key, json_string(l->items[i].value));
+	return o;
+}
+
+static json_t *any_json(const ctrfs_any *a)
+{
+	char *b64 = base64_encode(a->value, a->value_len, NULL);
+	json_t *o = json_pack("{s:s, s:s}", "type_url", a->type_url ? a->type_url : "", "value",
+			      b64 ? b64 : "");
+	free(b64);
+	return o;
+}
+
+json_t *event_container_create(const ctrfs_container *c)
+{
+	json_t *rt = json_pack("{s:s}", "name", c->runtime_name ? c->runtime_name : "");
+	if (rt && c->has_runtime_options)
+		json_object_set_new(rt, "options", any_json(&c->runtime_options));
+	return json_pack("{s:s, s:s, s:o}", "id", c->id, "image", c->image ? c->image : "",
+			 "runtime", rt);
+}
+
+json_t *event_container_update(const ctrfs_container *c)
+{
+	return json_pack("{s:s, s:s, s:o, s:s}", "id", c->id, "image", c->image ? c->image : "",
+			 "labels", event_labels_json(&c->labels), "snapshot_key",
+			 c->snapshot_key ? c->snapshot_key : "");
+}
+
+static void seq_key(uint64_t seq, unsigned char k[8])
+{
+	for (int i = 7; i >= 0; i--, seq >>= 8)
+		k[i] = seq & 0xff;
+}
+
+static uint64_t seq_from_key(const MDB_val *k)
+{
+	uint64_t seq = 0;
+	const unsigned char *p = k->mv_data;
+	for (size_t i = 0; i < 8 && i < k->mv_size; i++)
+		seq = seq << 8 | p[i];
+	return seq;
+}
+
+ctrfs_code events_append(struct db_txn *t, const char *ns, const char *topic, json_t *payload,
+			 ctrfs_error *err)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint64_t seq = 1;
+	ctrfs_code code = CTRFS_OK;
+	if (!payload)
+		return ctrfs_fail_oom(err);
+	int rc = mdb_cursor_open(t->txn, t->store->dbi[DB_EVENTS], &cur);
+	if (rc) {
+		json_decref(payload);
+		return db_fail(t, rc, err, "events");
+	}
+	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	if (rc == 0)
+		seq = seq_from_key(&k) + 1;
+	else if (rc != MDB_NOTFOUND)
+		code = db_fail(t, rc, err, "events");
+
+	char *text = json_dumps(payload, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(payload);
+	struct strbuf sb = STRBUF_INIT;
+	record_put_time(&sb, ctrfs_time_now());
+	record_put_str(&sb, ns);
+	record_put_str(&sb, topic);
+	record_put_str(&sb, text ? text : "{}");
+	free(text);
+	unsigned char key[8];
+	seq_key(seq, key);
+	if (!code)
+		code = db_put_sb(t, DB_EVENTS, key, sizeof(key), &sb, err);
+	strbuf_release(&sb);
+
+	/* retention: drop the oldest events beyond the bound */
+	MDB_stat st;
+	if (!code && mdb_stat(t->txn, t->store->dbi[DB_EVENTS], &st) == 0) {
+		size_t excess = st.ms_entries > CTRFS_EVENTS_RETAINED
+					? st.ms_entries - CTRFS_EVENTS_RETAINED
+					: 0;
+		while (excess-- && !code) {
+			rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+			if (!rc)
+				rc = mdb_cursor_del(cur, 0);
+			if (rc)
+				code = db_fail(t, rc, err, "events");
+		}
+	}
+	mdb_cursor_close(cur);
+	return code;
+}
+
+char *ctrfs_event_json(const ctrfs_event *ev)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char ts[64];
+	ctrfs_time_format(ev->timestamp, ts, sizeof(ts));
+	strbuf_addf(&sb, "{\"seq\":%llu,\"timestamp\":\"%s\",\"namespace\":",
+		    (unsigned long long)ev->seq, ts);
+	json_text_quote_go(&sb, ev->namespace_, strlen(ev->namespace_));
+	strbuf_adds(&sb, ",\"topic\":");
+	json_text_quote_go(&sb, ev->topic, strlen(ev->topic));
+	strbuf_adds(&sb, ",\"event\":");
+	strbuf_adds(&sb, ev->event);
+	strbuf_addc(&sb, '}');
+	return strbuf_detach(&sb, NULL);
+}
+
+/* The filter adaptor of an event: topic, namespace, event.<field>[.<field>...]. */
+struct event_fields {
+	const ctrfs_event *ev;
+	json_t *payload;
+};
+
+static bool event_field(const void *obj, const char *const *path, size_t npath,
+			const char **value)
+{
+	const struct event_fields *f = obj;
+	if (npath == 1 && strcmp(path[0], "topic") == 0)
+		*value = f->ev->topic;
+	else if (npath == 1 && strcmp(path[0], "namespace") == 0)
+		*value = f->ev->namespace_;
+	else if (npath >= 2 && strcmp(path[0], "event") == 0) {
+		json_t *v = f->payload;
+		for (size_t i = 1; v && i < npath; i++)
+			v = json_object_get(v, path[i]);
+		if (!json_is_string(v))
+			return false;
+		*value = json_string_value(v);
+	} else
+		return false;
+	return **value != '\0';
+}
+
+static bool event_matches(const ctrfs_filter *filter, const ctrfs_event *ev)
+{
+	struct event_fields f = {ev, json_loads(ev->event, 0, NULL)};
+	bool match = filter_match(filter, event_field, &f);
+	json_decref(f.payload);
+	return match;
+}
+
+ctrfs_code ctrfs_events_read(ctrfs_store *s, uint64_t since, const char *const *filters,
+			     size_t nfilters, int (*fn)(const ctrfs_event *ev, void *arg),
+			     void *arg, ctrfs_error *err)
+{
+	struct db_txn t;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	ctrfs_filter *filter = NULL;
+	ctrfs_code code = filter_parse(filters, nfilters, &filter, err);
+	if (code)
+		return code;
+	code = db_read_begin(s, &t, err);
+	if (code) {
+		filter_free(filter);
+		return code;
+	}
+	int rc = mdb_cursor_open(t.txn, s->dbi[DB_EVENTS], &cur);
+	if (rc) {
+		code = db_fail(&t, rc, err, "events");
+		db_read_end(&t);
+		filter_free(filter);
+		return code;
+	}
+	unsigned char key[8];
+	seq_key(since + 1, key);
+	k.mv_size = 8;
+	k.mv_data = key;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct record_reader r = {v.mv_data, v.mv_size, false};
+		ctrfs_event ev = {.seq = seq_from_key(&k)};
+		ev.timestamp = record_get_time(&r);
+		char *ns = record_get_str(&r), *topic = record_get_str(&r),
+		     *payload = record_get_str(&r);
+		int stop = 0;
+		if (r.bad) {
+			code = ctrfs_fail_sys(err, CTRFS_INTERNAL, EIO, "event %llu is damaged",
+					      (unsigned long long)ev.seq);
+		} else {
+			ev.namespace_ = ns;
+			ev.topic = topic;
+			ev.event = payload;
+			if (!nfilters || event_matches(filter, &ev))
+				stop = fn(&ev, arg);
+		}
+		free(ns);
+		free(topic);
+		free(payload);
+		if (code || stop)
+			break;
+	}
+	if (rc && rc != MDB_NOTFOUND && !code)
+		code = db_fail(&t, rc, err, "events");
+	mdb_cursor_close(cur);
+	db_read_end(&t);
+	filter_free(filter);
+	return code;
+}
+
+static ctrfs_code edge_seq(ctrfs_store *s, MDB_cursor_op op, uint64_t *seq, ctrfs_error *err)
+{
+	struct db_txn t;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	*seq = 0;
+	ctrfs_code code = db_read_begin(s, &t, err);
+	if (code)
+		return code;
+	int rc = mdb_cursor_open(t.txn, s->dbi[DB_EVENTS], &cur);
+	if (!rc) {
+		rc = mdb_cursor_get(cur, &k, &v, op);
+		if (!rc)
+			*seq = seq_from_key(&k);
+		mdb_cursor_close(cur);
+	}
+	if (rc && rc != MDB_NOTFOUND)
+		code = db_fail(&t, rc, err, "events");
+	db_read_end(&t);
+	return code;
+}
+
+ctrfs_code ctrfs_events_last_seq(ctrfs_store *s, uint64_t *seq, ctrfs_error *err)
+{
+	return edge_seq(s, MDB_LAST, seq, err);
+}
+
+ctrfs_code ctrfs_events_first_seq(ctrfs_store *s, uint64_t *seq, ctrfs_error *err)
+{
+	return edge_seq(s, MDB_FIRST, seq, err);
+}

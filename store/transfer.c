@@ -1,0 +1,451 @@
+/* Export and import: the whole store as one JSON document, and batch imports. */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "containers.h"
+#include "error.h"
+#include "events.h"
+#include "info_json.h"
+#include "json_items.h"
+#include "json_text.h"
+#include "namespaces.h"
+
+/* Big imports are written in batches: one LMDB transaction may only dirty so many
+ * pages. Conflicts are checked over the whole import before the first batch. */
+#define IMPORT_BATCH 2000
+
+#define EXPORT_VERSION 1
+
+static void export_namespace(struct strbuf *sb, const ctrfs_namespace *ns,
+			     const ctrfs_container *list, size_t n)
+{
+	strbuf_adds(sb, "        {\n            \"name\": ");
+	json_text_quote_go(sb, ns->name, strlen(ns->name));
+	strbuf_adds(sb, ",\n            \"labels\": {");
+	for (size_t i = 0; i < ns->labels.count; i++) {
+		strbuf_adds(sb, i ? ",\n                " : "\n                ");
+		json_text_quote_go(sb, ns->labels.items[i].key, strlen(ns->labels.items[i].key));
+		strbuf_adds(sb, ": ");
+		json_text_quote_go(sb, ns->labels.items[i].value,
+				   strlen(ns->labels.items[i].value));
+	}
+	strbuf_adds(sb, ns->labels.count ? "\n            }," : "},");
+	strbuf_adds(sb, "\n            \"containers\": [");
+	for (size_t i = 0; i < n; i++) {
+		strbuf_adds(sb, i ? ",\n" : "\n");
+		strbuf_adds(sb, "                ");
+		info_json_write(sb, &list[i], "                ");
+	}
+	strbuf_adds(sb, n ? "\n            ]\n        }" : "]\n        }");
+}
+
+ctrfs_code ctrfs_store_export(ctrfs_store *s, const char *only, char **out, size_t *len,
+			      ctrfs_error *err)
+{
+	ctrfs_namespace *nss;
+	size_t nns, written = 0;
+	struct strbuf sb = STRBUF_INIT;
+	*out = NULL;
+	ctrfs_code code = ctrfs_namespace_list(s, &nss, &nns, err);
+	if (code)
+		return code;
+	strbuf_addf(&sb, "{\n    \"version\": %d,\n    \"namespaces\": [", EXPORT_VERSION);
+	for (size_t i = 0; !code && i < nns; i++) {
+		if (only && strcmp(only, nss[i].name) != 0)
+			continue;
+		ctrfs_container *list;
+		size_t n;
+		code = ctrfs_container_list(s, nss[i].name, NULL, 0, CTRFS_LOAD_ALL, &list, &n,
+					    err);
+		if (code)
+			break;
+		strbuf_adds(&sb, written++ ? ",\n" : "\n");
+		export_namespace(&sb, &nss[i], list, n);
+		ctrfs_container_list_free(list, n);
+	}
+	ctrfs_namespace_list_free(nss, nns);
+	if (!code && only && !written)
+		code = ctrfs_fail(err, CTRFS_NOT_FOUND, "namespace \"%s\": not found", only);
+	if (code) {
+		strbuf_release(&sb);
+		return code;
+	}
+	strbuf_adds(&sb, written ? "\n    ]\n}\n" : "]\n}\n");
+	*out = strbuf_detach(&sb, len);
+	return *out ? CTRFS_OK : ctrfs_fail_oom(err);
+}
+
+/* ---- batch import ---- */
+
+struct import_run {
+	const ctrfs_import_namespace *nss;
+	size_t n;
+	const ctrfs_import_options *opts;
+	ctrfs_import_result *res;
+	/* the slice of containers this transaction writes: [from, to) over all of them */
+	size_t from, to;
+	bool write_namespaces;
+};
+
+static void report(const ctrfs_import_options *o, const char *ns, const char *id,
+		   const char *action)
+{
+	if (o->report)
+		o->report(o->arg, ns, id, action);
+}
+
+static bool container_exists(struct db_txn *t, const char *ns, const char *id)
+{
+	struct db_key key;
+	MDB_val v;
+	db_key_container(&key, ns, id);
+	return db_get(t, DB_CTR, key.buf, key.len, &v, NULL) == CTRFS_OK;
+}
+
+/* Namespaces are created or have their labels merged in the first transaction. */
+static ctrfs_code import_namespaces(struct db_txn *t, struct import_run *r, bool dry,
+				    ctrfs_error *err)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		const ctrfs_namespace *in = &r->nss[i].ns;
+		ctrfs_namespace ns;
+		ctrfs_code code = ns_load(t, in->name, &ns, err);
+		bool created = code == CTRFS_NOT_FOUND;
+		if (code && !created)
+			return code;
+		if (created) {
+			report(r->opts, in->name, NULL, "create");
+			r->res->namespaces++;
+			if (!(ns.name = strdup(in->name)))
+				return ctrfs_fail_oom(err);
+		}
+		for (size_t j = 0; j < in->labels.count; j++)
+			if (ctrfs_labels_set(&ns.labels, in->labels.items[j].key,
+					     in->labels.items[j].value)) {
+				ctrfs_namespace_clear(&ns);
+				return ctrfs_fail_oom(err);
+			}
+		ns.updated_at = ctrfs_time_now();
+		code = dry ? CTRFS_OK : ns_store(t, &ns, err);
+		if (!code && !dry)
+			code = events_append(t, ns.name,
+					     created ? "/namespaces/create" : "/namespaces/update",
+					     json_pack("{s:s, s:o}", "name", ns.name, "labels",
+						       event_labels_json(&ns.labels)),
+					     err);
+		ctrfs_namespace_clear(&ns);
+		if (code)
+			return code;
+	}
+	return CTRFS_OK;
+}
+
+static ctrfs_code import_slice(struct db_txn *t, struct import_run *r, bool dry,
+			       ctrfs_error *err)
+{
+	ctrfs_code code = CTRFS_OK;
+	size_t idx = 0;
+	ctrfs_time now = ctrfs_time_now();
+	for (size_t i = 0; !code && i < r->n; i++) {
+		const ctrfs_import_namespace *ins = &r->nss[i];
+		bool touched = false;
+		for (size_t j = 0; !code && j < ins->count; j++, idx++) {
+			if (idx < r->from || idx >= r->to)
+				continue;
+			ctrfs_container c = ins->containers[j];
+			bool exists = container_exists(t, ins->ns.name, c.id);
+			if (exists && (r->opts->flags & CTRFS_IMPORT_SKIP)) {
+				report(r->opts, ins->ns.name, c.id, "skip");
+				r->res->skipped++;
+				continue;
+			}
+			report(r->opts, ins->ns.name, c.id, exists ? "replace" : "create");
+			if (exists)
+				r->res->replaced++;
+			else
+				r->res->created++;
+			if (dry)
+				continue;
+			if (!c.created_at.sec && !c.created_at.nsec)
+				c.created_at = now;
+			if (!c.updated_at.sec && !c.updated_at.nsec)
+				c.updated_at = c.created_at;
+			if (exists)
+				code = ctr_remove(t, ins->ns.name, c.id, err);
+			if (!code)
+				code = ctr_store(t, ins->ns.name, &c, PART_CORE | CTRFS_LOAD_ALL, err);
+			if (!code)
+				code = events_append(t, ins->ns.name,
+						     exists ? "/containers/update"
+							    : "/containers/create",
+						     exists ? event_container_update(&c)
+							    : event_container_create(&c),
+						     err);
+			touched = true;
+		}
+		if (!code && touched)
+			code = ns_touch(t, ins->ns.name, now, err);
+	}
+	return code;
+}
+
+static ctrfs_code import_txn(struct db_txn *t, void *p, ctrfs_error *err)
+{
+	struct import_run *r = p;
+	ctrfs_import_result saved = *r->res;
+	ctrfs_code code = CTRFS_OK;
+	if (r->write_namespaces)
+		code = import_namespaces(t, r, false, err);
+	if (!code)
+		code = import_slice(t, r, false, err);
+	if (code)
+		*r->res = saved; /* the transaction is retried or abandoned: count again */
+	return code;
+}
+
+static ctrfs_code validate_import(const ctrfs_import_namespace *nss, size_t n, ctrfs_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		ctrfs_code code = ctrfs_identifier_validate(nss[i].ns.name, err);
+		if (code)
+			return ctrfs_error_prefix(err, code, "namespace.Name: ");
+		for (size_t j = 0; j < nss[i].ns.labels.count; j++) {
+			code = ctrfs_label_validate(nss[i].ns.labels.items[j].key,
+						    nss[i].ns.labels.items[j].value, err);
+			if (code)
+				return ctrfs_error_prefix(err, code, "namespace.Labels: ");
+		}
+		for (size_t j = 0; j < nss[i].count; j++) {
+			code = ctrfs_container_validate(&nss[i].containers[j], err);
+			if (code) {
+				char prefix[200];
+				snprintf(prefix, sizeof(prefix), "namespace %s: container %s: ",
+					 nss[i].ns.name,
+					 nss[i].containers[j].id ? nss[i].containers[j].id : "");
+				return ctrfs_error_prefix(err, code, prefix);
+			}
+			for (size_t k = 0; k < j; k++)
+				if (strcmp(nss[i].containers[k].id, nss[i].containers[j].id) == 0)
+					return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+							  "namespace %s: container %s appears twice "
+							  "in the import: invalid argument",
+							  nss[i].ns.name, nss[i].containers[j].id);
+		}
+	}
+	return CTRFS_OK;
+}
+
+/* Before anything is written: count what exists, and refuse (listing them) when the
+ * caller said neither replace nor skip. A dry run reports everything from here. */
+static ctrfs_code preflight(ctrfs_store *s, struct import_run *r, ctrfs_error *err)
+{
+	struct db_txn t;
+	bool dry = r->opts->flags & CTRFS_IMPORT_DRY_RUN;
+	bool resolve = r->opts->flags & (CTRFS_IMPORT_REPLACE | CTRFS_IMPORT_SKIP);
+	ctrfs_code code = db_read_begin(s, &t, err);
+	if (code)
+		return code;
+	struct strbuf names = STRBUF_INIT;
+	for (size_t i = 0; i < r->n; i++)
+		for (size_t j = 0; j < r->nss[i].count; j++) {
+			const char *id = r->nss[i].containers[j].id;
+			if (!resolve && container_exists(&t, r->nss[i].ns.name, id)) {
+				report(r->opts, r->nss[i].ns.name, id, "exists");
+				if (r->res->conflicts++ < 20)
+					strbuf_addf(&names, "%s%s/%s", r->res->conflicts > 1 ? ", " : "",
+						    r->nss[i].ns.name, id);
+			}
+		}
+	if (r->res->conflicts) {
+		code = ctrfs_fail(err, CTRFS_ALREADY_EXISTS,
+				  "%zu container%s already exist%s (%s%s); use replace or skip: "
+				  "already exists",
+				  r->res->conflicts, r->res->conflicts == 1 ? "" : "s",
+				  r->res->conflicts == 1 ? "s" : "", names.buf ? names.buf : "",
+				  r->res->conflicts > 20 ? ", ..." : "");
+	} else if (dry) {
+		r->from = 0;
+		r->to = SIZE_MAX;
+		code = import_namespaces(&t, r, true, err);
+		if (!code)
+			code = import_slice(&t, r, true, err);
+	}
+	strbuf_release(&names);
+	db_read_end(&t);
+	return code;
+}
+
+ctrfs_code ctrfs_store_import_batch(ctrfs_store *s, const ctrfs_import_namespace *nss, size_t n,
+				    const ctrfs_import_options *opts, ctrfs_import_result *res,
+				    ctrfs_error *err)
+{
+	ctrfs_import_options none = {0};
+	ctrfs_import_result local;
+	if (!opts)
+		opts = &none;
+	if (!res)
+		res = &local;
+	memset(res, 0, sizeof(*res));
+	ctrfs_code code = validate_import(nss, n, err);
+	if (code)
+		return code;
+	struct import_run r = {nss, n, opts, res, 0, 0, true};
+	code = preflight(s, &r, err);
+	if (code || (opts->flags & CTRFS_IMPORT_DRY_RUN))
+		return code;
+	size_t total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += nss[i].count;
+	do {
+		r.to = r.from + IMPORT_BATCH;
+		code = db_write(s, import_txn, &r, err);
+		r.write_namespaces = false;
+		r.from = r.to;
+	} while (!code && r.from < total);
+	return code;
+}
+
+/* ---- import documents ---- */
+
+struct doc_parse {
+	ctrfs_import_namespace *nss;
+	size_t n;
+	ctrfs_error *err;
+	ctrfs_code code;
+};
+
+struct ctr_items {
+	ctrfs_import_namespace *ns;
+	ctrfs_error *err;
+	ctrfs_code code;
+};
+
+static bool add_container(const char *item, size_t len, void *arg)
+{
+	struct ctr_items *a = arg;
+	ctrfs_import_namespace *ns = a->ns;
+	ctrfs_container *p = realloc(ns->containers, (ns->count + 1) * sizeof(*p));
+	if (!p) {
+		a->code = ctrfs_fail_oom(a->err);
+		return false;
+	}
+	ns->containers = p;
+	a->code = info_json_parse(item, len, &p[ns->count], a->err);
+	if (a->code) {
+		char prefix[160];
+		snprintf(prefix, sizeof(prefix), "import: namespace %s: container #%zu: ",
+			 ns->ns.name, ns->count + 1);
+		ctrfs_error_prefix(a->err, a->code, prefix);
+		return false;
+	}
+	ns->count++;
+	return true;
+}
+
+static ctrfs_code parse_namespace(const char *text, size_t len, ctrfs_import_namespace *out,
+				  ctrfs_error *err)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(text, len, JSON_DECODE_INT_AS_REAL, &jerr);
+	ctrfs_code code = CTRFS_OK;
+	json_t *name = json_object_get(root, "name"), *labels = json_object_get(root, "labels");
+	if (!json_is_string(name)) {
+		code = ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+				  "import: a namespace has no \"name\": invalid argument");
+	} else if (!(out->ns.name = strdup(json_string_value(name)))) {
+		code = ctrfs_fail_oom(err);
+	} else if (labels && !json_is_null(labels)) {
+		const char *k;
+		json_t *v;
+		if (!json_is_object(labels))
+			code = ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+					  "import: namespace %s: labels: expected an object: "
+					  "invalid argument",
+					  out->ns.name);
+		json_object_foreach(labels, k, v)
+		{
+			if (code)
+				break;
+			if (!json_is_string(v))
+				code = ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+						  "import: namespace %s: label %s: expected a "
+						  "string: invalid argument",
+						  out->ns.name, k);
+			else if (ctrfs_labels_set(&out->ns.labels, k, json_string_value(v)))
+				code = ctrfs_fail_oom(err);
+		}
+	}
+	json_decref(root);
+	if (code)
+		return code;
+	size_t start, clen;
+	if (!json_text_member(text, len, "containers", &start, &clen))
+		return CTRFS_OK;
+	struct ctr_items items = {out, err, CTRFS_OK};
+	if (!json_text_array_items(text + start, clen, add_container, &items) && !items.code)
+		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+				  "import: namespace %s: \"containers\" must be an array of "
+				  "container objects: invalid argument",
+				  out->ns.name);
+	return items.code;
+}
+
+struct ns_items {
+	ctrfs_import_namespace *nss;
+	size_t n;
+	ctrfs_error *err;
+	ctrfs_code code;
+};
+
+static bool add_namespace(const char *item, size_t len, void *arg)
+{
+	struct ns_items *a = arg;
+	ctrfs_import_namespace *p = realloc(a->nss, (a->n + 1) * sizeof(*p));
+	if (!p) {
+		a->code = ctrfs_fail_oom(a->err);
+		return false;
+	}
+	a->nss = p;
+	memset(&p[a->n], 0, sizeof(*p));
+	a->code = parse_namespace(item, len, &p[a->n], a->err);
+	a->n++; /* freed with the rest, even when it failed half way */
+	return a->code == CTRFS_OK;
+}
+
+ctrfs_code ctrfs_store_import(ctrfs_store *s, const char *text, size_t len,
+			      const char *default_ns, const ctrfs_import_options *opts,
+			      ctrfs_import_result *res, ctrfs_error *err)
+{
+	char msg[160];
+	size_t off, start, vlen;
+	if (json_text_check(text, len, &off, msg, sizeof(msg)) != JSON_TEXT_OK)
+		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+				  "import: %s at byte %zu: invalid argument", msg, off);
+	struct ns_items a = {NULL, 0, err, CTRFS_OK};
+	if (json_text_member(text, len, "namespaces", &start, &vlen)) {
+		if (!json_text_array_items(text + start, vlen, add_namespace, &a) && !a.code)
+			a.code = ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+					    "import: \"namespaces\" must be an array of namespace "
+					    "objects: invalid argument");
+	} else if (json_text_member(text, len, "ID", &start, &vlen)) {
+		/* a single `ctr containers info` object */
+		a.nss = calloc(1, sizeof(*a.nss));
+		a.n = 1;
+		if (!a.nss || !(a.nss->ns.name = strdup(default_ns ? default_ns : "default")) ||
+		    !(a.nss->containers = calloc(1, sizeof(ctrfs_container))))
+			a.code = ctrfs_fail_oom(err);
+		else if (!(a.code = info_json_parse(text, len, a.nss->containers, err)))
+			a.nss->count = 1;
+	} else {
+		a.code = ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+				    "import: not a ctrfs export document nor a `ctr containers "
+				    "info` object: invalid argument");
+	}
+	if (!a.code)
+		a.code = ctrfs_store_import_batch(s, a.nss, a.n, opts, res, err);
+	ctrfs_import_namespaces_free(a.nss, a.n);
+	return a.code;
+}

@@ -1,0 +1,109 @@
+/* containerd's validation rules, in its order and with its messages. */
+#include "error.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* pkg/identifiers: ^[A-Za-z0-9]+(?:[._-](?:[A-Za-z0-9]+))*$ */
+static const char identifier_re[] = "^[A-Za-z0-9]+(?:[._-](?:[A-Za-z0-9]+))*$";
+
+static bool is_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static bool identifier_matches(const char *s)
+{
+	/* alnum runs separated by single separators, starting and ending with alnum */
+	bool need_alnum = true;
+	for (; *s; s++) {
+		if (is_alnum(*s))
+			need_alnum = false;
+		else if ((*s == '.' || *s == '_' || *s == '-') && !need_alnum)
+			need_alnum = true;
+		else
+			return false;
+	}
+	return !need_alnum;
+}
+
+/* Go's %q for the identifier in messages: printable ASCII as is, the rest escaped. */
+static void go_quote(const char *s, char *out, size_t size)
+{
+	size_t n = 0;
+	out[n++] = '"';
+	for (; *s && n + 8 < size; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			n += (size_t)snprintf(out + n, size - n, "\\%c", c);
+		else if (c >= 0x20 && c < 0x7f)
+			out[n++] = (char)c;
+		else if (c == '\n')
+			n += (size_t)snprintf(out + n, size - n, "\\n");
+		else if (c == '\t')
+			n += (size_t)snprintf(out + n, size - n, "\\t");
+		else if (c >= 0x80)
+			out[n++] = (char)c; /* UTF-8 passes through as Go prints valid runes */
+		else
+			n += (size_t)snprintf(out + n, size - n, "\\x%02x", c);
+	}
+	out[n++] = '"';
+	out[n] = '\0';
+}
+
+ctrfs_code ctrfs_identifier_validate(const char *s, ctrfs_error *err)
+{
+	char q[400];
+	if (!s || !*s)
+		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+				  "identifier must not be empty: invalid argument");
+	go_quote(s, q, sizeof(q));
+	if (strlen(s) > CTRFS_IDENTIFIER_MAX)
+		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+				  "identifier %s greater than maximum length (%d characters): "
+				  "invalid argument",
+				  q, CTRFS_IDENTIFIER_MAX);
+	if (!identifier_matches(s))
+		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+				  "identifier %s must match %s: invalid argument", q, identifier_re);
+	return CTRFS_OK;
+}
+
+ctrfs_code ctrfs_label_validate(const char *key, const char *value, ctrfs_error *err)
+{
+	size_t kl = strlen(key), vl = strlen(value ? value : "");
+	if (kl + vl > CTRFS_LABEL_MAX)
+		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+				  "label key and value greater than maximum size (%d bytes), "
+				  "key: %.*s: invalid argument",
+				  CTRFS_LABEL_MAX, kl > 10 ? 10 : (int)kl, key);
+	return CTRFS_OK;
+}
+
+ctrfs_code ctrfs_container_validate(const ctrfs_container *c, ctrfs_error *err)
+{
+	ctrfs_code code = ctrfs_identifier_validate(c->id, err);
+	if (code)
+		return ctrfs_error_prefix(err, code, "container.ID: ");
+	for (size_t i = 0; i < c->extensions.count; i++)
+		if (!c->extensions.items[i].name[0])
+			return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+					  "container.Extension keys must not be zero-length: "
+					  "invalid argument");
+	for (size_t i = 0; i < c->labels.count; i++) {
+		code = ctrfs_label_validate(c->labels.items[i].key, c->labels.items[i].value, err);
+		if (code)
+			return ctrfs_error_prefix(err, code, "containers.Labels: ");
+	}
+	if (!c->runtime_name || !*c->runtime_name)
+		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+				  "container.Runtime.Name must be set: invalid argument");
+	if (!c->has_spec)
+		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+				  "container.Spec must be set: invalid argument");
+	if (c->snapshot_key && *c->snapshot_key && !(c->snapshotter && *c->snapshotter))
+		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+				  "container.Snapshotter must be set if container.SnapshotKey is set: "
+				  "invalid argument");
+	return CTRFS_OK;
+}

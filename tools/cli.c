@@ -1,0 +1,198 @@
+/* ctrfsctl: what every command shares (the store, errors, files, tables). */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+ctrfs_store *cli_store(struct cli *cli, bool read_only)
+{
+	if (cli->store)
+		return cli->store;
+	ctrfs_error err;
+	ctrfs_open_options opts = {.read_only = false};
+	/* a read-only command must not create a store as a side effect */
+	opts.no_create = read_only;
+	if (ctrfs_store_open(cli->store_path, &opts, &cli->store, &err)) {
+		cli_error(&err);
+		exit(EXIT_FAIL);
+	}
+	return cli->store;
+}
+
+int cli_error(const ctrfs_error *err)
+{
+	fprintf(stderr, "ctrfsctl: %s\n", err->text);
+	return EXIT_FAIL;
+}
+
+int cli_errorf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("ctrfsctl: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return EXIT_FAIL;
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("ctrfsctl: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, " (see 'ctrfsctl %s --help')\n", cmd);
+	va_end(ap);
+	return EXIT_USAGE;
+}
+
+bool cli_wants_help(int argc, char **argv, const char *usage)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			fputs(usage, stdout);
+			return true;
+		}
+	}
+	return false;
+}
+
+int cli_dispatch(struct cli *cli, const char *group, const struct command *cmds, int argc,
+		 char **argv)
+{
+	if (argc < 1 || strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0 ||
+	    strcmp(argv[0], "help") == 0) {
+		printf("Usage: ctrfsctl %s COMMAND [OPTIONS]\n\nCommands:\n", group);
+		for (const struct command *c = cmds; c->name; c++)
+			printf("  %-10s %s%s%s%s\n", c->name, c->summary, c->alias ? " (alias: " : "",
+			       c->alias ? c->alias : "", c->alias ? ")" : "");
+		printf("\nRun 'ctrfsctl %s COMMAND --help' for a command's options.\n", group);
+		return argc < 1 ? EXIT_USAGE : 0;
+	}
+	for (const struct command *c = cmds; c->name; c++)
+		if (strcmp(argv[0], c->name) == 0 || (c->alias && strcmp(argv[0], c->alias) == 0))
+			return c->run(cli, argc, argv);
+	return cli_usage(group, "unknown command '%s %s'", group, argv[0]);
+}
+
+bool cli_split_kv(const char *arg, char **key, const char **value)
+{
+	const char *eq = strchr(arg, '=');
+	*key = eq ? strndup(arg, (size_t)(eq - arg)) : strdup(arg);
+	*value = eq ? eq + 1 : NULL;
+	return *key != NULL;
+}
+
+char *cli_read_file(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap + 1);
+	while (buf) {
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (n < cap) {
+			if (ferror(f)) {
+				free(buf);
+				buf = NULL;
+			}
+			break;
+		}
+		cap *= 2;
+		char *p = realloc(buf, cap + 1);
+		if (!p) {
+			free(buf);
+			buf = NULL;
+			errno = ENOMEM;
+		}
+		buf = p;
+	}
+	int saved = errno;
+	if (f != stdin)
+		fclose(f);
+	if (buf) {
+		buf[n] = '\0';
+		*len = n;
+	}
+	errno = saved;
+	return buf;
+}
+
+char *cli_read_value(const char *arg, size_t *len)
+{
+	if (arg[0] == '@')
+		return cli_read_file(arg + 1, len);
+	*len = strlen(arg);
+	return strdup(arg);
+}
+
+struct table {
+	size_t ncols, minwidth, padding;
+	size_t nrows;
+	char **cells; /* nrows * ncols */
+};
+
+struct table *table_new(size_t ncols, size_t minwidth, size_t padding)
+{
+	struct table *t = calloc(1, sizeof(*t));
+	if (t) {
+		t->ncols = ncols;
+		t->minwidth = minwidth;
+		t->padding = padding;
+	}
+	return t;
+}
+
+void table_row(struct table *t, const char *const *cells)
+{
+	char **p = realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(char *));
+	if (!p)
+		return;
+	t->cells = p;
+	for (size_t i = 0; i < t->ncols; i++)
+		p[t->nrows * t->ncols + i] = strdup(cells[i] ? cells[i] : "");
+	t->nrows++;
+}
+
+static size_t utf8_width(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+void table_print(struct table *t)
+{
+	size_t *width = calloc(t->ncols, sizeof(size_t));
+	for (size_t r = 0; width && r < t->nrows; r++)
+		for (size_t c = 0; c < t->ncols; c++) {
+			size_t w = utf8_width(t->cells[r * t->ncols + c]) + t->padding;
+			if (w < t->minwidth)
+				w = t->minwidth;
+			if (w > width[c])
+				width[c] = w;
+		}
+	for (size_t r = 0; width && r < t->nrows; r++) {
+		for (size_t c = 0; c < t->ncols; c++) {
+			const char *cell = t->cells[r * t->ncols + c];
+			fputs(cell, stdout);
+			for (size_t w = utf8_width(cell); w < width[c]; w++)
+				putchar(' ');
+		}
+		putchar('\n');
+	}
+	for (size_t i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	free(width);
+	free(t);
+}

@@ -1,0 +1,61 @@
+/* ctrfsctl: what every command shares (global options, the store, errors, output). */
+#ifndef CTRFSCTL_CLI_H
+#define CTRFSCTL_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ctrfs_store.h"
+
+/* Exit statuses: 0 success, 1 the operation failed, 2 the command line was wrong. */
+enum { EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+struct cli {
+	const char *store_path; /* --store, $CTRFS_STORE, CTRFS_STORE_DEFAULT_PATH */
+	const char *ns;		/* -n, $CONTAINERD_NAMESPACE, "default" */
+	bool ns_explicit;	/* the namespace was chosen (-n or the environment) */
+	ctrfs_store *store;
+};
+
+struct command {
+	const char *name;
+	const char *alias;
+	int (*run)(struct cli *cli, int argc, char **argv);
+	const char *summary;
+};
+
+/* Opens the store on first use; exits with a message when it cannot. */
+ctrfs_store *cli_store(struct cli *cli, bool read_only);
+/* Prints "ctrfsctl: <message>" to stderr; returns EXIT_FAIL. */
+int cli_error(const ctrfs_error *err);
+int cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Usage error: message and a pointer to --help; returns EXIT_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Runs the subcommand named by argv[0] from the table, or prints the table's help. */
+int cli_dispatch(struct cli *cli, const char *group, const struct command *cmds, int argc,
+		 char **argv);
+/* True (after printing `usage`) when argv holds -h/--help before any "--". */
+bool cli_wants_help(int argc, char **argv, const char *usage);
+
+/* Splits "key=value" (value may be empty; no '=' gives NULL value). key is malloc'd. */
+bool cli_split_kv(const char *arg, char **key, const char **value);
+/* Reads a whole file ("-" = stdin). NULL with errno on failure. */
+char *cli_read_file(const char *path, size_t *len);
+/* "@FILE" reads the file, anything else is taken literally. */
+char *cli_read_value(const char *arg, size_t *len);
+
+/* Columns like Go's text/tabwriter (cells padded to the widest in their column plus
+ * `padding`, widths counted in UTF-8 characters), as ctr prints its tables. */
+struct table;
+struct table *table_new(size_t ncols, size_t minwidth, size_t padding);
+void table_row(struct table *t, const char *const *cells);
+void table_print(struct table *t);
+
+int cmd_namespaces(struct cli *cli, int argc, char **argv);
+int cmd_containers(struct cli *cli, int argc, char **argv);
+int cmd_export(struct cli *cli, int argc, char **argv);
+int cmd_import(struct cli *cli, int argc, char **argv);
+int cmd_events(struct cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,165 @@
+/* ctrfsctl namespaces: ls, create, label, rm. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int ns_ls(struct cli *cli, int argc, char **argv)
+{
+	static const char help[] = "Usage: ctrfsctl namespaces ls [-q]\n\n"
+				   "List namespaces with their labels.\n\n"
+				   "  -q, --quiet   print only the names\n";
+	static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	bool quiet = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+		if (c == 'q')
+			quiet = true;
+		else if (c == 'h')
+			return fputs(help, stdout), 0;
+		else
+			return cli_usage("namespaces ls", "bad option");
+	}
+	if (optind < argc)
+		return cli_usage("namespaces ls", "unexpected argument '%s'", argv[optind]);
+	ctrfs_namespace *list;
+	size_t n;
+	ctrfs_error err;
+	if (ctrfs_namespace_list(cli_store(cli, true), &list, &n, &err))
+		return cli_error(&err);
+	struct table *t = quiet ? NULL : table_new(2, 1, 1);
+	if (t)
+		table_row(t, (const char *const[]){"NAME", "LABELS"});
+	for (size_t i = 0; i < n; i++) {
+		if (quiet) {
+			puts(list[i].name);
+			continue;
+		}
+		char *joined = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&joined, &len);
+		for (size_t j = 0; m && j < list[i].labels.count; j++)
+			fprintf(m, "%s%s=%s", j ? "," : "", list[i].labels.items[j].key,
+				list[i].labels.items[j].value);
+		if (m)
+			fclose(m);
+		table_row(t, (const char *const[]){list[i].name, joined ? joined : ""});
+		free(joined);
+	}
+	if (t)
+		table_print(t);
+	ctrfs_namespace_list_free(list, n);
+	return 0;
+}
+
+/* Parses "k=v" arguments into labels; a missing '=' is a usage error. */
+static int parse_labels(const char *cmd, int argc, char **argv, ctrfs_labels *out)
+{
+	for (int i = 0; i < argc; i++) {
+		char *k;
+		const char *v;
+		if (!cli_split_kv(argv[i], &k, &v))
+			return cli_errorf("out of memory");
+		if (!v || !*k) {
+			free(k);
+			ctrfs_labels_clear(out);
+			return cli_usage(cmd, "label '%s' is not KEY=VALUE", argv[i]);
+		}
+		ctrfs_labels_set(out, k, v);
+		free(k);
+	}
+	return 0;
+}
+
+static int ns_create(struct cli *cli, int argc, char **argv)
+{
+	static const char help[] = "Usage: ctrfsctl namespaces create NAME [KEY=VALUE...]\n\n"
+				   "Create a namespace, optionally with labels.\n";
+	if (cli_wants_help(argc, argv, help))
+		return 0;
+	if (argc < 2)
+		return cli_usage("namespaces create", "missing namespace name");
+	ctrfs_labels labels = {0};
+	int rc = parse_labels("namespaces create", argc - 2, argv + 2, &labels);
+	if (rc)
+		return rc;
+	ctrfs_error err;
+	if (ctrfs_namespace_create(cli_store(cli, false), argv[1], &labels, &err))
+		rc = cli_error(&err);
+	ctrfs_labels_clear(&labels);
+	return rc;
+}
+
+static int ns_label(struct cli *cli, int argc, char **argv)
+{
+	static const char help[] =
+		"Usage: ctrfsctl namespaces label NAME [KEY=VALUE...]\n\n"
+		"Set labels on a namespace; KEY= (empty value) removes the label, as ctr does.\n"
+		"Without labels, print the namespace's labels as KEY=VALUE lines.\n";
+	if (cli_wants_help(argc, argv, help))
+		return 0;
+	if (argc < 2)
+		return cli_usage("namespaces label", "missing namespace name");
+	ctrfs_error err;
+	ctrfs_store *s = cli_store(cli, argc == 2);
+	if (argc == 2) {
+		ctrfs_namespace ns;
+		if (ctrfs_namespace_get(s, argv[1], &ns, &err))
+			return cli_error(&err);
+		for (size_t i = 0; i < ns.labels.count; i++)
+			printf("%s=%s\n", ns.labels.items[i].key, ns.labels.items[i].value);
+		ctrfs_namespace_clear(&ns);
+		return 0;
+	}
+	for (int i = 2; i < argc; i++) {
+		char *k;
+		const char *v;
+		if (!cli_split_kv(argv[i], &k, &v))
+			return cli_errorf("out of memory");
+		if (!v || !*k) {
+			free(k);
+			return cli_usage("namespaces label", "label '%s' is not KEY=VALUE", argv[i]);
+		}
+		ctrfs_code code = ctrfs_namespace_set_label(s, argv[1], k, *v ? v : NULL, &err);
+		free(k);
+		if (code)
+			return cli_error(&err);
+	}
+	return 0;
+}
+
+static int ns_rm(struct cli *cli, int argc, char **argv)
+{
+	static const char help[] = "Usage: ctrfsctl namespaces rm NAME...\n\n"
+				   "Remove namespaces; a namespace that still holds containers is\n"
+				   "refused (failed precondition).\n";
+	if (cli_wants_help(argc, argv, help))
+		return 0;
+	if (argc < 2)
+		return cli_usage("namespaces rm", "missing namespace name");
+	int rc = 0;
+	ctrfs_error err;
+	for (int i = 1; i < argc; i++) {
+		if (ctrfs_namespace_delete(cli_store(cli, false), argv[i], &err))
+			rc = cli_error(&err);
+		else
+			puts(argv[i]);
+	}
+	return rc;
+}
+
+int cmd_namespaces(struct cli *cli, int argc, char **argv)
+{
+	static const struct command cmds[] = {
+		{"ls", "list", ns_ls, "list namespaces"},
+		{"create", NULL, ns_create, "create a namespace"},
+		{"label", NULL, ns_label, "set or remove namespace labels"},
+		{"rm", "remove", ns_rm, "remove empty namespaces"},
+		{NULL, NULL, NULL, NULL},
+	};
+	return cli_dispatch(cli, "namespaces", cmds, argc - 1, argv + 1);
+}

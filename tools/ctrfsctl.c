@@ -1,0 +1,99 @@
+/* ctrfsctl: a command line for ctrfs stores, in the spirit of containerd's ctr. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+	"Usage: ctrfsctl [--store PATH] [-n NAMESPACE] COMMAND [ARGS...]\n"
+	"\n"
+	"Inspect and edit containerd container metadata kept in a ctrfs store.\n"
+	"\n"
+	"Commands:\n"
+	"  namespaces, ns   list, create, label and remove namespaces\n"
+	"  containers, c    list, inspect, create, label, update and remove containers\n"
+	"  export           print the store (or one namespace) as one JSON document\n"
+	"  import           load an export document, `ctr containers info` output,\n"
+	"                   or containerd's own meta.db (--containerd)\n"
+	"  events           print the change log and follow it\n"
+	"\n"
+	"Options:\n"
+	"  --store PATH       the store directory (default: $CTRFS_STORE, else\n"
+	"                     " CTRFS_STORE_DEFAULT_PATH ")\n"
+	"  -n, --namespace NS the namespace (default: $CONTAINERD_NAMESPACE, else \"default\")\n"
+	"  -h, --help         show this help\n"
+	"  -v, --version      show the version\n"
+	"\n"
+	"Exit status: 0 on success, 1 when the operation failed, 2 for a wrong command line.\n";
+
+static const struct command commands[] = {
+	{"namespaces", "ns", cmd_namespaces, "namespaces"},
+	{"namespace", NULL, cmd_namespaces, "namespaces"},
+	{"containers", "c", cmd_containers, "containers"},
+	{"container", NULL, cmd_containers, "containers"},
+	{"export", NULL, cmd_export, "export"},
+	{"import", NULL, cmd_import, "import"},
+	{"events", NULL, cmd_events, "events"},
+	{NULL, NULL, NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"store", required_argument, NULL, 's'},
+		{"namespace", required_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'v'},
+		{NULL, 0, NULL, 0},
+	};
+	struct cli cli = {0};
+	cli.store_path = getenv("CTRFS_STORE");
+	cli.ns = getenv("CONTAINERD_NAMESPACE");
+	int c;
+	/* '+': stop at the command so that its own options are left for it */
+	while ((c = getopt_long(argc, argv, "+n:hv", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			cli.store_path = optarg;
+			break;
+		case 'n':
+			cli.ns = optarg;
+			cli.ns_explicit = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		case 'v':
+			printf("ctrfsctl %s\n", CTRFS_VERSION);
+			return 0;
+		default:
+			fputs("Run 'ctrfsctl --help' for usage.\n", stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (!cli.store_path || !*cli.store_path)
+		cli.store_path = CTRFS_STORE_DEFAULT_PATH;
+	if (!cli.ns || !*cli.ns)
+		cli.ns = "default";
+	else
+		cli.ns_explicit = true;
+	if (optind >= argc) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	int sub_argc = argc - optind;
+	char **sub_argv = argv + optind;
+	for (const struct command *k = commands; k->name; k++) {
+		if (strcmp(sub_argv[0], k->name) == 0 ||
+		    (k->alias && strcmp(sub_argv[0], k->alias) == 0)) {
+			optind = 0; /* glibc: start a fresh scan for the command's options */
+			int rc = k->run(&cli, sub_argc, sub_argv);
+			ctrfs_store_close(cli.store);
+			return rc;
+		}
+	}
+	fprintf(stderr, "ctrfsctl: unknown command '%s' (see 'ctrfsctl --help')\n", sub_argv[0]);
+	return EXIT_USAGE;
+}

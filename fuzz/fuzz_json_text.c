@@ -6,10 +6,10 @@
 #include <string.h>
 
 /* Not assert(): the invariants must hold in every build, NDEBUG or not. */
-#define REQUIRE(cond)                                                                        \
-	do {                                                                                 \
-		if (!(cond))                                                                 \
-			abort();                                                             \
+#define REQUIRE(cond)                                                                              \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			abort();                                                                   \
 	} while (0)
 
 static json_text_status check(const char *s, size_t len, size_t *off)

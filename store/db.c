@@ -263,9 +263,13 @@ ctrfs_code ctrfs_store_open(const char *path, const ctrfs_open_options *opts, ct
 		rc = mdb_env_set_maxdbs(s->env, DB_NTABLES + 2);
 	if (!rc)
 		rc = mdb_env_set_maxreaders(s->env, 1022);
+	size_t map_size = opts->map_size;
+	/* CTRFS_MAP_SIZE (bytes) lets tests start small to exercise the map growth */
+	const char *env_size = getenv("CTRFS_MAP_SIZE");
+	if (!map_size && env_size && *env_size)
+		map_size = strtoull(env_size, NULL, 10);
 	if (!rc)
-		rc = mdb_env_set_mapsize(s->env, opts->map_size ? opts->map_size
-								: DB_DEFAULT_MAP_SIZE);
+		rc = mdb_env_set_mapsize(s->env, map_size ? map_size : DB_DEFAULT_MAP_SIZE);
 	/* NOTLS: read transactions are not tied to threads (the FUSE daemon has a pool). */
 	unsigned flags = MDB_NOTLS | (opts->read_only ? MDB_RDONLY : 0) |
 			 (opts->no_sync ? MDB_NOSYNC : 0);

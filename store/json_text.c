@@ -17,7 +17,7 @@ enum scan_op {
 	OP_CONTINUE,	  /* uninteresting byte (inside a token) */
 	OP_BEGIN_LITERAL, /* first byte of a string, number or literal */
 	OP_BEGIN_OBJECT,
-	OP_OBJECT_KEY, /* the ':' */
+	OP_OBJECT_KEY,	 /* the ':' */
 	OP_OBJECT_VALUE, /* the ',' in an object */
 	OP_END_OBJECT,
 	OP_BEGIN_ARRAY,
@@ -37,7 +37,7 @@ enum scan_state {
 	ST_END_TOP,
 	ST_STRING,
 	ST_STRING_ESC,
-	ST_STRING_HEX, /* hex_left digits of \uXXXX to go */
+	ST_STRING_HEX,	/* hex_left digits of \uXXXX to go */
 	ST_STRING_UTF8, /* utf8_left continuation bytes to go */
 	ST_NEG,
 	ST_ZERO,
@@ -53,7 +53,10 @@ enum scan_state {
 
 struct scanner {
 	enum scan_state state;
-	bool key; /* the string being read, or just read, is an object key */
+	/* The string being read, or just read, is an object key. One flag is enough: only
+	 * the innermost object can be between a key and its value, since a container is
+	 * always a value. */
+	bool key;
 	uint8_t hex_left;
 	uint8_t utf8_left;
 	uint8_t utf8_lo, utf8_hi; /* range allowed for the next continuation byte */
@@ -166,7 +169,7 @@ static int push(struct scanner *s, unsigned char c, bool object)
 	if (object)
 		s->objects[i / 8] |= (uint8_t)(1u << (i % 8));
 	else
-		s->objects[i / 8] &= (uint8_t)~(1u << (i % 8));
+		s->objects[i / 8] &= (uint8_t) ~(1u << (i % 8));
 	if (object) {
 		s->state = ST_BEGIN_KEY_OR_EMPTY;
 		return OP_BEGIN_OBJECT;
@@ -461,8 +464,8 @@ json_text_status json_text_check(const char *s, size_t len, size_t *offset, char
 			*offset = i;
 		if (msg && msgsize) {
 			if (sc.bad_utf8) {
-				snprintf(msg, msgsize, "invalid UTF-8 byte 0x%02x in string literal",
-					 sc.bad);
+				snprintf(msg, msgsize,
+					 "invalid UTF-8 byte 0x%02x in string literal", sc.bad);
 			} else {
 				char q[16];
 				quote_char(sc.bad, q, sizeof(q));

@@ -57,7 +57,7 @@ void json_text_quote_go(struct strbuf *sb, const char *s, size_t len);
  * text (e.g. the raw bytes of "Spec" in a document). Keys are compared after decoding
  * their escapes ("\u0053pec" is "Spec"), exactly (Go's Unmarshal would also fold case).
  * With duplicate keys the last wins, as with Go's Unmarshal. false if the text is not
- * valid, not an object, or has no such key.
+ * valid, not an object, or has no such key. start and vlen may be NULL.
  */
 bool json_text_member(const char *s, size_t len, const char *key, size_t *start, size_t *vlen);
 

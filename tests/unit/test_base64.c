@@ -7,14 +7,14 @@
 
 static int failures;
 
-#define CHECK(cond, ...)                                                                     \
-	do {                                                                                 \
-		if (!(cond)) {                                                               \
-			failures++;                                                          \
-			fprintf(stderr, "%s:%d: failed: %s: ", __FILE__, __LINE__, #cond);   \
-			fprintf(stderr, __VA_ARGS__);                                        \
-			fputc('\n', stderr);                                                 \
-		}                                                                            \
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			failures++;                                                                \
+			fprintf(stderr, "%s:%d: failed: %s: ", __FILE__, __LINE__, #cond);         \
+			fprintf(stderr, __VA_ARGS__);                                              \
+			fputc('\n', stderr);                                                       \
+		}                                                                                  \
 	} while (0)
 
 static void expect_decode(const char *in, const char *want, size_t wantlen)
@@ -37,7 +37,7 @@ static void expect_decode(const char *in, const char *want, size_t wantlen)
 static void test_vectors(void)
 {
 	static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
-	static const char *const enc[] = {"",	  "Zg==",     "Zm8=",	 "Zm9v",
+	static const char *const enc[] = {"",	      "Zg==",	  "Zm8=",    "Zm9v",
 					  "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
 	for (size_t i = 0; i < 7; i++) {
 		size_t len = 99;
@@ -57,10 +57,9 @@ static void test_go_rules(void)
 {
 	/* refused by Go's StdEncoding.DecodeString */
 	static const char *const bad[] = {
-		"Zg",	    "Zg=",	 "Zm9",	  "Z",	      "Z===",	  "====",     "=",
-		"==",	    "Zm9v=",	 "Zm9v==", "Zg==Zg==", "Zg==x",   "Zg=x",     "Zm 9v",
-		"Zm9v ",    " Zm9v",	 "Zm9v\t", "Zm-v",     "Zm_v",	  "Zg==\x01",
-		"Zm9v\xff", "Zg===",
+	    "Zg",     "Zg=",	"Zm9",	    "Z",	"Z===",	    "====",  "=",     "==",
+	    "Zm9v=",  "Zm9v==", "Zg==Zg==", "Zg==x",	"Zg=x",	    "Zm 9v", "Zm9v ", " Zm9v",
+	    "Zm9v\t", "Zm-v",	"Zm_v",	    "Zg==\x01", "Zm9v\xff", "Zg===",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		expect_decode(bad[i], NULL, 0);
@@ -84,13 +83,13 @@ static void test_go_rules(void)
 static void test_fixture_values(void)
 {
 	static const char *const vals[] = {
-		"eyJjb25maWdfcGF0aCI6Ii9ldGMvZml4dHVyZS9ydW50aW1lLnRvbWwiLCJkZWJ1ZyI6dHJ1ZSwiYXJnc"
-		"yI6WyItLXgiLCItLXk9MSJdfQ==",
-		"CCo=",
-		"CAEaDS9maXh0dXJlLXNoaW0g6Aco6AcyDi91c3Ivc2Jpbi9ydW5jOhEvcnVuL2ZpeHR1cmUtcnVuY0IOL3"
-		"Vzci9zYmluL2NyaXVIAQ==",
-		"eyJvd25lciI6InRlYW0teCIsInJlcGxpY2EiOjMsInRhZ3MiOnsiYSI6IjEiLCLDvCI6IsOfIn19",
-		"Cg9oZWxsbyBleHRlbnNpb24=",
+	    "eyJjb25maWdfcGF0aCI6Ii9ldGMvZml4dHVyZS9ydW50aW1lLnRvbWwiLCJkZWJ1ZyI6dHJ1ZSwiYXJnc"
+	    "yI6WyItLXgiLCItLXk9MSJdfQ==",
+	    "CCo=",
+	    "CAEaDS9maXh0dXJlLXNoaW0g6Aco6AcyDi91c3Ivc2Jpbi9ydW5jOhEvcnVuL2ZpeHR1cmUtcnVuY0IOL3"
+	    "Vzci9zYmluL2NyaXVIAQ==",
+	    "eyJvd25lciI6InRlYW0teCIsInJlcGxpY2EiOjMsInRhZ3MiOnsiYSI6IjEiLCLDvCI6IsOfIn19",
+	    "Cg9oZWxsbyBleHRlbnNpb24=",
 	};
 	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
 		unsigned char *raw;
@@ -121,8 +120,7 @@ static void test_round_trip(void)
 		char *e = base64_encode(data, len, &elen);
 		CHECK(e && elen == (len + 2) / 3 * 4 && strlen(e) == elen, "len %zu", len);
 		unsigned char *d;
-		CHECK(base64_decode(e, elen, &d, &dlen) && dlen == len &&
-			      memcmp(d, data, len) == 0,
+		CHECK(base64_decode(e, elen, &d, &dlen) && dlen == len && memcmp(d, data, len) == 0,
 		      "round trip len %zu", len);
 		free(d);
 		free(e);

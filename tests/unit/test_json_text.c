@@ -8,14 +8,14 @@
 
 static int failures;
 
-#define CHECK(cond, ...)                                                                     \
-	do {                                                                                 \
-		if (!(cond)) {                                                               \
-			failures++;                                                          \
-			fprintf(stderr, "%s:%d: failed: %s: ", __FILE__, __LINE__, #cond);   \
-			fprintf(stderr, __VA_ARGS__);                                        \
-			fputc('\n', stderr);                                                 \
-		}                                                                            \
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			failures++;                                                                \
+			fprintf(stderr, "%s:%d: failed: %s: ", __FILE__, __LINE__, #cond);         \
+			fprintf(stderr, __VA_ARGS__);                                              \
+			fputc('\n', stderr);                                                       \
+		}                                                                                  \
 	} while (0)
 
 #define S(lit) lit, sizeof(lit) - 1
@@ -30,101 +30,101 @@ struct check_case {
 
 /* Messages are Go's SyntaxError texts for the same input. */
 static const struct check_case check_cases[] = {
-	{S(""), JSON_TEXT_INCOMPLETE, 0, "unexpected end of JSON input"},
-	{S(" \t\r\n"), JSON_TEXT_INCOMPLETE, 4, NULL},
-	{S("12"), JSON_TEXT_OK, 0, NULL},
-	{S(" 12 \n"), JSON_TEXT_OK, 0, NULL},
-	{S("0"), JSON_TEXT_OK, 0, NULL},
-	{S("-0"), JSON_TEXT_OK, 0, NULL},
-	{S("1e5"), JSON_TEXT_OK, 0, NULL},
-	{S("1E+5"), JSON_TEXT_OK, 0, NULL},
-	{S("-0.5e-3"), JSON_TEXT_OK, 0, NULL},
-	{S("18446744073709551615"), JSON_TEXT_OK, 0, NULL},
-	{S("-"), JSON_TEXT_INCOMPLETE, 1, NULL},
-	{S("1."), JSON_TEXT_INCOMPLETE, 2, NULL},
-	{S("1e"), JSON_TEXT_INCOMPLETE, 2, NULL},
-	{S("1e+"), JSON_TEXT_INCOMPLETE, 3, NULL},
-	{S("1. "), JSON_TEXT_INVALID, 2,
-	 "invalid character ' ' after decimal point in numeric literal"},
-	{S("1.e5"), JSON_TEXT_INVALID, 2,
-	 "invalid character 'e' after decimal point in numeric literal"},
-	{S("[1.]"), JSON_TEXT_INVALID, 3,
-	 "invalid character ']' after decimal point in numeric literal"},
-	{S("01"), JSON_TEXT_INVALID, 1, "invalid character '1' after top-level value"},
-	{S("-01"), JSON_TEXT_INVALID, 2, "invalid character '1' after top-level value"},
-	{S("+1"), JSON_TEXT_INVALID, 0, "invalid character '+' looking for beginning of value"},
-	{S(".5"), JSON_TEXT_INVALID, 0, "invalid character '.' looking for beginning of value"},
-	{S("-x"), JSON_TEXT_INVALID, 1, "invalid character 'x' in numeric literal"},
-	{S("1ex"), JSON_TEXT_INVALID, 2, "invalid character 'x' in exponent of numeric literal"},
-	{S("1e+x"), JSON_TEXT_INVALID, 3, "invalid character 'x' in exponent of numeric literal"},
-	{S("true"), JSON_TEXT_OK, 0, NULL},
-	{S("false"), JSON_TEXT_OK, 0, NULL},
-	{S("null "), JSON_TEXT_OK, 0, NULL},
-	{S("tru"), JSON_TEXT_INCOMPLETE, 3, NULL},
-	{S("fals"), JSON_TEXT_INCOMPLETE, 4, NULL},
-	{S("nul"), JSON_TEXT_INCOMPLETE, 3, NULL},
-	{S("trux"), JSON_TEXT_INVALID, 3, "invalid character 'x' in literal true (expecting 'e')"},
-	{S("fx"), JSON_TEXT_INVALID, 1, "invalid character 'x' in literal false (expecting 'a')"},
-	{S("nulL"), JSON_TEXT_INVALID, 3, "invalid character 'L' in literal null (expecting 'l')"},
-	{S("True"), JSON_TEXT_INVALID, 0, "invalid character 'T' looking for beginning of value"},
-	{S("truee"), JSON_TEXT_INVALID, 4, "invalid character 'e' after top-level value"},
-	{S("{"), JSON_TEXT_INCOMPLETE, 1, NULL},
-	{S("["), JSON_TEXT_INCOMPLETE, 1, NULL},
-	{S("{\"a\""), JSON_TEXT_INCOMPLETE, 4, NULL},
-	{S("{\"a\":"), JSON_TEXT_INCOMPLETE, 5, NULL},
-	{S("{\"a\":1"), JSON_TEXT_INCOMPLETE, 6, NULL},
-	{S("{\"a\":1,"), JSON_TEXT_INCOMPLETE, 7, NULL},
-	{S("[1,"), JSON_TEXT_INCOMPLETE, 3, NULL},
-	{S("{}"), JSON_TEXT_OK, 0, NULL},
-	{S("[]"), JSON_TEXT_OK, 0, NULL},
-	{S("\t[\r\n]\n"), JSON_TEXT_OK, 0, NULL},
-	{S("{\"a\":[1,{\"b\":null}],\"c\":\"d\"}"), JSON_TEXT_OK, 0, NULL},
-	{S("{\"a\" 1}"), JSON_TEXT_INVALID, 5, "invalid character '1' after object key"},
-	{S("{\"a\":1 \"b\":2}"), JSON_TEXT_INVALID, 7,
-	 "invalid character '\"' after object key:value pair"},
-	{S("{1:2}"), JSON_TEXT_INVALID, 1,
-	 "invalid character '1' looking for beginning of object key string"},
-	{S("{,}"), JSON_TEXT_INVALID, 1,
-	 "invalid character ',' looking for beginning of object key string"},
-	{S("{\"a\":1,}"), JSON_TEXT_INVALID, 7,
-	 "invalid character '}' looking for beginning of object key string"},
-	{S("[1 2]"), JSON_TEXT_INVALID, 3, "invalid character '2' after array element"},
-	{S("[,]"), JSON_TEXT_INVALID, 1, "invalid character ',' looking for beginning of value"},
-	{S("[1,]"), JSON_TEXT_INVALID, 3, "invalid character ']' looking for beginning of value"},
-	{S("[}"), JSON_TEXT_INVALID, 1, "invalid character '}' looking for beginning of value"},
-	{S("{]"), JSON_TEXT_INVALID, 1,
-	 "invalid character ']' looking for beginning of object key string"},
-	{S("[1}"), JSON_TEXT_INVALID, 2, "invalid character '}' after array element"},
-	{S("{} x"), JSON_TEXT_INVALID, 3, "invalid character 'x' after top-level value"},
-	{S("{}}"), JSON_TEXT_INVALID, 2, "invalid character '}' after top-level value"},
-	{S("1 2"), JSON_TEXT_INVALID, 2, "invalid character '2' after top-level value"},
-	{S("\"a\"\"b\""), JSON_TEXT_INVALID, 3, "invalid character '\"' after top-level value"},
-	{S("\"ab"), JSON_TEXT_INCOMPLETE, 3, NULL},
-	{S("\"\\"), JSON_TEXT_INCOMPLETE, 2, NULL},
-	{S("\"\\u12"), JSON_TEXT_INCOMPLETE, 5, NULL},
-	{S("\"a\nb\""), JSON_TEXT_INVALID, 2, "invalid character '\\n' in string literal"},
-	{S("\"\x01\""), JSON_TEXT_INVALID, 1, "invalid character '\\x01' in string literal"},
-	{S("\"\\x\""), JSON_TEXT_INVALID, 2, "invalid character 'x' in string escape code"},
-	{S("\"\\'\""), JSON_TEXT_INVALID, 2, "invalid character '\\'' in string escape code"},
-	{S("\"\\u12g4\""), JSON_TEXT_INVALID, 5,
-	 "invalid character 'g' in \\u hexadecimal character escape"},
-	{S("\"\\b\\f\\n\\r\\t\\/\\\\\\\"\\u00aF\""), JSON_TEXT_OK, 0, NULL},
-	{S("\"\\ud800\""), JSON_TEXT_OK, 0, NULL}, /* lone surrogate escapes are grammatical */
-	{S("\"\x7f\""), JSON_TEXT_OK, 0, NULL},
-	{S("\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xef\xbf\xbd\""), JSON_TEXT_OK, 0, NULL},
-	{S("\"\xff\""), JSON_TEXT_INVALID, 1, "invalid UTF-8 byte 0xff in string literal"},
-	{S("\"\x80\""), JSON_TEXT_INVALID, 1, NULL},
-	{S("\"\xc0\xaf\""), JSON_TEXT_INVALID, 1, NULL},	   /* overlong, C0 never valid */
-	{S("\"\xc3\""), JSON_TEXT_INVALID, 2, NULL},	   /* cut short by the quote */
-	{S("\"\xc3"), JSON_TEXT_INCOMPLETE, 2, NULL},	   /* the next byte may finish it */
-	{S("\"\xe0\x80\x80\""), JSON_TEXT_INVALID, 2, NULL}, /* overlong */
-	{S("\"\xed\xa0\x80\""), JSON_TEXT_INVALID, 2, NULL}, /* UTF-16 surrogate */
-	{S("\"\xf4\x90\x80\x80\""), JSON_TEXT_INVALID, 2, NULL}, /* > U+10FFFF */
-	{S("\"\xf5\x80\x80\x80\""), JSON_TEXT_INVALID, 1, NULL},
-	{S("\0"), JSON_TEXT_INVALID, 0, "invalid character '\\x00' looking for beginning of value"},
-	{S("\xff"), JSON_TEXT_INVALID, 0,
-	 "invalid character '\xc3\xbf' looking for beginning of value"},
-	{S("'a'"), JSON_TEXT_INVALID, 0, "invalid character '\\'' looking for beginning of value"},
+    {S(""), JSON_TEXT_INCOMPLETE, 0, "unexpected end of JSON input"},
+    {S(" \t\r\n"), JSON_TEXT_INCOMPLETE, 4, NULL},
+    {S("12"), JSON_TEXT_OK, 0, NULL},
+    {S(" 12 \n"), JSON_TEXT_OK, 0, NULL},
+    {S("0"), JSON_TEXT_OK, 0, NULL},
+    {S("-0"), JSON_TEXT_OK, 0, NULL},
+    {S("1e5"), JSON_TEXT_OK, 0, NULL},
+    {S("1E+5"), JSON_TEXT_OK, 0, NULL},
+    {S("-0.5e-3"), JSON_TEXT_OK, 0, NULL},
+    {S("18446744073709551615"), JSON_TEXT_OK, 0, NULL},
+    {S("-"), JSON_TEXT_INCOMPLETE, 1, NULL},
+    {S("1."), JSON_TEXT_INCOMPLETE, 2, NULL},
+    {S("1e"), JSON_TEXT_INCOMPLETE, 2, NULL},
+    {S("1e+"), JSON_TEXT_INCOMPLETE, 3, NULL},
+    {S("1. "), JSON_TEXT_INVALID, 2,
+     "invalid character ' ' after decimal point in numeric literal"},
+    {S("1.e5"), JSON_TEXT_INVALID, 2,
+     "invalid character 'e' after decimal point in numeric literal"},
+    {S("[1.]"), JSON_TEXT_INVALID, 3,
+     "invalid character ']' after decimal point in numeric literal"},
+    {S("01"), JSON_TEXT_INVALID, 1, "invalid character '1' after top-level value"},
+    {S("-01"), JSON_TEXT_INVALID, 2, "invalid character '1' after top-level value"},
+    {S("+1"), JSON_TEXT_INVALID, 0, "invalid character '+' looking for beginning of value"},
+    {S(".5"), JSON_TEXT_INVALID, 0, "invalid character '.' looking for beginning of value"},
+    {S("-x"), JSON_TEXT_INVALID, 1, "invalid character 'x' in numeric literal"},
+    {S("1ex"), JSON_TEXT_INVALID, 2, "invalid character 'x' in exponent of numeric literal"},
+    {S("1e+x"), JSON_TEXT_INVALID, 3, "invalid character 'x' in exponent of numeric literal"},
+    {S("true"), JSON_TEXT_OK, 0, NULL},
+    {S("false"), JSON_TEXT_OK, 0, NULL},
+    {S("null "), JSON_TEXT_OK, 0, NULL},
+    {S("tru"), JSON_TEXT_INCOMPLETE, 3, NULL},
+    {S("fals"), JSON_TEXT_INCOMPLETE, 4, NULL},
+    {S("nul"), JSON_TEXT_INCOMPLETE, 3, NULL},
+    {S("trux"), JSON_TEXT_INVALID, 3, "invalid character 'x' in literal true (expecting 'e')"},
+    {S("fx"), JSON_TEXT_INVALID, 1, "invalid character 'x' in literal false (expecting 'a')"},
+    {S("nulL"), JSON_TEXT_INVALID, 3, "invalid character 'L' in literal null (expecting 'l')"},
+    {S("True"), JSON_TEXT_INVALID, 0, "invalid character 'T' looking for beginning of value"},
+    {S("truee"), JSON_TEXT_INVALID, 4, "invalid character 'e' after top-level value"},
+    {S("{"), JSON_TEXT_INCOMPLETE, 1, NULL},
+    {S("["), JSON_TEXT_INCOMPLETE, 1, NULL},
+    {S("{\"a\""), JSON_TEXT_INCOMPLETE, 4, NULL},
+    {S("{\"a\":"), JSON_TEXT_INCOMPLETE, 5, NULL},
+    {S("{\"a\":1"), JSON_TEXT_INCOMPLETE, 6, NULL},
+    {S("{\"a\":1,"), JSON_TEXT_INCOMPLETE, 7, NULL},
+    {S("[1,"), JSON_TEXT_INCOMPLETE, 3, NULL},
+    {S("{}"), JSON_TEXT_OK, 0, NULL},
+    {S("[]"), JSON_TEXT_OK, 0, NULL},
+    {S("\t[\r\n]\n"), JSON_TEXT_OK, 0, NULL},
+    {S("{\"a\":[1,{\"b\":null}],\"c\":\"d\"}"), JSON_TEXT_OK, 0, NULL},
+    {S("{\"a\" 1}"), JSON_TEXT_INVALID, 5, "invalid character '1' after object key"},
+    {S("{\"a\":1 \"b\":2}"), JSON_TEXT_INVALID, 7,
+     "invalid character '\"' after object key:value pair"},
+    {S("{1:2}"), JSON_TEXT_INVALID, 1,
+     "invalid character '1' looking for beginning of object key string"},
+    {S("{,}"), JSON_TEXT_INVALID, 1,
+     "invalid character ',' looking for beginning of object key string"},
+    {S("{\"a\":1,}"), JSON_TEXT_INVALID, 7,
+     "invalid character '}' looking for beginning of object key string"},
+    {S("[1 2]"), JSON_TEXT_INVALID, 3, "invalid character '2' after array element"},
+    {S("[,]"), JSON_TEXT_INVALID, 1, "invalid character ',' looking for beginning of value"},
+    {S("[1,]"), JSON_TEXT_INVALID, 3, "invalid character ']' looking for beginning of value"},
+    {S("[}"), JSON_TEXT_INVALID, 1, "invalid character '}' looking for beginning of value"},
+    {S("{]"), JSON_TEXT_INVALID, 1,
+     "invalid character ']' looking for beginning of object key string"},
+    {S("[1}"), JSON_TEXT_INVALID, 2, "invalid character '}' after array element"},
+    {S("{} x"), JSON_TEXT_INVALID, 3, "invalid character 'x' after top-level value"},
+    {S("{}}"), JSON_TEXT_INVALID, 2, "invalid character '}' after top-level value"},
+    {S("1 2"), JSON_TEXT_INVALID, 2, "invalid character '2' after top-level value"},
+    {S("\"a\"\"b\""), JSON_TEXT_INVALID, 3, "invalid character '\"' after top-level value"},
+    {S("\"ab"), JSON_TEXT_INCOMPLETE, 3, NULL},
+    {S("\"\\"), JSON_TEXT_INCOMPLETE, 2, NULL},
+    {S("\"\\u12"), JSON_TEXT_INCOMPLETE, 5, NULL},
+    {S("\"a\nb\""), JSON_TEXT_INVALID, 2, "invalid character '\\n' in string literal"},
+    {S("\"\x01\""), JSON_TEXT_INVALID, 1, "invalid character '\\x01' in string literal"},
+    {S("\"\\x\""), JSON_TEXT_INVALID, 2, "invalid character 'x' in string escape code"},
+    {S("\"\\'\""), JSON_TEXT_INVALID, 2, "invalid character '\\'' in string escape code"},
+    {S("\"\\u12g4\""), JSON_TEXT_INVALID, 5,
+     "invalid character 'g' in \\u hexadecimal character escape"},
+    {S("\"\\b\\f\\n\\r\\t\\/\\\\\\\"\\u00aF\""), JSON_TEXT_OK, 0, NULL},
+    {S("\"\\ud800\""), JSON_TEXT_OK, 0, NULL}, /* lone surrogate escapes are grammatical */
+    {S("\"\x7f\""), JSON_TEXT_OK, 0, NULL},
+    {S("\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xef\xbf\xbd\""), JSON_TEXT_OK, 0, NULL},
+    {S("\"\xff\""), JSON_TEXT_INVALID, 1, "invalid UTF-8 byte 0xff in string literal"},
+    {S("\"\x80\""), JSON_TEXT_INVALID, 1, NULL},
+    {S("\"\xc0\xaf\""), JSON_TEXT_INVALID, 1, NULL},	     /* overlong, C0 never valid */
+    {S("\"\xc3\""), JSON_TEXT_INVALID, 2, NULL},	     /* cut short by the quote */
+    {S("\"\xc3"), JSON_TEXT_INCOMPLETE, 2, NULL},	     /* the next byte may finish it */
+    {S("\"\xe0\x80\x80\""), JSON_TEXT_INVALID, 2, NULL},     /* overlong */
+    {S("\"\xed\xa0\x80\""), JSON_TEXT_INVALID, 2, NULL},     /* UTF-16 surrogate */
+    {S("\"\xf4\x90\x80\x80\""), JSON_TEXT_INVALID, 2, NULL}, /* > U+10FFFF */
+    {S("\"\xf5\x80\x80\x80\""), JSON_TEXT_INVALID, 1, NULL},
+    {S("\0"), JSON_TEXT_INVALID, 0, "invalid character '\\x00' looking for beginning of value"},
+    {S("\xff"), JSON_TEXT_INVALID, 0,
+     "invalid character '\xc3\xbf' looking for beginning of value"},
+    {S("'a'"), JSON_TEXT_INVALID, 0, "invalid character '\\'' looking for beginning of value"},
 };
 
 static void test_check(void)
@@ -151,8 +151,7 @@ static void test_check(void)
 		/* a prefix of an incomplete input is never invalid */
 		if (c->want == JSON_TEXT_INCOMPLETE)
 			for (size_t n = 0; n < c->len; n++)
-				CHECK(json_text_check(c->in, n, NULL, NULL, 0) !=
-					      JSON_TEXT_INVALID,
+				CHECK(json_text_check(c->in, n, NULL, NULL, 0) != JSON_TEXT_INVALID,
 				      "case %zu prefix %zu", i, n);
 	}
 	/* truncated messages stay NUL-terminated */
@@ -208,13 +207,12 @@ static void expect_compact(const char *in, const char *want)
 {
 	size_t len = 99;
 	char *out = json_text_compact(in, strlen(in), &len);
-	CHECK(out && strcmp(out, want) == 0 && len == strlen(want), "compact(%s) = %s, want %s",
-	      in, out ? out : "NULL", want);
+	CHECK(out && strcmp(out, want) == 0 && len == strlen(want), "compact(%s) = %s, want %s", in,
+	      out ? out : "NULL", want);
 	free(out);
 }
 
-static void expect_indent(const char *in, const char *prefix, const char *indent,
-			  const char *want)
+static void expect_indent(const char *in, const char *prefix, const char *indent, const char *want)
 {
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_adds(&sb, "<<");
@@ -275,16 +273,18 @@ static void test_quote(void)
 	expect_quote(S(""), "\"\"");
 	expect_quote(S("plain text / é ☃ 😀"), "\"plain text / é ☃ 😀\"");
 	expect_quote(S("a\"b\\c"), "\"a\\\"b\\\\c\"");
-	expect_quote(S("\n\r\t\b\f\x01\x1f"),
-		     "\"\\n\\r\\t\\u0008\\u000c\\u0001\\u001f\"");
+	expect_quote(S("\n\r\t\b\f\x01\x1f"), "\"\\n\\r\\t\\u0008\\u000c\\u0001\\u001f\"");
 	expect_quote(S("a\0b"), "\"a\\u0000b\"");
 	expect_quote(S("<a href=\"x\">&amp;</a>"),
 		     "\"\\u003ca href=\\\"x\\\"\\u003e\\u0026amp;\\u003c/a\\u003e\"");
-	expect_quote(S("\xe2\x80\xa8|\xe2\x80\xa9|\xe2\x80\xaa"), "\"\\u2028|\\u2029|\xe2\x80\xaa\"");
+	expect_quote(S("\xe2\x80\xa8|\xe2\x80\xa9|\xe2\x80\xaa"),
+		     "\"\\u2028|\\u2029|\xe2\x80\xaa\"");
 	expect_quote(S("\x7f"), "\"\x7f\"");
 	expect_quote(S("\xef\xbf\xbd"), "\"\xef\xbf\xbd\"");
 	expect_quote(S("\xff"), "\"\\ufffd\"");
-	expect_quote(S("x\xe2\x80" "A"), "\"x\\ufffd\\ufffdA\"");
+	expect_quote(S("x\xe2\x80"
+		       "A"),
+		     "\"x\\ufffd\\ufffdA\"");
 	expect_quote(S("\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\"");
 	expect_quote(S("\xc0\xaf"), "\"\\ufffd\\ufffd\"");
 	expect_quote(S("\xf4\x90\x80\x80"), "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Sets up a fresh Debian 12 machine and runs the whole ctrfs test suite.
+#   tests/run.sh             plain build with -Werror, unit tests and the pytest suite
+#   CTRFS_SANITIZE=1 tests/run.sh   the same under AddressSanitizer + UBSan
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+[ "${CTRFS_SKIP_DEPS:-}" = 1 ] || tools/install-deps
+
+if [ "${CTRFS_SANITIZE:-}" = 1 ]; then
+	build=${CTRFS_BUILD_DIR:-build-sanitize}
+	# clang's runtime: ASan + UBSan + LSan (leak check at each process exit)
+	CC=clang meson setup --wipe "$build" -Dwerror=true -Db_sanitize=address,undefined \
+		-Db_lundef=false -Dbuildtype=debug >/dev/null
+	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1
+	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+	export LSAN_OPTIONS=suppressions="$top/tests/lsan.supp"
+else
+	build=${CTRFS_BUILD_DIR:-build}
+	meson setup --wipe "$build" -Dwerror=true >/dev/null
+fi
+ninja -C "$build"
+CTRFS_BUILD_DIR="$top/$build" meson test -C "$build" --print-errorlogs --num-processes 1

@@ -61,4 +61,9 @@ void json_text_quote_go(struct strbuf *sb, const char *s, size_t len);
  */
 bool json_text_member(const char *s, size_t len, const char *key, size_t *start, size_t *vlen);
 
+/* Calls fn with the byte span of each element of the array [s, s+len), which must be
+ * valid JSON (json_text_check). false if it is not an array or fn returned false. */
+bool json_text_array_items(const char *s, size_t len,
+			   bool (*fn)(const char *item, size_t ilen, void *arg), void *arg);
+
 #endif

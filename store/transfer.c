@@ -9,7 +9,6 @@
 #include "error.h"
 #include "events.h"
 #include "info_json.h"
-#include "json_items.h"
 #include "json_text.h"
 #include "namespaces.h"
 

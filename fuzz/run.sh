@@ -6,7 +6,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 build=${CTRFS_FUZZ_BUILD_DIR:-build-fuzz}
 secs=${CTRFS_FUZZ_SECONDS:-60}
-CC=clang meson setup --wipe "$build" -Dfuzz=true -Dfs=disabled -Db_sanitize=address,undefined \
+rm -rf "$build"
+CC=clang meson setup "$build" -Dfuzz=true -Dfs=disabled -Db_sanitize=address,undefined \
 	-Db_lundef=false -Dbuildtype=debug >/dev/null
 ninja -C "$build"
 status=0

@@ -3,6 +3,7 @@
 #include "error.h"
 #include "timefmt.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,7 +98,7 @@ static const char *pb_skip(const unsigned char **p, const unsigned char *end, ui
 
 ctrfs_code containerd_any_decode(const void *data, size_t len, ctrfs_any *out, ctrfs_error *err)
 {
-	const unsigned char *p = data, *end = p + len;
+	const unsigned char *p = data, *end = len ? p + len : p;
 	const unsigned char *url = NULL, *value = NULL;
 	size_t url_len = 0, value_len = 0;
 
@@ -162,11 +163,29 @@ static void key_text(const unsigned char *k, size_t n, char *out, size_t size)
 	out[o] = '\0';
 }
 
-/* Prefixes the message in err with "FILE: PATH: ". */
-static ctrfs_code at(struct reader *r, const char *path, ctrfs_code code, ctrfs_error *err)
+/* Paths in messages are cut to this; the entry stays recognizable. */
+#define PATH_TEXT 1024
+
+static void pathf(char *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void pathf(char *out, const char *fmt, ...)
 {
-	char prefix[800];
-	snprintf(prefix, sizeof(prefix), "%s: %s: ", bbolt_name(r->db), path);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(out, PATH_TEXT, fmt, ap);
+	va_end(ap);
+}
+
+/* Prefixes the message in err with "FILE: PATH: ", PATH made from fmt. */
+static ctrfs_code at(struct reader *r, ctrfs_code code, ctrfs_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static ctrfs_code at(struct reader *r, ctrfs_code code, ctrfs_error *err, const char *fmt, ...)
+{
+	char path[PATH_TEXT], prefix[PATH_TEXT + 256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	snprintf(prefix, sizeof(prefix), "%.255s: %s: ", bbolt_name(r->db), path);
 	return ctrfs_error_prefix(err, code, prefix);
 }
 
@@ -213,7 +232,7 @@ static ctrfs_code read_labels(struct reader *r, const bbolt_item *bucket_item, c
 		return code;
 	bbolt_cursor_init(&c, r->db, &b, err);
 	while (bbolt_cursor_next(&c, &it)) {
-		char *key = NULL, *value = NULL, ktext[400], lpath[1200];
+		char *key = NULL, *value = NULL, ktext[400];
 		const unsigned char *v;
 		size_t n;
 		plain(&it, &v, &n);
@@ -226,8 +245,7 @@ static ctrfs_code read_labels(struct reader *r, const bbolt_item *bucket_item, c
 		free(value);
 		if (code) {
 			key_text(it.key, it.key_len, ktext, sizeof(ktext));
-			snprintf(lpath, sizeof(lpath), "%s/labels/%s", path, ktext);
-			return at(r, lpath, code, err);
+			return at(r, code, err, "%s/labels/%s", path, ktext);
 		}
 	}
 	return c.code;
@@ -244,7 +262,7 @@ static ctrfs_code read_extensions(struct reader *r, const bbolt_item *bucket_ite
 		return code;
 	bbolt_cursor_init(&c, r->db, &b, err);
 	while (bbolt_cursor_next(&c, &it)) {
-		char *name = NULL, ktext[400], epath[1200];
+		char *name = NULL, ktext[400];
 		ctrfs_any any = {0};
 		const unsigned char *v;
 		size_t n;
@@ -258,8 +276,7 @@ static ctrfs_code read_extensions(struct reader *r, const bbolt_item *bucket_ite
 		ctrfs_any_clear(&any);
 		if (code) {
 			key_text(it.key, it.key_len, ktext, sizeof(ktext));
-			snprintf(epath, sizeof(epath), "%s/extensions/%s", path, ktext);
-			return at(r, epath, code, err);
+			return at(r, code, err, "%s/extensions/%s", path, ktext);
 		}
 	}
 	return c.code;
@@ -272,15 +289,12 @@ static ctrfs_code read_runtime(struct reader *r, const bbolt_item *bucket_item, 
 {
 	bbolt_bucket b;
 	bbolt_item it;
-	char rpath[1200];
 	ctrfs_code code = bbolt_item_bucket(r->db, bucket_item, &b, err);
 	if (code)
 		return code;
 	code = bbolt_bucket_get(r->db, &b, "name", 4, &it, err);
-	if (!code && !it.is_bucket && (code = text(it.value, it.value_len, &ctr->runtime_name, err))) {
-		snprintf(rpath, sizeof(rpath), "%s/runtime/name", path);
-		return at(r, rpath, code, err);
-	}
+	if (!code && !it.is_bucket && (code = text(it.value, it.value_len, &ctr->runtime_name, err)))
+		return at(r, code, err, "%s/runtime/name", path);
 	if (code && code != CTRFS_NOT_FOUND)
 		return code;
 	code = bbolt_bucket_get(r->db, &b, "options", 7, &it, err);
@@ -289,10 +303,8 @@ static ctrfs_code read_runtime(struct reader *r, const bbolt_item *bucket_item, 
 	if (code)
 		return code;
 	code = containerd_any_decode(it.value, it.value_len, &ctr->runtime_options, err);
-	if (code) {
-		snprintf(rpath, sizeof(rpath), "%s/runtime/options", path);
-		return at(r, rpath, code, err);
-	}
+	if (code)
+		return at(r, code, err, "%s/runtime/options", path);
 	/* Present, even empty, means Options != nil (an Any with nothing set). */
 	ctr->has_runtime_options = true;
 	return CTRFS_OK;
@@ -324,11 +336,8 @@ static ctrfs_code read_field(struct reader *r, const bbolt_item *it, const char 
 	}
 	if (key_is(it, "spec")) {
 		ctrfs_code code = containerd_any_decode(v, n, &ctr->spec, err);
-		if (code) {
-			char spath[1200];
-			snprintf(spath, sizeof(spath), "%s/spec", path);
-			return at(r, spath, code, err);
-		}
+		if (code)
+			return at(r, code, err, "%s/spec", path);
 		ctr->has_spec = true;
 		return CTRFS_OK;
 	}
@@ -343,12 +352,8 @@ static ctrfs_code read_field(struct reader *r, const bbolt_item *it, const char 
 	if (!str)
 		return CTRFS_OK; /* keys of newer containerd versions */
 	ctrfs_code code = text(v, n, str, err);
-	if (code) {
-		char fpath[1200];
-		snprintf(fpath, sizeof(fpath), "%s/%.*s", path, (int)it->key_len,
-			 (const char *)it->key);
-		return at(r, fpath, code, err);
-	}
+	if (code)
+		return at(r, code, err, "%s/%.*s", path, (int)it->key_len, (const char *)it->key);
 	return CTRFS_OK;
 }
 
@@ -358,14 +363,14 @@ static ctrfs_code read_container(struct reader *r, const bbolt_item *bucket_item
 	bbolt_bucket b;
 	bbolt_cursor c;
 	bbolt_item it;
-	char ktext[400], path[1000];
+	char ktext[400], path[PATH_TEXT];
 	key_text(bucket_item->key, bucket_item->key_len, ktext, sizeof(ktext));
-	snprintf(path, sizeof(path), "%s/containers/%s", ns_path, ktext);
+	pathf(path, "%s/containers/%s", ns_path, ktext);
 
 	ctr->created_at = ctr->updated_at = (ctrfs_time){GO_ZERO_UNIX_SECONDS, 0};
 	ctrfs_code code = text(bucket_item->key, bucket_item->key_len, &ctr->id, err);
 	if (code)
-		return at(r, path, code, err);
+		return at(r, code, err, "%s", path);
 	code = bbolt_item_bucket(r->db, bucket_item, &b, err);
 	if (code)
 		return code;
@@ -379,7 +384,7 @@ static ctrfs_code read_container(struct reader *r, const bbolt_item *bucket_item
 	/* containerd checks IDs and fields on create only; the store checks on import,
 	 * and a failure there could not say which entry of the file was wrong. */
 	code = ctrfs_container_validate(ctr, err);
-	return code ? at(r, path, code, err) : CTRFS_OK;
+	return code ? at(r, code, err, "%s", path) : CTRFS_OK;
 }
 
 static bool grow(void **items, size_t *cap, size_t count, size_t size)
@@ -403,10 +408,10 @@ static ctrfs_code read_namespace(struct reader *r, const bbolt_item *ns_item, ct
 	bbolt_bucket b;
 	bbolt_cursor c;
 	bbolt_item it;
-	char ktext[400], path[600];
+	char ktext[400], path[PATH_TEXT];
 	size_t cap = 0;
 	key_text(ns_item->key, ns_item->key_len, ktext, sizeof(ktext));
-	snprintf(path, sizeof(path), "v1/%s", ktext);
+	pathf(path, "v1/%s", ktext);
 
 	if (!grow((void **)&r->nss, &r->cap, r->count, sizeof(*r->nss)))
 		return ctrfs_fail_oom(err);
@@ -416,7 +421,7 @@ static ctrfs_code read_namespace(struct reader *r, const bbolt_item *ns_item, ct
 	if (!code)
 		code = ctrfs_identifier_validate(ns->ns.name, err);
 	if (code)
-		return at(r, path, code, err);
+		return at(r, code, err, "%s", path);
 	code = bbolt_item_bucket(r->db, ns_item, &b, err);
 	if (code)
 		return code;

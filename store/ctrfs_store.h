@@ -153,6 +153,14 @@ ctrfs_code ctrfs_store_open(const char *path, const ctrfs_open_options *opts, ct
 void ctrfs_store_close(ctrfs_store *s);
 const char *ctrfs_store_path(const ctrfs_store *s);
 
+/* Verifies the store's invariants in one read transaction: every record decodes, every
+ * container passes validation and has its spec, no part record is orphaned, every
+ * container's namespace has a record, the change log decodes. Each problem found is
+ * passed to `report` (may be NULL) as one line; *problems counts them. Returns an
+ * error only when the check itself could not run. */
+ctrfs_code ctrfs_store_check(ctrfs_store *s, void (*report)(void *arg, const char *problem),
+			     void *arg, size_t *problems, ctrfs_error *err);
+
 /* The default store path when neither --store nor CTRFS_STORE says otherwise. */
 #define CTRFS_STORE_DEFAULT_PATH "/var/lib/ctrfs/store"
 

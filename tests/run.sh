@@ -5,19 +5,28 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+
+# meson setup, from scratch each time (a stale build dir must not hide a failure)
+setup() {
+	dir=$1
+	shift
+	rm -rf "$dir"
+	meson setup "$dir" "$@" >/dev/null
+}
 [ "${CTRFS_SKIP_DEPS:-}" = 1 ] || tools/install-deps
 
 if [ "${CTRFS_SANITIZE:-}" = 1 ]; then
 	build=${CTRFS_BUILD_DIR:-build-sanitize}
 	# clang's runtime: ASan + UBSan + LSan (leak check at each process exit)
-	CC=clang meson setup --wipe "$build" -Dwerror=true -Db_sanitize=address,undefined \
-		-Db_lundef=false -Dbuildtype=debug >/dev/null
+	CC=clang setup "$build" -Dwerror=true -Db_sanitize=address,undefined \
+		-Db_lundef=false -Dbuildtype=debug
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1
 	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 	export LSAN_OPTIONS=suppressions="$top/tests/lsan.supp"
 else
 	build=${CTRFS_BUILD_DIR:-build}
-	meson setup --wipe "$build" -Dwerror=true >/dev/null
+	setup "$build" -Dwerror=true
 fi
 ninja -C "$build"
-CTRFS_BUILD_DIR="$top/$build" meson test -C "$build" --print-errorlogs --num-processes 1
+case $build in /*) ;; *) build="$top/$build" ;; esac
+CTRFS_BUILD_DIR="$build" meson test -C "$build" --print-errorlogs --num-processes 1

@@ -18,6 +18,7 @@ static const char usage[] =
 	"  import           load an export document, `ctr containers info` output,\n"
 	"                   or containerd's own meta.db (--containerd)\n"
 	"  events           print the change log and follow it\n"
+	"  check            verify the store's consistency\n"
 	"\n"
 	"Options:\n"
 	"  --store PATH       the store directory (default: $CTRFS_STORE, else\n"
@@ -36,6 +37,7 @@ static const struct command commands[] = {
 	{"export", NULL, cmd_export, "export"},
 	{"import", NULL, cmd_import, "import"},
 	{"events", NULL, cmd_events, "events"},
+	{"check", NULL, cmd_check, "check"},
 	{NULL, NULL, NULL, NULL},
 };
 

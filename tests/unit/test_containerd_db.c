@@ -54,12 +54,15 @@ static void buf_add(struct buf *b, const void *data, size_t n)
 static void buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void buf_addf(struct buf *b, const char *fmt, ...)
 {
-	char tmp[512];
+	char *tmp;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	int n = vasprintf(&tmp, fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		abort();
 	buf_add(b, tmp, (size_t)n);
+	free(tmp);
 }
 
 static void buf_hex(struct buf *b, const unsigned char *p, size_t n)
@@ -458,7 +461,8 @@ static void check_container(const char *ns, const ctrfs_container *c)
 	/* ctr decodes the spec and prints it indented; compacting that text gives back
 	 * json.Marshal's bytes, which is what containerd stored. */
 	char *compact = compact_json(text, len, &clen);
-	const char *spec;
+	const char *spec = "";
+	slen = 0;
 	CHECK(c->has_spec && !strcmp(nz(c->spec.type_url), CTRFS_SPEC_TYPE_URL), "%s: spec url %s",
 	      what, nz(c->spec.type_url));
 	CHECK(member_text(compact, clen, "Spec", &spec, &slen), "%s: no Spec", what);
@@ -750,7 +754,7 @@ static unsigned char *raw_page(unsigned char *f, uint64_t id, uint16_t flags, ui
 static void raw_branch(unsigned char *p, unsigned i, uint64_t child)
 {
 	unsigned char *e = p + 16 + 16 * i;
-	size_t key_at = 4000 + 4 * i;
+	size_t key_at = 3000 + 3 * i;
 	put32(e, (uint32_t)(p + key_at - e));
 	put32(e + 4, 2);
 	put64(e + 8, child);
@@ -859,7 +863,7 @@ static void test_mapping(void)
 		      V("sandboxid", "sb-1"), V("snapshotKey", "k"), V("snapshotter", "native"),
 		      V("spec", SPEC), V("key-of-a-future-version", "ignored"),
 		      B("extensions", V("ext.json", "\x0a\x01t\x12\x01x"), B0("ext.bucket"))),
-		    B("c2", B("runtime", V("name", "r"), B0("options")), V("spec", ""))))))};
+		    B("c2", B("runtime", V("name", "r"), B0("options")), V("spec", "")))))};
 	for (uint32_t ps = 512; ps <= 8192; ps *= 4) {
 		ctrfs_import_namespace *nss = NULL;
 		size_t n = 0;
@@ -1007,4 +1011,351 @@ static void test_any(void)
 		      strstr(err.text, "nested too deeply"),
 	      "deep groups: %s", err.text);
 	free(deep.p);
+}
+
+/* ---- hostile files ---- */
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+
+static uint64_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+/* Built from scratch: each kind of damage, and the message it must give. */
+static void test_hostile_built(void)
+{
+	size_t len;
+	unsigned char *f, *p;
+
+	f = raw_db(4, 4, &len);
+	raw_branch(raw_page(f, 3, 0x01, 1, 0), 0, 3);
+	expect_fail("branch pointing to itself", f, len, CTRFS_INVALID_ARGUMENT,
+		    "page 3: reached twice in one bucket (a loop)");
+	free(f);
+
+	f = raw_db(5, 5, &len);
+	raw_branch(raw_page(f, 3, 0x01, 1, 0), 0, 4);
+	raw_branch(raw_page(f, 4, 0x01, 2, 0), 0, 3);
+	raw_branch(f + 4 * 4096, 1, 4);
+	expect_fail("loop through two pages", f, len, CTRFS_INVALID_ARGUMENT, "(a loop)");
+	free(f);
+
+	f = raw_db(4, 4, &len);
+	raw_branch(raw_page(f, 3, 0x01, 1, 0), 0, 99);
+	expect_fail("child beyond the high-water mark", f, len, CTRFS_INVALID_ARGUMENT,
+		    "page 99: beyond the 4 pages in use");
+	free(f);
+
+	f = raw_db(4, 1000, &len);
+	raw_branch(raw_page(f, 3, 0x01, 1, 0), 0, 500);
+	expect_fail("child beyond the end of the file", f, len, CTRFS_INVALID_ARGUMENT,
+		    "page 500: beyond the end of the file (16384 bytes)");
+	free(f);
+
+	f = raw_db(4, 4, &len);
+	raw_branch(raw_page(f, 3, 0x01, 1, 0), 0, 1);
+	expect_fail("child is a meta page", f, len, CTRFS_INVALID_ARGUMENT, "page 1: a tree refers");
+	free(f);
+
+	f = raw_db(4, 4, &len);
+	raw_page(f, 3, 0x02, 0xFFFF, 0);
+	expect_fail("huge element count", f, len, CTRFS_INVALID_ARGUMENT,
+		    "page 3: page: 65535 elements do not fit in 4096 bytes");
+	free(f);
+
+	f = raw_db(4, 4, &len);
+	raw_leaf(raw_page(f, 3, 0x02, 1, 0), 0, 0, 40000, 0);
+	expect_fail("overlong key", f, len, CTRFS_INVALID_ARGUMENT, "key of 40000 bytes");
+	free(f);
+
+	f = raw_db(4, 4, &len);
+	raw_leaf(raw_page(f, 3, 0x02, 1, 0), 0, 0, 2, 0x7fffffff);
+	expect_fail("overlong value", f, len, CTRFS_INVALID_ARGUMENT, "value of 2147483647 bytes");
+	free(f);
+
+	f = raw_db(4, 4, &len);
+	raw_leaf(raw_page(f, 3, 0x02, 1, 0), 0, 0, 2, 5000);
+	expect_fail("value past the page", f, len, CTRFS_INVALID_ARGUMENT, "runs past the end");
+	free(f);
+
+	f = raw_db(4, 4, &len);
+	raw_leaf(raw_page(f, 3, 0x02, 1, 0), 0, 0, 0, 1);
+	expect_fail("empty key", f, len, CTRFS_INVALID_ARGUMENT, "empty key");
+	free(f);
+
+	f = raw_db(4, 4, &len);
+	p = raw_page(f, 3, 0x02, 2, 0);
+	raw_leaf(p, 0, 0, 2, 0);
+	raw_leaf(p, 1, 0, 1, 0);
+	expect_fail("keys out of order", f, len, CTRFS_INVALID_ARGUMENT, "keys out of order");
+	free(f);
+
+	f = raw_db(4, 4, &len);
+	raw_page(f, 3, 0x02, 0, 0xFFFFFFFF);
+	expect_fail("huge overflow", f, len, CTRFS_INVALID_ARGUMENT, "overflow pages run past");
+	free(f);
+
+	f = raw_db(4, 4, &len);
+	raw_page(f, 3, 0x01, 0, 0);
+	expect_fail("empty branch", f, len, CTRFS_INVALID_ARGUMENT, "empty branch page");
+	free(f);
+
+	f = raw_db(4, 4, &len);
+	put64(raw_page(f, 3, 0x02, 0, 0), 7);
+	expect_fail("page header names another page", f, len, CTRFS_INVALID_ARGUMENT,
+		    "its header says it is page 7");
+	free(f);
+
+	f = raw_db(4, 4, &len);
+	raw_page(f, 3, 0x10, 0, 0);
+	expect_fail("freelist page in a tree", f, len, CTRFS_INVALID_ARGUMENT,
+		    "not a branch or leaf (flags 0x10)");
+	free(f);
+
+	/* Overlapping pages: each claims the rest of the file as its overflow. */
+	f = raw_db(40, 40, &len);
+	p = raw_page(f, 3, 0x01, 36, 0);
+	for (unsigned i = 0; i < 36; i++) {
+		raw_branch(p, i, 4 + i);
+		raw_page(f, 4 + i, 0x02, 0, 35 - i);
+	}
+	expect_fail("overlapping pages", f, len, CTRFS_INVALID_ARGUMENT, "pages overlap");
+	free(f);
+
+	/* An inline bucket whose page claims more elements than it holds. */
+	f = raw_db(4, 4, &len);
+	p = raw_page(f, 3, 0x02, 1, 0);
+	raw_leaf(p, 0, 1, 2, 32);
+	put16(p + 2000 + 2 + 16 + 8, 0x02);
+	put16(p + 2000 + 2 + 16 + 10, 500);
+	expect_fail("bad inline page", f, len, CTRFS_INVALID_ARGUMENT,
+		    "page 3: inline bucket in it: 500 elements do not fit in 16 bytes");
+	free(f);
+
+	/* Buckets that all share one root page, fanning out: a walk would never end. */
+	f = raw_db(4, 4, &len);
+	p = raw_page(f, 3, 0x02, 60, 0);
+	for (unsigned i = 0; i < 60; i++) {
+		unsigned char *e = p + 16 + 16 * i, *k = p + 1200 + 20 * i;
+		put32(e, 1);
+		put32(e + 4, (uint32_t)(k - e));
+		put32(e + 8, 2);
+		put32(e + 12, 16);
+		k[0] = (unsigned char)('A' + i / 26);
+		k[1] = (unsigned char)('a' + i % 26);
+		put64(k + 2, 3);
+	}
+	expect_fail("nested buckets sharing their root", f, len, CTRFS_INVALID_ARGUMENT,
+		    "too many page visits");
+	free(f);
+
+	/* A page size bbolt could not have written, in both metas. */
+	f = raw_db(4, 4, &len);
+	put32(f + 16 + 8, 100);
+	meta_seal(f);
+	put32(f + 4096 + 16 + 8, 100);
+	meta_seal(f + 4096);
+	expect_fail("page size out of range", f, len, CTRFS_INVALID_ARGUMENT,
+		    "meta page 0: page size 100 out of range");
+	free(f);
+
+	/* Meta root beyond the high-water mark. */
+	f = raw_db(4, 4, &len);
+	put64(f + 16 + 16, 9);
+	meta_seal(f);
+	put64(f + 4096 + 16 + 16, 9);
+	meta_seal(f + 4096);
+	expect_fail("root beyond the high-water mark", f, len, CTRFS_INVALID_ARGUMENT,
+		    "root page 9 outside the 4 pages in use");
+	free(f);
+
+	/* A big-endian file says so. */
+	f = raw_db(4, 4, &len);
+	for (int m = 0; m < 2; m++) {
+		unsigned char *q = f + m * 4096 + 16;
+		q[0] = 0xED, q[1] = 0x0C, q[2] = 0xDA, q[3] = 0xED;
+	}
+	expect_fail("big-endian", f, len, CTRFS_INVALID_ARGUMENT, "big-endian");
+	free(f);
+}
+
+/* Damage done to a copy of the real meta.db. */
+static void test_hostile_fixture(void)
+{
+	char *db_path = path_join(set_dir, "meta.db"), *manifest = path_join(set_dir, "MANIFEST.md");
+	size_t len, mlen;
+	unsigned char *orig = slurp(db_path, &len), *f = malloc(len ? len : 1);
+	unsigned char *text = slurp(manifest, &mlen);
+	ctrfs_error err;
+	CHECK(orig && len >= 8192, "%s", db_path);
+	if (!orig || len < 8192)
+		return;
+	const uint64_t hwm = get64(orig + 4096 + 16 + 40) > get64(orig + 16 + 40)
+				     ? get64(orig + 4096 + 16 + 40)
+				     : get64(orig + 16 + 40);
+	const int newer = get64(orig + 4096 + 16 + 48) > get64(orig + 16 + 48);
+	const uint64_t older_txid = get64(orig + (1 - newer) * 4096 + 16 + 48);
+
+	expect_fail("empty file", f, 0, CTRFS_INVALID_ARGUMENT, "the file is empty");
+	expect_fail("not a bbolt file", text, mlen, CTRFS_INVALID_ARGUMENT,
+		    "not a bbolt database: meta page 0: bad magic");
+	for (size_t i = 0; i < 65536 && i < len; i++)
+		f[i] = (unsigned char)rng();
+	expect_fail("random bytes", f, 65536, CTRFS_INVALID_ARGUMENT, "not a bbolt database");
+
+	/* Truncated: too short for a meta page, then pages missing, then only unused
+	 * pages missing (fine). */
+	const size_t cuts[] = {1, 79, 80, 4096, 4096 + 80, 8192, 12288, 40960};
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		char what[64];
+		snprintf(what, sizeof(what), "truncated to %zu bytes", cuts[i]);
+		expect_fail(what, orig, cuts[i], CTRFS_INVALID_ARGUMENT,
+			    cuts[i] < 80 ? "not a bbolt database" : "beyond the end of the file");
+	}
+	for (size_t cut = 45056; cut < hwm * 4096; cut += 4096 * 3) {
+		CHECK(run_all(orig, cut, false, &err) == CTRFS_OK || err.text[0],
+		      "truncated to %zu: no message", cut);
+	}
+	expect_ok("truncated to the pages in use", orig, hwm * 4096);
+	expect_ok("truncated in the unused tail", orig, len - 1);
+
+	memcpy(f, orig, len);
+	memset(f, 0, 8192);
+	expect_fail("both metas zeroed", f, len, CTRFS_INVALID_ARGUMENT,
+		    "meta page 0: bad magic 0x00000000; meta page 1: bad magic 0x00000000");
+
+	/* A torn write of the newer meta: bbolt falls back to the older one, so do we. */
+	memcpy(f, orig, len);
+	f[newer * 4096 + 16 + 48] ^= 0x40;
+	{
+		bbolt_db *db;
+		ctrfs_import_namespace *nss;
+		size_t n;
+		CHECK(bbolt_open_memory(f, len, &db, &err) == CTRFS_OK, "%s", err.text);
+		if (!err.code) {
+			CHECK(bbolt_txid(db) == older_txid, "fell back to txid %llu",
+			      (unsigned long long)bbolt_txid(db));
+			CHECK(containerd_db_read_bbolt(db, NULL, &nss, &n, &err) == CTRFS_OK,
+			      "older meta: %s", err.text);
+			if (!err.code)
+				ctrfs_import_namespaces_free(nss, n);
+			bbolt_close(db);
+		}
+	}
+	/* Meta page 0 zeroed: the page size must then come from meta page 1. */
+	memcpy(f, orig, len);
+	memset(f, 0, 4096);
+	expect_ok("meta page 0 zeroed", f, len);
+	memcpy(f, orig, len);
+	memset(f + 4096, 0, 4096);
+	expect_ok("meta page 1 zeroed", f, len);
+
+	/* Every branch page made to point to itself: the reachable ones must say "loop". */
+	int loops = 0;
+	for (uint64_t id = 2; id < hwm; id++) {
+		unsigned char *p = f + id * 4096;
+		memcpy(f, orig, len);
+		if (get64(p) != id || p[8] != 0x01 || p[9] != 0)
+			continue;
+		put64(p + 16 + 8, id);
+		if (run_all(f, len, false, &err) != CTRFS_OK) {
+			CHECK(strstr(err.text, "(a loop)"), "branch %llu: %s", (unsigned long long)id,
+			      err.text);
+			loops++;
+		}
+	}
+	CHECK(loops > 0, "no reachable branch page in meta.db to test a loop with");
+
+	/* The meta in use pointing past the file, resealed so that it stays valid. */
+	memcpy(f, orig, len);
+	put64(f + newer * 4096 + 16 + 40, 1ull << 40);
+	put64(f + newer * 4096 + 16 + 16, (1ull << 40) - 1);
+	meta_seal(f + newer * 4096);
+	expect_fail("root past the end of the file", f, len, CTRFS_INVALID_ARGUMENT,
+		    "beyond the end of the file");
+
+	/* Random damage to the pages in use: never a crash, never a hang. */
+	int errors = 0, runs = 300;
+	for (int i = 0; i < runs; i++) {
+		memcpy(f, orig, len);
+		for (int j = 1 + (int)(rng() % 8); j > 0; j--)
+			f[8192 + rng() % (hwm * 4096 - 8192)] ^= (unsigned char)(1 + rng() % 255);
+		if (run_all(f, len, false, &err) != CTRFS_OK) {
+			CHECK(err.text[0], "damage %d: an error without a message", i);
+			errors++;
+		}
+	}
+	fprintf(stderr, "random damage: %d of %d reads failed cleanly\n", errors, runs);
+	free(f);
+	free(orig);
+	free(text);
+	free(db_path);
+	free(manifest);
+}
+
+/* Inputs that once crashed or hung the reader (from fuzz/fuzz_bbolt.c). */
+static void test_crash_regressions(void)
+{
+	char *dir = path_join(set_dir, "../../bbolt-crashes");
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+	CHECK(d, "%s: %s", dir, strerror(errno));
+	while (d && (de = readdir(d))) {
+		char *path = path_join(dir, de->d_name);
+		struct stat st;
+		size_t len;
+		unsigned char *data;
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (data = slurp(path, &len))) {
+			for (int via_file = 0; via_file < 2; via_file++) {
+				ctrfs_error err;
+				ctrfs_code code = run_all(data, len, via_file, &err);
+				CHECK(code == CTRFS_OK || err.text[0], "%s: error without a message",
+				      de->d_name);
+			}
+			free(data);
+			n++;
+		}
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	fprintf(stderr, "%d crash regression inputs read\n", n);
+	free(dir);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s FIXTURE-DIR (tests/data/containerd/set-a)\n", argv[0]);
+		return 2;
+	}
+	set_dir = argv[1];
+	signal(SIGALRM, on_alarm);
+	if (!mkdtemp(tmp_dir)) {
+		perror("mkdtemp");
+		return 2;
+	}
+	test_any();
+	test_dump();
+	test_fixture();
+	test_mapping();
+	test_hostile_built();
+	test_hostile_fixture();
+	test_crash_regressions();
+
+	char *files[] = {"hostile.db", "built.db"};
+	for (size_t i = 0; i < 2; i++) {
+		char *p = path_join(tmp_dir, files[i]);
+		unlink(p);
+		free(p);
+	}
+	rmdir(tmp_dir);
+	if (failures)
+		fprintf(stderr, "%d check(s) failed\n", failures);
+	return failures ? 1 : 0;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -32,10 +33,22 @@ void db_key_container(struct db_key *k, const char *ns, const char *id)
 	k->len = nl + 1 + il;
 }
 
+/* LMDB reports a short write (what a full disk gives) as EIO; tell the two apart by
+ * asking the filesystem for its free space. */
+static bool store_disk_full(const ctrfs_store *s)
+{
+	struct statvfs st;
+	if (!s || statvfs(s->path, &st) < 0)
+		return false;
+	return (unsigned long long)st.f_bavail * st.f_frsize < (1ULL << 20);
+}
+
 ctrfs_code db_fail(struct db_txn *t, int rc, ctrfs_error *err, const char *what)
 {
 	if (t && !t->rc)
 		t->rc = rc;
+	if (rc == EIO && t && store_disk_full(t->store))
+		rc = ENOSPC;
 	switch (rc) {
 	case MDB_MAP_FULL:
 		return ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, ENOSPC, "%s: store map is full", what);

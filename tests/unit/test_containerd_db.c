@@ -1235,6 +1235,7 @@ static void test_hostile_fixture(void)
 		bbolt_db *db;
 		ctrfs_import_namespace *nss;
 		size_t n;
+		memset(&err, 0, sizeof(err));
 		CHECK(bbolt_open_memory(f, len, &db, &err) == CTRFS_OK, "%s", err.text);
 		if (!err.code) {
 			CHECK(bbolt_txid(db) == older_txid, "fell back to txid %llu",

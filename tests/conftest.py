@@ -1,0 +1,24 @@
+"""Shared by every pytest suite under tests/: where the build and the sources are.
+
+CTRFS_BUILD_DIR names the meson build directory (meson test sets it; default: build/
+beside tests/), CTRFS_SOURCE_DIR the source tree (default: the parent of tests/).
+"""
+import os
+from pathlib import Path
+
+import pytest
+
+SOURCE_DIR = Path(os.environ.get("CTRFS_SOURCE_DIR", Path(__file__).resolve().parents[1]))
+BUILD_DIR = Path(os.environ.get("CTRFS_BUILD_DIR", SOURCE_DIR / "build"))
+
+
+@pytest.fixture(scope="session")
+def build_dir():
+    """The meson build directory holding the binaries under test."""
+    return BUILD_DIR
+
+
+@pytest.fixture(scope="session")
+def source_dir():
+    """The source tree (for test data)."""
+    return SOURCE_DIR

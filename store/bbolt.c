@@ -15,10 +15,10 @@
 
 /* The on-disk layout (little-endian, as bbolt writes on every platform containerd runs). */
 enum {
-	PAGE_HEADER = 16,  /* id u64, flags u16, count u16, overflow u32 */
-	ELEMENT_SIZE = 16, /* branch: pos, ksize, pgid; leaf: flags, pos, ksize, vsize */
-	META_LEN = 64,	   /* magic .. checksum, right after the page header */
-	META_SUMMED = 56,  /* the checksum covers the meta up to itself */
+	PAGE_HEADER = 16,   /* id u64, flags u16, count u16, overflow u32 */
+	ELEMENT_SIZE = 16,  /* branch: pos, ksize, pgid; leaf: flags, pos, ksize, vsize */
+	META_LEN = 64,	    /* magic .. checksum, right after the page header */
+	META_SUMMED = 56,   /* the checksum covers the meta up to itself */
 	BUCKET_HEADER = 16, /* root pgid u64, sequence u64 */
 	FLAG_BRANCH = 0x01,
 	FLAG_LEAF = 0x02,
@@ -57,7 +57,7 @@ struct bbolt_db {
 	size_t nslots, nused;
 	uint64_t loaded;     /* bytes of distinct pages read in this view */
 	uint64_t max_loaded; /* no more than the used part of the file */
-	uint64_t visits_left; /* in pages: bounds the work a hostile page graph can cause */
+	uint64_t work_left;  /* bytes: bounds what a hostile page graph can make us do */
 	uint64_t next_stamp;
 };
 
@@ -277,7 +277,8 @@ static size_t slot_hash(uint64_t id, size_t nslots)
 
 static struct slot *slot_find(bbolt_db *db, uint64_t id)
 {
-	if (!db->nslots)
+	/* id 0 marks free slots: it must not match one (page_load refuses it anyway). */
+	if (!db->nslots || id == 0)
 		return NULL;
 	for (size_t i = slot_hash(id, db->nslots);; i = (i + 1) & (db->nslots - 1)) {
 		if (db->slots[i].id == id)
@@ -308,10 +309,11 @@ static bool slot_grow(bbolt_db *db)
 }
 
 /* Checks the elements of a branch or leaf page (or inline page) of `len` bytes, so that
- * cursors can then trust every offset and length in it. */
+ * cursors can then trust every offset and length in it. *work: bytes looked at. */
 static ctrfs_code page_check(bbolt_db *db, uint64_t id, const unsigned char *p, size_t len,
-			     bool is_inline, ctrfs_error *err)
+			     bool is_inline, uint64_t *work, ctrfs_error *err)
 {
+	*work = len;
 	const char *what = is_inline ? "inline bucket in it" : "page";
 	if (len < PAGE_HEADER)
 		return corrupt(db, err, id, "%s of %zu bytes is too short", what, len);
@@ -347,22 +349,35 @@ static ctrfs_code page_check(bbolt_db *db, uint64_t id, const unsigned char *p, 
 				       "+%" PRIu32 " > %zu)",
 				       what, i, start, ksize, vsize, len);
 		if (leaf && (le32(e) & LEAF_IS_BUCKET) && vsize < BUCKET_HEADER)
-			return corrupt(db, err, id, "%s: element %u: bucket header of %" PRIu32
-				       " bytes", what, i, vsize);
+			return corrupt(db, err, id,
+				       "%s: element %u: bucket header of %" PRIu32 " bytes", what,
+				       i, vsize);
+		/* Keys may overlap and share long prefixes: count what comparing costs. */
 		if (prev && key_cmp(prev, prev_len, p + start, ksize) >= 0)
 			return corrupt(db, err, id, "%s: element %u: keys out of order", what, i);
+		*work += prev_len < ksize ? prev_len : ksize;
 		prev = p + start;
 		prev_len = ksize;
 	}
 	return CTRFS_OK;
 }
 
-static ctrfs_code charge(bbolt_db *db, uint64_t id, uint64_t pages, ctrfs_error *err)
+static ctrfs_code charge(bbolt_db *db, uint64_t id, uint64_t bytes, ctrfs_error *err)
 {
-	if (db->visits_left < pages)
+	if (db->work_left < bytes)
 		return corrupt(db, err, id, "too many page visits (pages shared between buckets?)");
-	db->visits_left -= pages;
+	db->work_left -= bytes;
 	return CTRFS_OK;
+}
+
+/* An inline bucket's page is checked at each use; even a tiny one costs something, so
+ * that opening the same few bytes again and again also ends. */
+static ctrfs_code inline_check(bbolt_db *db, uint64_t holder, const unsigned char *p, size_t len,
+			       ctrfs_error *err)
+{
+	uint64_t work;
+	ctrfs_code code = page_check(db, holder, p, len, true, &work, err);
+	return code ? code : charge(db, holder, 256 + work, err);
 }
 
 /* Reads and checks page `id` once per view; returns it (with its overflow pages). */
@@ -405,7 +420,7 @@ static ctrfs_code page_load(bbolt_db *db, uint64_t id, ctrfs_error *err)
 		goto fail;
 	}
 	uint64_t len = (overflow + 1ull) * ps;
-	if (len > db->max_loaded - db->loaded) {
+	if (len > SIZE_MAX || len > db->max_loaded - db->loaded) {
 		code = corrupt(db, err, id, "pages overlap (more bytes read than the file holds)");
 		goto fail;
 	}
@@ -423,7 +438,10 @@ static ctrfs_code page_load(bbolt_db *db, uint64_t id, ctrfs_error *err)
 			goto fail;
 		p = owned;
 	}
-	code = page_check(db, id, p, (size_t)len, false, err);
+	uint64_t work;
+	code = page_check(db, id, p, (size_t)len, false, &work, err);
+	if (!code)
+		code = charge(db, id, work, err);
 	if (code)
 		goto fail;
 	if (db->nused * 2 >= db->nslots && !slot_grow(db)) {
@@ -458,7 +476,7 @@ static ctrfs_code enter_page(bbolt_db *db, uint64_t id, uint64_t stamp,
 			return code;
 		s = slot_find(db, id);
 	}
-	code = charge(db, id, s->len / db->meta.page_size, err);
+	code = charge(db, id, s->len, err);
 	if (code)
 		return code;
 	s->stamp = stamp;
@@ -478,9 +496,7 @@ static ctrfs_code enter_root(bbolt_db *db, const bbolt_bucket *b, uint64_t stamp
 				  db->name);
 	if (b->root)
 		return enter_page(db, b->root, stamp, lvl, err);
-	ctrfs_code code = charge(db, b->page, 1, err);
-	if (!code)
-		code = page_check(db, b->page, b->inline_page, b->inline_len, true, err);
+	ctrfs_code code = inline_check(db, b->page, b->inline_page, b->inline_len, err);
 	if (code)
 		return code;
 	lvl->page = b->inline_page;
@@ -531,7 +547,7 @@ static ctrfs_code db_new(const char *name, bbolt_db **out, ctrfs_error *err)
 
 ctrfs_code bbolt_open(const char *path, bbolt_db **out, ctrfs_error *err)
 {
-	bbolt_db *db;
+	bbolt_db *db = NULL;
 	struct stat st;
 	ctrfs_code code = db_new(path, &db, err);
 	if (code)
@@ -566,7 +582,7 @@ ctrfs_code bbolt_open(const char *path, bbolt_db **out, ctrfs_error *err)
 
 ctrfs_code bbolt_open_memory(const void *data, size_t len, bbolt_db **out, ctrfs_error *err)
 {
-	bbolt_db *db;
+	bbolt_db *db = NULL;
 	ctrfs_code code = db_new("<memory>", &db, err);
 	if (code)
 		return code;
@@ -615,9 +631,10 @@ static void view_begin(bbolt_db *db, const struct meta *m)
 	db->meta = *m;
 	cache_reset(db);
 	db->max_loaded = pages * ps;
-	/* A full walk enters each page about once; lookups add a few descents. Anything
-	 * far beyond that is a page graph built to make us loop. */
-	db->visits_left = 16 * pages + 4096;
+	/* A full walk reads each page about once; lookups add a few descents. Far more
+	 * than that is a page graph made to loop, or to make callers copy a value over
+	 * and over: this also bounds what they can allocate. */
+	db->work_left = 8 * pages * ps + (16u << 20);
 	db->in_view = true;
 }
 
@@ -632,8 +649,8 @@ ctrfs_code bbolt_view(bbolt_db *db, bbolt_view_fn fn, void *arg, ctrfs_error *er
 		if (code)
 			return code;
 		view_begin(db, &before);
-		bbolt_bucket root = {.root = before.root, .sequence = before.root_seq,
-				     .page = before.root};
+		bbolt_bucket root = {
+		    .root = before.root, .sequence = before.root_seq, .page = before.root};
 		code = fn(db, &root, arg, err);
 		db->in_view = false;
 		cache_reset(db);
@@ -728,7 +745,7 @@ ctrfs_code bbolt_bucket_get(bbolt_db *db, const bbolt_bucket *b, const void *key
 			return corrupt(db, err, lvl.id, "tree deeper than %d levels",
 				       BBOLT_MAX_DEPTH);
 		const unsigned char *e =
-			lvl.page + PAGE_HEADER + (size_t)(lo ? lo - 1 : 0) * ELEMENT_SIZE;
+		    lvl.page + PAGE_HEADER + (size_t)(lo ? lo - 1 : 0) * ELEMENT_SIZE;
 		code = enter_page(db, le64(e + 8), stamp, &lvl, err);
 	}
 	return code;
@@ -738,9 +755,10 @@ ctrfs_code bbolt_item_bucket(bbolt_db *db, const bbolt_item *it, bbolt_bucket *o
 			     ctrfs_error *err)
 {
 	if (!it->is_bucket)
-		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT, "%s: page %" PRIu64
-				  ": key \"%.*s\" is not a bucket", db->name, it->page,
-				  it->key_len > 100 ? 100 : (int)it->key_len, (const char *)it->key);
+		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+				  "%s: page %" PRIu64 ": key \"%.*s\" is not a bucket", db->name,
+				  it->page, it->key_len > 100 ? 100 : (int)it->key_len,
+				  (const char *)it->key);
 	if (it->value_len < BUCKET_HEADER)
 		return corrupt(db, err, it->page, "bucket header of %zu bytes", it->value_len);
 	memset(out, 0, sizeof(*out));
@@ -753,7 +771,7 @@ ctrfs_code bbolt_item_bucket(bbolt_db *db, const bbolt_item *it, bbolt_bucket *o
 	out->page = it->page;
 	out->inline_page = it->value + BUCKET_HEADER;
 	out->inline_len = it->value_len - BUCKET_HEADER;
-	return page_check(db, it->page, out->inline_page, out->inline_len, true, err);
+	return inline_check(db, it->page, out->inline_page, out->inline_len, err);
 }
 
 ctrfs_code bbolt_bucket_open(bbolt_db *db, const bbolt_bucket *parent, const char *name,

@@ -13,6 +13,12 @@
  * Every failure is a ctrfs_error: NOT_FOUND for a missing file, INTERNAL (with errno)
  * for I/O, INVALID_ARGUMENT for anything wrong in the file (naming the page), and
  * UNAVAILABLE when the file kept changing while it was read.
+ *
+ * Hostile files: every page id, count, offset and length is checked before use; a view
+ * reads each page at most once and stops after a few times the file's size in work, so
+ * loops and shared pages end in an error, and memory stays within a small multiple of
+ * the file's size.
+ * A handle serves one thread at a time.
  */
 
 typedef struct bbolt_db bbolt_db;

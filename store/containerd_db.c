@@ -180,7 +180,7 @@ static ctrfs_code at(struct reader *r, ctrfs_code code, ctrfs_error *err, const 
 	__attribute__((format(printf, 4, 5)));
 static ctrfs_code at(struct reader *r, ctrfs_code code, ctrfs_error *err, const char *fmt, ...)
 {
-	char path[PATH_TEXT], prefix[PATH_TEXT + 256];
+	char path[PATH_TEXT], prefix[PATH_TEXT + 300];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(path, sizeof(path), fmt, ap);
@@ -220,6 +220,17 @@ static void plain(const bbolt_item *it, const unsigned char **v, size_t *n)
 
 /* ---- buckets ---- */
 
+/* bbolt_bucket_get where a missing key is normal: NOT_FOUND leaves err untouched. */
+static ctrfs_code lookup(struct reader *r, const bbolt_bucket *b, const char *key, bbolt_item *it,
+			 ctrfs_error *err)
+{
+	ctrfs_error e;
+	ctrfs_code code = bbolt_bucket_get(r->db, b, key, strlen(key), it, &e);
+	if (code && code != CTRFS_NOT_FOUND && err)
+		*err = e;
+	return code;
+}
+
 /* labels/<key> = value, of a container or a namespace. */
 static ctrfs_code read_labels(struct reader *r, const bbolt_item *bucket_item, const char *path,
 			      ctrfs_labels *labels, ctrfs_error *err)
@@ -251,8 +262,8 @@ static ctrfs_code read_labels(struct reader *r, const bbolt_item *bucket_item, c
 	return c.code;
 }
 
-static ctrfs_code read_extensions(struct reader *r, const bbolt_item *bucket_item,
-				  const char *path, ctrfs_extensions *exts, ctrfs_error *err)
+static ctrfs_code read_extensions(struct reader *r, const bbolt_item *bucket_item, const char *path,
+				  ctrfs_extensions *exts, ctrfs_error *err)
 {
 	bbolt_bucket b;
 	bbolt_cursor c;
@@ -292,12 +303,13 @@ static ctrfs_code read_runtime(struct reader *r, const bbolt_item *bucket_item, 
 	ctrfs_code code = bbolt_item_bucket(r->db, bucket_item, &b, err);
 	if (code)
 		return code;
-	code = bbolt_bucket_get(r->db, &b, "name", 4, &it, err);
-	if (!code && !it.is_bucket && (code = text(it.value, it.value_len, &ctr->runtime_name, err)))
+	code = lookup(r, &b, "name", &it, err);
+	if (!code && !it.is_bucket &&
+	    (code = text(it.value, it.value_len, &ctr->runtime_name, err)))
 		return at(r, code, err, "%s/runtime/name", path);
 	if (code && code != CTRFS_NOT_FOUND)
 		return code;
-	code = bbolt_bucket_get(r->db, &b, "options", 7, &it, err);
+	code = lookup(r, &b, "options", &it, err);
 	if (code == CTRFS_NOT_FOUND || (!code && it.is_bucket))
 		return CTRFS_OK;
 	if (code)
@@ -425,13 +437,13 @@ static ctrfs_code read_namespace(struct reader *r, const bbolt_item *ns_item, ct
 	code = bbolt_item_bucket(r->db, ns_item, &b, err);
 	if (code)
 		return code;
-	code = bbolt_bucket_get(r->db, &b, "labels", 6, &it, err);
+	code = lookup(r, &b, "labels", &it, err);
 	if (!code && it.is_bucket)
 		code = read_labels(r, &it, path, &ns->ns.labels, err);
 	if (code && code != CTRFS_NOT_FOUND)
 		return code;
 
-	code = bbolt_bucket_get(r->db, &b, "containers", 10, &it, err);
+	code = lookup(r, &b, "containers", &it, err);
 	if (code == CTRFS_NOT_FOUND || (!code && !it.is_bucket))
 		return CTRFS_OK;
 	if (!code)
@@ -482,7 +494,7 @@ static ctrfs_code read_view(bbolt_db *db, const bbolt_bucket *root, void *arg, c
 	if (code)
 		return code;
 	if (r->only_ns) {
-		code = bbolt_bucket_get(db, &v1, r->only_ns, strlen(r->only_ns), &it, err);
+		code = lookup(r, &v1, r->only_ns, &it, err);
 		if (code == CTRFS_NOT_FOUND || (!code && !it.is_bucket))
 			return ctrfs_fail(err, CTRFS_NOT_FOUND, "%s: namespace \"%s\": not found",
 					  bbolt_name(db), r->only_ns);
@@ -495,8 +507,8 @@ static ctrfs_code read_view(bbolt_db *db, const bbolt_bucket *root, void *arg, c
 	return code ? code : c.code;
 }
 
-ctrfs_code containerd_db_read_bbolt(bbolt_db *db, const char *only_ns,
-				    ctrfs_import_namespace **out, size_t *count, ctrfs_error *err)
+ctrfs_code containerd_db_read_bbolt(bbolt_db *db, const char *only_ns, ctrfs_import_namespace **out,
+				    size_t *count, ctrfs_error *err)
 {
 	struct reader r = {.db = db, .only_ns = only_ns};
 	ctrfs_code code = bbolt_view(db, read_view, &r, err);

@@ -18,8 +18,8 @@ ctrfs_code containerd_db_read(const char *path, const char *only_ns, ctrfs_impor
 			      size_t *count, ctrfs_error *err);
 
 /* The same from an open database (bbolt_open_memory for tests and fuzzing). */
-ctrfs_code containerd_db_read_bbolt(bbolt_db *db, const char *only_ns,
-				    ctrfs_import_namespace **out, size_t *count, ctrfs_error *err);
+ctrfs_code containerd_db_read_bbolt(bbolt_db *db, const char *only_ns, ctrfs_import_namespace **out,
+				    size_t *count, ctrfs_error *err);
 
 /* Decodes a serialized google.protobuf.Any as proto.Unmarshal does: the last type_url
  * (field 1) and value (field 2) win, unknown fields are skipped by the wire rules,

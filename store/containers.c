@@ -11,6 +11,13 @@
 #include "namespaces.h"
 #include "record.h"
 
+/* containerd's namespaces.NamespaceRequired: every container operation checks it first. */
+static ctrfs_code ns_required(const char *ns, ctrfs_error *err)
+{
+	ctrfs_code code = ctrfs_identifier_validate(ns, err);
+	return code ? ctrfs_error_prefix(err, code, "namespace validation: ") : CTRFS_OK;
+}
+
 static ctrfs_code damaged(ctrfs_error *err, const char *ns, const char *id, const char *part)
 {
 	return ctrfs_fail_sys(err, CTRFS_INTERNAL, EIO, "container \"%s\" in namespace \"%s\": "
@@ -133,10 +140,13 @@ ctrfs_code ctrfs_container_get(ctrfs_store *s, const char *ns, const char *id, u
 {
 	struct db_txn t;
 	memset(out, 0, sizeof(*out));
-	if (strlen(ns) > CTRFS_IDENTIFIER_MAX || strlen(id) > CTRFS_IDENTIFIER_MAX)
+	ctrfs_code code = ns_required(ns, err);
+	if (code)
+		return code;
+	if (strlen(id) > CTRFS_IDENTIFIER_MAX)
 		return ctrfs_fail(err, CTRFS_NOT_FOUND,
 				  "container \"%s\" in namespace \"%s\": not found", id, ns);
-	ctrfs_code code = db_read_begin(s, &t, err);
+	code = db_read_begin(s, &t, err);
 	if (code)
 		return code;
 	code = ctr_load(&t, ns, id, load, out, err);
@@ -239,7 +249,10 @@ ctrfs_code ctrfs_container_list(ctrfs_store *s, const char *ns, const char *cons
 	struct id_list l = {0};
 	*out = NULL;
 	*count = 0;
-	ctrfs_code code = filter_parse(filters, nfilters, &filter, err);
+	ctrfs_code code = ns_required(ns, err);
+	if (code)
+		return code;
+	code = filter_parse(filters, nfilters, &filter, err);
 	if (code)
 		return code;
 	/* labels are needed to match label filters */
@@ -323,9 +336,9 @@ ctrfs_code ctrfs_container_create(ctrfs_store *s, const char *ns, const ctrfs_co
 {
 	if (created)
 		memset(created, 0, sizeof(*created));
-	ctrfs_code code = ctrfs_identifier_validate(ns, err);
+	ctrfs_code code = ns_required(ns, err);
 	if (code)
-		return ctrfs_error_prefix(err, code, "namespace: ");
+		return code;
 	code = ctrfs_container_validate(c, err);
 	if (code)
 		return ctrfs_error_prefix(err, code, "create container failed validation: ");
@@ -477,10 +490,13 @@ ctrfs_code ctrfs_container_update(ctrfs_store *s, const char *ns, const ctrfs_co
 {
 	if (updated)
 		memset(updated, 0, sizeof(*updated));
+	ctrfs_code code = ns_required(ns, err);
+	if (code)
+		return code;
 	if (!c->id || !*c->id)
 		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
 				  "must specify a container id: invalid argument");
-	if (strlen(ns) > CTRFS_IDENTIFIER_MAX || strlen(c->id) > CTRFS_IDENTIFIER_MAX)
+	if (strlen(c->id) > CTRFS_IDENTIFIER_MAX)
 		return ctrfs_fail(err, CTRFS_NOT_FOUND, "container \"%s\": not found", c->id);
 	struct update_arg a = {ns, c, paths, npaths, updated};
 	return db_write(s, update_txn, &a, err);
@@ -554,7 +570,10 @@ ctrfs_code ctrfs_container_rename_key(ctrfs_store *s, const char *ns, const char
 				      bool extension, const char *from, const char *to,
 				      ctrfs_error *err)
 {
-	if (strlen(ns) > CTRFS_IDENTIFIER_MAX || strlen(id) > CTRFS_IDENTIFIER_MAX)
+	ctrfs_code code = ns_required(ns, err);
+	if (code)
+		return code;
+	if (strlen(id) > CTRFS_IDENTIFIER_MAX)
 		return ctrfs_fail(err, CTRFS_NOT_FOUND, "container \"%s\": not found", id);
 	struct rename_arg a = {ns, id, from, to, extension};
 	return db_write(s, rename_txn, &a, err);
@@ -586,7 +605,10 @@ static ctrfs_code delete_txn(struct db_txn *t, void *p, ctrfs_error *err)
 ctrfs_code ctrfs_container_delete(ctrfs_store *s, const char *ns, const char *id,
 				  ctrfs_error *err)
 {
-	if (strlen(ns) > CTRFS_IDENTIFIER_MAX || strlen(id) > CTRFS_IDENTIFIER_MAX)
+	ctrfs_code code = ns_required(ns, err);
+	if (code)
+		return code;
+	if (strlen(id) > CTRFS_IDENTIFIER_MAX)
 		return ctrfs_fail(err, CTRFS_NOT_FOUND, "container %s: not found", id);
 	struct delete_arg a = {ns, id};
 	return db_write(s, delete_txn, &a, err);

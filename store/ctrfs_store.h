@@ -143,7 +143,7 @@ typedef struct ctrfs_open_options {
 	bool read_only;	  /* open without write access; writes fail UNAVAILABLE/EROFS */
 	bool no_create;	  /* fail NOT_FOUND instead of creating a missing store */
 	bool no_sync;	  /* skip fsync at commit (benchmarks, throwaway stores) */
-	size_t map_size;  /* initial LMDB map size in bytes; 0 = default (64 MiB) */
+	size_t map_size;  /* initial LMDB map size in bytes; 0 = $CTRFS_MAP_SIZE, else 256 MiB */
 } ctrfs_open_options;
 
 /* Opens (by default creating, mode 0700 directory, 0600 files) the store at `path`,
@@ -223,8 +223,7 @@ ctrfs_code ctrfs_container_delete(ctrfs_store *s, const char *ns, const char *id
 				  ctrfs_error *err);
 
 /* containerd's default OCI spec for a new container (cgroupsPath /ns/id), as an Any of
- * CTRFS_SPEC_TYPE_URL with compact JSON; `out` is overwritten (cleared first). The caller
- * validates ns and id. */
+ * CTRFS_SPEC_TYPE_URL with compact JSON; `out` (zeroed or valid) is overwritten. */
 ctrfs_code ctrfs_spec_default(const char *ns, const char *id, ctrfs_any *out, ctrfs_error *err);
 
 /* ---- JSON forms ---- */
@@ -266,7 +265,8 @@ typedef struct ctrfs_import_namespace {
 	ctrfs_container *containers;
 	size_t count;
 } ctrfs_import_namespace;
-/* Imports namespaces and containers as given (timestamps kept), all in one transaction.
+/* Imports namespaces and containers as given (timestamps kept), all in one transaction
+ * (a failure leaves the store as it was). A container named twice is refused.
  * Namespace labels are merged into existing namespaces. Without REPLACE or SKIP, any
  * existing container makes it fail with ALREADY_EXISTS and nothing is written. */
 ctrfs_code ctrfs_store_import_batch(ctrfs_store *s, const ctrfs_import_namespace *nss, size_t n,

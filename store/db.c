@@ -199,9 +199,11 @@ ctrfs_code db_del(struct db_txn *t, enum db_table tb, const void *key, size_t kl
 static ctrfs_code open_tables(ctrfs_store *s, ctrfs_error *err)
 {
 	MDB_txn *txn;
-	int rc = mdb_txn_begin(s->env, NULL, s->read_only ? MDB_RDONLY : 0, &txn);
+	int rc = txn_begin(s, s->read_only ? MDB_RDONLY : 0, &txn);
 	if (rc)
 		return db_fail(NULL, rc, err, s->path);
+	/* txn_begin holds the resize lock shared for the transaction's life */
+	pthread_rwlock_unlock(&s->resize_lock);
 	for (int i = 0; i < DB_NTABLES; i++) {
 		rc = mdb_dbi_open(txn, table_names[i], s->read_only ? 0 : MDB_CREATE, &s->dbi[i]);
 		if (rc) {

@@ -188,6 +188,7 @@ static ctrfs_code ns_label_txn(struct db_txn *t, void *p, ctrfs_error *err)
 		/* containerd creates the namespace when a label is set on it */
 		if (!(ns.name = strdup(a->name)))
 			return ctrfs_fail_oom(err);
+		code = CTRFS_OK;
 	} else if (code) {
 		return code;
 	}

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "error.h"
+#include "json_text.h"
 #include "strbuf.h"
 
 #define CAPS                                                                                   \
@@ -47,9 +48,12 @@ static const char spec_tail[] =
 ctrfs_code ctrfs_spec_default(const char *ns, const char *id, ctrfs_any *out, ctrfs_error *err)
 {
 	struct strbuf sb = STRBUF_INIT;
-	/* ns and id are identifiers (validated by the caller's create): no escaping needed */
+	struct strbuf path = STRBUF_INIT;
+	strbuf_addf(&path, "/%s/%s", ns, id);
 	strbuf_adds(&sb, spec_head);
-	strbuf_addf(&sb, "\"/%s/%s\"", ns, id);
+	/* quoted: the caller's create validates ns and id only after this */
+	json_text_quote_go(&sb, path.buf ? path.buf : "", path.len);
+	strbuf_release(&path);
 	strbuf_adds(&sb, spec_tail);
 	size_t len;
 	char *text = strbuf_detach(&sb, &len);

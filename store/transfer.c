@@ -12,10 +12,6 @@
 #include "json_text.h"
 #include "namespaces.h"
 
-/* Big imports are written in batches: one LMDB transaction may only dirty so many
- * pages. Conflicts are checked over the whole import before the first batch. */
-#define IMPORT_BATCH 2000
-
 #define EXPORT_VERSION 1
 
 static void export_namespace(struct strbuf *sb, const ctrfs_namespace *ns,
@@ -84,9 +80,6 @@ struct import_run {
 	size_t n;
 	const ctrfs_import_options *opts;
 	ctrfs_import_result *res;
-	/* the slice of containers this transaction writes: [from, to) over all of them */
-	size_t from, to;
-	bool write_namespaces;
 };
 
 static void report(const ctrfs_import_options *o, const char *ns, const char *id,
@@ -146,14 +139,11 @@ static ctrfs_code import_slice(struct db_txn *t, struct import_run *r, bool dry,
 			       ctrfs_error *err)
 {
 	ctrfs_code code = CTRFS_OK;
-	size_t idx = 0;
 	ctrfs_time now = ctrfs_time_now();
 	for (size_t i = 0; !code && i < r->n; i++) {
 		const ctrfs_import_namespace *ins = &r->nss[i];
 		bool touched = false;
-		for (size_t j = 0; !code && j < ins->count; j++, idx++) {
-			if (idx < r->from || idx >= r->to)
-				continue;
+		for (size_t j = 0; !code && j < ins->count; j++) {
 			ctrfs_container c = ins->containers[j];
 			bool exists = container_exists(t, ins->ns.name, c.id);
 			if (exists && (r->opts->flags & CTRFS_IMPORT_SKIP)) {
@@ -191,17 +181,55 @@ static ctrfs_code import_slice(struct db_txn *t, struct import_run *r, bool dry,
 	return code;
 }
 
+/* The whole import is one transaction (LMDB spills dirty pages of large ones), so a
+ * failure half way leaves nothing behind. */
 static ctrfs_code import_txn(struct db_txn *t, void *p, ctrfs_error *err)
 {
 	struct import_run *r = p;
 	ctrfs_import_result saved = *r->res;
-	ctrfs_code code = CTRFS_OK;
-	if (r->write_namespaces)
-		code = import_namespaces(t, r, false, err);
+	ctrfs_code code = import_namespaces(t, r, false, err);
 	if (!code)
 		code = import_slice(t, r, false, err);
 	if (code)
 		*r->res = saved; /* the transaction is retried or abandoned: count again */
+	return code;
+}
+
+struct ns_id {
+	const char *ns, *id;
+};
+
+static int ns_id_cmp(const void *a, const void *b)
+{
+	const struct ns_id *x = a, *y = b;
+	int c = strcmp(x->ns, y->ns);
+	return c ? c : strcmp(x->id, y->id);
+}
+
+/* A container named twice (also through a namespace listed twice) would silently
+ * replace itself: refuse it. Sorting keeps this O(n log n) for big imports. */
+static ctrfs_code check_duplicates(const ctrfs_import_namespace *nss, size_t n, ctrfs_error *err)
+{
+	size_t total = 0, k = 0;
+	for (size_t i = 0; i < n; i++)
+		total += nss[i].count;
+	if (total < 2)
+		return CTRFS_OK;
+	struct ns_id *all = malloc(total * sizeof(*all));
+	if (!all)
+		return ctrfs_fail_oom(err);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < nss[i].count; j++)
+			all[k++] = (struct ns_id){nss[i].ns.name, nss[i].containers[j].id};
+	qsort(all, total, sizeof(*all), ns_id_cmp);
+	ctrfs_code code = CTRFS_OK;
+	for (k = 1; k < total && !code; k++)
+		if (ns_id_cmp(&all[k - 1], &all[k]) == 0)
+			code = ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+					  "namespace %s: container %s appears twice in the import: "
+					  "invalid argument",
+					  all[k].ns, all[k].id);
+	free(all);
 	return code;
 }
 
@@ -226,15 +254,9 @@ static ctrfs_code validate_import(const ctrfs_import_namespace *nss, size_t n, c
 					 nss[i].containers[j].id ? nss[i].containers[j].id : "");
 				return ctrfs_error_prefix(err, code, prefix);
 			}
-			for (size_t k = 0; k < j; k++)
-				if (strcmp(nss[i].containers[k].id, nss[i].containers[j].id) == 0)
-					return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
-							  "namespace %s: container %s appears twice "
-							  "in the import: invalid argument",
-							  nss[i].ns.name, nss[i].containers[j].id);
 		}
 	}
-	return CTRFS_OK;
+	return check_duplicates(nss, n, err);
 }
 
 /* Before anything is written: count what exists, and refuse (listing them) when the
@@ -266,8 +288,6 @@ static ctrfs_code preflight(ctrfs_store *s, struct import_run *r, ctrfs_error *e
 				  r->res->conflicts == 1 ? "s" : "", names.buf ? names.buf : "",
 				  r->res->conflicts > 20 ? ", ..." : "");
 	} else if (dry) {
-		r->from = 0;
-		r->to = SIZE_MAX;
 		code = import_namespaces(&t, r, true, err);
 		if (!code)
 			code = import_slice(&t, r, true, err);
@@ -291,20 +311,11 @@ ctrfs_code ctrfs_store_import_batch(ctrfs_store *s, const ctrfs_import_namespace
 	ctrfs_code code = validate_import(nss, n, err);
 	if (code)
 		return code;
-	struct import_run r = {nss, n, opts, res, 0, 0, true};
+	struct import_run r = {nss, n, opts, res};
 	code = preflight(s, &r, err);
 	if (code || (opts->flags & CTRFS_IMPORT_DRY_RUN))
 		return code;
-	size_t total = 0;
-	for (size_t i = 0; i < n; i++)
-		total += nss[i].count;
-	do {
-		r.to = r.from + IMPORT_BATCH;
-		code = db_write(s, import_txn, &r, err);
-		r.write_namespaces = false;
-		r.from = r.to;
-	} while (!code && r.from < total);
-	return code;
+	return db_write(s, import_txn, &r, err);
 }
 
 /* ---- import documents ---- */
@@ -344,13 +355,21 @@ static bool add_container(const char *item, size_t len, void *arg)
 	return true;
 }
 
+/* Parses the JSON value at [s, s+len) with jansson; NULL when absent. */
+static json_t *member_json(const char *text, size_t len, const char *key)
+{
+	size_t start, vlen;
+	if (!json_text_member(text, len, key, &start, &vlen))
+		return NULL;
+	return json_loadb(text + start, vlen, JSON_DECODE_ANY, NULL);
+}
+
 static ctrfs_code parse_namespace(const char *text, size_t len, ctrfs_import_namespace *out,
 				  ctrfs_error *err)
 {
-	json_error_t jerr;
-	json_t *root = json_loadb(text, len, JSON_DECODE_INT_AS_REAL, &jerr);
+	/* only "name" and "labels" go through jansson: "containers" may be huge */
+	json_t *name = member_json(text, len, "name"), *labels = member_json(text, len, "labels");
 	ctrfs_code code = CTRFS_OK;
-	json_t *name = json_object_get(root, "name"), *labels = json_object_get(root, "labels");
 	if (!json_is_string(name)) {
 		code = ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
 				  "import: a namespace has no \"name\": invalid argument");
@@ -377,7 +396,8 @@ static ctrfs_code parse_namespace(const char *text, size_t len, ctrfs_import_nam
 				code = ctrfs_fail_oom(err);
 		}
 	}
-	json_decref(root);
+	json_decref(name);
+	json_decref(labels);
 	if (code)
 		return code;
 	size_t start, clen;

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,9 +46,19 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	fputs("ctrfsctl: ", stderr);
 	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, " (see 'ctrfsctl %s --help')\n", cmd);
+	fprintf(stderr, " (see 'ctrfsctl %s%s--help')\n", cmd, *cmd ? " " : "");
 	va_end(ap);
 	return EXIT_USAGE;
+}
+
+int cli_bad_option(const char *cmd, char **argv, int getopt_result)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	if (getopt_result == ':')
+		return cli_usage(cmd, "option '%s' needs a value", arg);
+	if (optopt && optopt < 256 && strncmp(arg, "--", 2) != 0)
+		return cli_usage(cmd, "bad option '-%c'", optopt);
+	return cli_usage(cmd, "bad option '%s'", arg);
 }
 
 bool cli_wants_help(int argc, char **argv, const char *usage)

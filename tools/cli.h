@@ -32,6 +32,10 @@ int cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Usage error: message and a pointer to --help; returns EXIT_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* For getopt_long's '?' (unknown option) and ':' (missing value; optstrings start with
+ * ':' and opterr is off so that this is the only line printed). */
+int cli_bad_option(const char *cmd, char **argv, int getopt_result);
+
 /* Runs the subcommand named by argv[0] from the table, or prints the table's help. */
 int cli_dispatch(struct cli *cli, const char *group, const struct command *cmds, int argc,
 		 char **argv);

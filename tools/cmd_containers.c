@@ -20,13 +20,13 @@ static int c_ls(struct cli *cli, int argc, char **argv)
 					     {NULL, 0, NULL, 0}};
 	bool quiet = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
 		if (c == 'q')
 			quiet = true;
 		else if (c == 'h')
 			return fputs(help, stdout), 0;
 		else
-			return cli_usage("containers ls", "bad option");
+			return cli_bad_option("containers ls", argv, c);
 	}
 	ctrfs_container *list;
 	size_t n;
@@ -65,13 +65,13 @@ static int c_info(struct cli *cli, int argc, char **argv)
 					     {NULL, 0, NULL, 0}};
 	bool spec_only = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (c == 's')
 			spec_only = true;
 		else if (c == 'h')
 			return fputs(help, stdout), 0;
 		else
-			return cli_usage("containers info", "bad option");
+			return cli_bad_option("containers info", argv, c);
 	}
 	if (optind + 1 != argc)
 		return cli_usage("containers info", "expected exactly one container ID");
@@ -229,7 +229,7 @@ static int c_create(struct cli *cli, int argc, char **argv)
 	const char *spec_file = NULL;
 	int rc = 0, o;
 	c.runtime_name = strdup(CTRFS_STORE_DEFAULT_RUNTIME);
-	while (!rc && (o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while (!rc && (o = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (o) {
 		case OPT_RUNTIME:
 			free(c.runtime_name);
@@ -269,7 +269,7 @@ static int c_create(struct cli *cli, int argc, char **argv)
 			ctrfs_container_clear(&c);
 			return 0;
 		default:
-			rc = cli_usage(cmd, "bad option");
+			rc = cli_bad_option(cmd, argv, o);
 		}
 	}
 	if (!rc && (argc - optind < 1 || argc - optind > 2))
@@ -284,8 +284,7 @@ static int c_create(struct cli *cli, int argc, char **argv)
 	if (!rc && spec_file)
 		rc = read_spec(spec_file, &c);
 	else if (!rc) {
-		if (ctrfs_identifier_validate(cli->ns, &err) ||
-		    ctrfs_spec_default(cli->ns, c.id, &c.spec, &err))
+		if (ctrfs_spec_default(cli->ns, c.id, &c.spec, &err))
 			rc = cli_error(&err);
 		c.has_spec = true;
 	}
@@ -394,7 +393,7 @@ static int c_update(struct cli *cli, int argc, char **argv)
 	bool field_opts = false, explicit_paths = false;
 	int rc = 0, o;
 	ctrfs_error err;
-	while (!rc && (o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while (!rc && (o = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		char *k;
 		const char *v;
 		field_opts |= o != OPT_FROM_JSON && o != OPT_PATH && o != 'h';
@@ -444,7 +443,7 @@ static int c_update(struct cli *cli, int argc, char **argv)
 			fputs(help, stdout);
 			goto out;
 		default:
-			rc = cli_usage(cmd, "bad option");
+			rc = cli_bad_option(cmd, argv, o);
 		}
 	}
 	if (!rc && optind + 1 != argc)

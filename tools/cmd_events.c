@@ -63,9 +63,9 @@ int cmd_events(struct cli *cli, int argc, char **argv)
 		"containerd's: /containers/create|update|delete, /namespaces/create|update|delete.\n"
 		"With -n (or $CONTAINERD_NAMESPACE), only that namespace. Filters use\n"
 		"containerd's syntax over topic, namespace and event.FIELD, e.g.\n"
-		"  topic==/containers/update  'topic~=/containers/.*,event.id==web'\n\n"
-		"  --since SEQ    start after event SEQ (default: only new events; 0 = all\n"
-		"                 retained events)\n"
+		"  'topic==\"/containers/update\"'  'topic~=\"^/containers/\",event.id==web'\n\n"
+		"  --since SEQ    start after event SEQ (0 = every retained event); default:\n"
+		"                 only new events when following, every event with --no-follow\n"
 		"  --no-follow    print what is there and exit\n";
 	enum { OPT_SINCE = 256, OPT_NO_FOLLOW };
 	static const struct option opts[] = {{"since", required_argument, NULL, OPT_SINCE},
@@ -75,7 +75,7 @@ int cmd_events(struct cli *cli, int argc, char **argv)
 	bool follow = true, have_since = false;
 	struct printer p = {0, false};
 	int c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		char *end;
 		switch (c) {
 		case OPT_SINCE:
@@ -91,7 +91,7 @@ int cmd_events(struct cli *cli, int argc, char **argv)
 		case 'h':
 			return fputs(help, stdout), 0;
 		default:
-			return cli_usage("events", "bad option");
+			return cli_bad_option("events", argv, c);
 		}
 	}
 	/* the namespace restriction is one more AND-ed selector on every filter */

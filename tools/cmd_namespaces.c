@@ -16,13 +16,13 @@ static int ns_ls(struct cli *cli, int argc, char **argv)
 					     {NULL, 0, NULL, 0}};
 	bool quiet = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
 		if (c == 'q')
 			quiet = true;
 		else if (c == 'h')
 			return fputs(help, stdout), 0;
 		else
-			return cli_usage("namespaces ls", "bad option");
+			return cli_bad_option("namespaces ls", argv, c);
 	}
 	if (optind < argc)
 		return cli_usage("namespaces ls", "unexpected argument '%s'", argv[optind]);

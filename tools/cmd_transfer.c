@@ -20,13 +20,13 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 					     {NULL, 0, NULL, 0}};
 	const char *output = NULL;
 	int c;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
 		if (c == 'o')
 			output = optarg;
 		else if (c == 'h')
 			return fputs(help, stdout), 0;
 		else
-			return cli_usage("export", "bad option");
+			return cli_bad_option("export", argv, c);
 	}
 	if (optind < argc)
 		return cli_usage("export", "unexpected argument '%s'", argv[optind]);
@@ -58,11 +58,14 @@ static void print_action(void *arg, const char *ns, const char *id, const char *
 	struct import_report *r = arg;
 	if (!r->verbose && strcmp(action, "exists") != 0)
 		return;
-	FILE *f = strcmp(action, "exists") == 0 ? stderr : stdout;
+	if (strcmp(action, "exists") == 0) {
+		fprintf(stderr, "exists: container %s/%s\n", ns, id);
+		return;
+	}
 	if (id)
-		fprintf(f, "%s%s container %s/%s\n", r->prefix, action, ns, id);
+		printf("%s%s container %s/%s\n", r->prefix, action, ns, id);
 	else
-		fprintf(f, "%s%s namespace %s\n", r->prefix, action, ns);
+		printf("%s%s namespace %s\n", r->prefix, action, ns);
 }
 
 int cmd_import(struct cli *cli, int argc, char **argv)
@@ -94,7 +97,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 	struct import_report rep = {false, ""};
 	ctrfs_import_options io = {0, print_action, &rep};
 	int c;
-	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_CONTAINERD:
 			containerd = true;
@@ -116,7 +119,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 		case 'h':
 			return fputs(help, stdout), 0;
 		default:
-			return cli_usage("import", "bad option");
+			return cli_bad_option("import", argv, c);
 		}
 	}
 	if (optind + 1 != argc)

@@ -54,6 +54,7 @@ int main(int argc, char **argv)
 	cli.store_path = getenv("CTRFS_STORE");
 	cli.ns = getenv("CONTAINERD_NAMESPACE");
 	int c;
+	opterr = 0; /* each command reports a bad option itself, in one line */
 	/* '+': stop at the command so that its own options are left for it */
 	while ((c = getopt_long(argc, argv, "+n:hv", opts, NULL)) != -1) {
 		switch (c) {
@@ -71,8 +72,7 @@ int main(int argc, char **argv)
 			printf("ctrfsctl %s\n", CTRFS_VERSION);
 			return 0;
 		default:
-			fputs("Run 'ctrfsctl --help' for usage.\n", stderr);
-			return EXIT_USAGE;
+			return cli_bad_option("", argv, c);
 		}
 	}
 	if (!cli.store_path || !*cli.store_path)

@@ -47,10 +47,6 @@ def test_a_usage_error_is_status_2_and_one_line(ctl, args, message):
     assert (r.status, r.stdout, r.stderr) == (2, "", f"ctrfsctl: {message}\n")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: an unknown option of a subcommand prints getopt's "
-                   "own line first, named after the subcommand ('create: unrecognized option "
-                   "'--bogus''), then 'ctrfsctl: bad option ...': two lines, the first without "
-                   "the ctrfsctl: prefix")
 @pytest.mark.parametrize("args", [["containers", "create", "--bogus", "x"],
                                   ["containers", "ls", "--bogus"], ["export", "--bogus"],
                                   ["import", "--bogus", "f"], ["events", "--bogus"]])
@@ -169,10 +165,6 @@ def test_a_namespace_is_created_implicitly_by_its_first_container(ctl):
     assert ctl.ok("namespaces", "ls", "-q") == "team\n"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: `namespaces label NEW k=v` on a namespace that does "
-                   "not exist fails with status 1 and an empty message 'ctrfsctl: ' "
-                   "(namespaces.c ns_label_txn keeps ns_load's CTRFS_NOT_FOUND in `code`, so "
-                   "nothing is stored); containerd (and the code's comment) create it")
 def test_labelling_a_missing_namespace_creates_it(ctl):
     ctl.ok("namespaces", "create", "a")
     ctl.ok("namespaces", "label", "team", "k=v")

@@ -143,10 +143,6 @@ def test_a_reader_opened_before_the_map_grew_keeps_following(ctl, tmp_path):
     assert (status, err) == (0, "")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: store_open's first transaction (db.c open_tables) "
-                   "does not retry on MDB_MAP_RESIZED: a process that opens the store while "
-                   "another grows the map fails with 'MDB_MAP_RESIZED: Database contents grew "
-                   "beyond environment mapsize'")
 def test_concurrent_writers_on_a_growing_map_never_fail(ctl, tmp_path):
     spec = big_spec(tmp_path)
     small = {"CTRFS_MAP_SIZE": "65536"}

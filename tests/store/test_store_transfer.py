@@ -119,8 +119,6 @@ def test_import_dry_run_changes_nothing_and_says_what_it_would_do(rich, new_ctl)
     assert "would create namespace k8s.io\n" in r.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a dry run with conflicts prints 'would exists "
-                   "container NS/ID' (the dry-run prefix is put on the conflict report)")
 def test_import_dry_run_conflict_report_reads_well(rich):
     r = rich("import", "--dry-run", "-", input=rich.export())
     assert r.status == 1
@@ -206,10 +204,6 @@ def test_import_of_two_containers_with_one_id_is_refused(ctl, write_json):
             "namespace ns: container a appears twice in the import: invalid argument")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: validate_import looks for a duplicate ID only "
-                   "inside one namespace entry: a document naming a namespace twice with the "
-                   "same container ID in both is imported as '1 created, 1 replaced' without "
-                   "--replace (the second silently overwrites the first)")
 def test_import_of_one_id_under_a_namespace_named_twice_is_refused(ctl, write_json):
     ctl.ok("namespaces", "create", "ns")
     doc = {"namespaces": [{"name": "ns", "containers": [info_doc("a", Image="one")]},
@@ -229,9 +223,6 @@ def test_import_emits_create_events(ctl, write_json):
     assert topics == [("/namespaces/create", "team"), ("/containers/create", "team")]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: ctrfs_store_import_batch writes in batches of "
-                   "2000 containers, one transaction each, though ctrfs_store.h promises 'all "
-                   "in one transaction': an import that fails part way leaves a partial import")
 def test_an_import_that_fails_while_writing_leaves_nothing(ctl, new_ctl, write_json):
     """The write fails at a file size limit that 2000 of the 8000 containers fit under."""
     scratch = new_ctl("scratch")

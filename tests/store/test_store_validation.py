@@ -88,9 +88,6 @@ def test_creating_in_an_invalid_namespace_is_refused(ctl, spec_file, with_spec):
     assert msg.endswith(must_match("foo..foo"))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: an invalid namespace is reported without "
-                   "containerd's 'namespace validation: ' prefix (CLI default-spec path: no "
-                   "prefix; library: 'namespace: ')")
 @pytest.mark.parametrize("with_spec", [False, True], ids=["default-spec", "spec-file"])
 def test_creating_in_an_invalid_namespace_says_namespace_validation(ctl, spec_file, with_spec):
     # containerd's namespaces.NamespaceRequired: fmt.Errorf("namespace validation: %w", err)

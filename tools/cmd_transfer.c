@@ -51,11 +51,16 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 struct import_report {
 	bool verbose;
 	const char *prefix;
+	bool progress; /* stderr is a terminal: keep one progress line up to date */
+	size_t done, total;
 };
 
 static void print_action(void *arg, const char *ns, const char *id, const char *action)
 {
 	struct import_report *r = arg;
+	if (r->progress && id && strcmp(action, "exists") != 0 &&
+	    (++r->done % 1000 == 0 || r->done == r->total))
+		fprintf(stderr, "\rimporting: %zu/%zu containers", r->done, r->total);
 	if (!r->verbose && strcmp(action, "exists") != 0)
 		return;
 	if (strcmp(action, "exists") == 0) {
@@ -94,7 +99,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	bool containerd = false;
-	struct import_report rep = {false, ""};
+	struct import_report rep = {false, "", false, 0, 0};
 	ctrfs_import_options io = {0, print_action, &rep};
 	int c;
 	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
@@ -136,6 +141,9 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 		ctrfs_import_namespace *nss;
 		size_t n;
 		code = containerd_db_read(path, only, &nss, &n, &err);
+		for (size_t i = 0; !code && i < n; i++)
+			rep.total += nss[i].count;
+		rep.progress = !rep.verbose && rep.total >= 1000 && isatty(STDERR_FILENO);
 		if (!code) {
 			code = ctrfs_store_import_batch(s, nss, n, &io, &res, &err);
 			ctrfs_import_namespaces_free(nss, n);
@@ -148,6 +156,8 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 		code = ctrfs_store_import(s, text, len, cli->ns, &io, &res, &err);
 		free(text);
 	}
+	if (rep.progress && rep.done)
+		fputc('\n', stderr);
 	if (code)
 		return cli_error(&err);
 	fprintf(stderr, "%s%zu created, %zu replaced, %zu skipped, %zu new namespaces\n",

@@ -9,6 +9,7 @@
 #include "error.h"
 #include "events.h"
 #include "info_json.h"
+#include "transfer.h"
 #include "json_text.h"
 #include "namespaces.h"
 
@@ -434,12 +435,13 @@ static bool add_namespace(const char *item, size_t len, void *arg)
 	return a->code == CTRFS_OK;
 }
 
-ctrfs_code ctrfs_store_import(ctrfs_store *s, const char *text, size_t len,
-			      const char *default_ns, const ctrfs_import_options *opts,
-			      ctrfs_import_result *res, ctrfs_error *err)
+ctrfs_code import_doc_parse(const char *text, size_t len, const char *default_ns,
+			   ctrfs_import_namespace **nss, size_t *n, ctrfs_error *err)
 {
 	char msg[160];
 	size_t off, start, vlen;
+	*nss = NULL;
+	*n = 0;
 	if (json_text_check(text, len, &off, msg, sizeof(msg)) != JSON_TEXT_OK)
 		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
 				  "import: %s at byte %zu: invalid argument", msg, off);
@@ -463,8 +465,25 @@ ctrfs_code ctrfs_store_import(ctrfs_store *s, const char *text, size_t len,
 				    "import: not a ctrfs export document nor a `ctr containers "
 				    "info` object: invalid argument");
 	}
-	if (!a.code)
-		a.code = ctrfs_store_import_batch(s, a.nss, a.n, opts, res, err);
-	ctrfs_import_namespaces_free(a.nss, a.n);
-	return a.code;
+	if (a.code) {
+		ctrfs_import_namespaces_free(a.nss, a.n);
+		return a.code;
+	}
+	*nss = a.nss;
+	*n = a.n;
+	return CTRFS_OK;
+}
+
+ctrfs_code ctrfs_store_import(ctrfs_store *s, const char *text, size_t len,
+			      const char *default_ns, const ctrfs_import_options *opts,
+			      ctrfs_import_result *res, ctrfs_error *err)
+{
+	ctrfs_import_namespace *nss;
+	size_t n;
+	ctrfs_code code = import_doc_parse(text, len, default_ns, &nss, &n, err);
+	if (code)
+		return code;
+	code = ctrfs_store_import_batch(s, nss, n, opts, res, err);
+	ctrfs_import_namespaces_free(nss, n);
+	return code;
 }

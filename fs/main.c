@@ -1,0 +1,254 @@
+/* ctrfs: the FUSE daemon showing a ctrfs store as files (options, start-up, tear-down). */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctrfs.h"
+#include "node.h"
+#include "ops.h"
+
+static const char usage[] =
+    "Usage: ctrfs [options] STORE MOUNTPOINT\n"
+    "\n"
+    "Mount the ctrfs store STORE (a directory, created if missing) on MOUNTPOINT:\n"
+    "namespaces and containers as directories, their fields as files.\n"
+    "See ctrfs(8).\n"
+    "\n"
+    "ctrfs options:\n"
+    "    -o ro                  refuse every change (EROFS)\n"
+    "    -o allow_other         let other users in (permissions are checked)\n"
+    "    -o runtime=NAME        runtime of containers made by mkdir\n"
+    "                           (default " CTRFS_STORE_DEFAULT_RUNTIME ")\n"
+    "\n";
+
+struct options {
+	char *runtime;
+	char *store;
+	int ro;
+	int allow_other;
+	int fsname, subtype;
+};
+
+enum { KEY_RO, KEY_RW, KEY_ALLOW_OTHER, KEY_FSNAME, KEY_SUBTYPE };
+
+static const struct fuse_opt ctrfs_opts[] = {
+    {"runtime=%s", offsetof(struct options, runtime), 0},
+    /* seen here, and kept for the kernel mount too */
+    FUSE_OPT_KEY("ro", KEY_RO),
+    FUSE_OPT_KEY("rw", KEY_RW),
+    FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER),
+    FUSE_OPT_KEY("fsname=", KEY_FSNAME),
+    FUSE_OPT_KEY("subtype=", KEY_SUBTYPE),
+    FUSE_OPT_END,
+};
+
+static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
+{
+	(void)outargs;
+	struct options *o = data;
+	switch (key) {
+	case FUSE_OPT_KEY_NONOPT:
+		if (o->store)
+			return 1; /* the mountpoint, for fuse_parse_cmdline */
+		o->store = strdup(arg);
+		return 0;
+	case KEY_RO:
+		o->ro = 1;
+		return 1;
+	case KEY_RW:
+		o->ro = 0;
+		return 1;
+	case KEY_ALLOW_OTHER:
+		o->allow_other = 1;
+		return 1;
+	case KEY_FSNAME:
+		o->fsname = 1;
+		return 1;
+	case KEY_SUBTYPE:
+		o->subtype = 1;
+		return 1;
+	case FUSE_OPT_KEY_OPT:
+		/* fstab's own options, which mount.fuse3 passes on: not for the kernel */
+		if (strcmp(arg, "defaults") == 0 || strncmp(arg, "x-", 2) == 0 ||
+		    strncmp(arg, "comment=", 8) == 0)
+			return 0;
+		return 1;
+	default:
+		return 1;
+	}
+}
+
+/* The store as an absolute path: the daemon leaves its working directory. */
+static char *absolute(const char *path)
+{
+	char cwd[PATH_MAX];
+	if (path[0] == '/')
+		return strdup(path);
+	if (!getcwd(cwd, sizeof(cwd)))
+		return NULL;
+	return path_join(cwd, path);
+}
+
+static int add_opt(struct fuse_args *args, const char *name, const char *value)
+{
+	char *opt = NULL, *nv = NULL;
+	int rc = -1;
+	if (asprintf(&nv, "%s%s", name, value) >= 0 && fuse_opt_add_opt_escaped(&opt, nv) == 0 &&
+	    fuse_opt_add_arg(args, "-o") == 0)
+		rc = fuse_opt_add_arg(args, opt);
+	free(nv);
+	free(opt);
+	return rc;
+}
+
+/* Opens the store, creating it when missing (even for -o ro: then it is reopened
+ * read-only, so that nothing can be written through this process). */
+static int open_store(struct ctrfs *fs, const char *path, bool ro)
+{
+	ctrfs_open_options oo = {.read_only = ro};
+	ctrfs_error err;
+	ctrfs_code code = ctrfs_store_open(path, &oo, &fs->store, &err);
+	if (code == CTRFS_NOT_FOUND && ro) {
+		ctrfs_store *s;
+		code = ctrfs_store_open(path, NULL, &s, &err);
+		ctrfs_store_close(s);
+		if (!code)
+			code = ctrfs_store_open(path, &oo, &fs->store, &err);
+	}
+	if (code) {
+		fuse_log(FUSE_LOG_ERR, "%s\n", err.text);
+		return -1;
+	}
+	return 0;
+}
+
+static int loop(struct fuse_session *se, const struct fuse_cmdline_opts *cmd)
+{
+	if (cmd->singlethread)
+		return fuse_session_loop(se);
+	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
+	if (!cfg)
+		return -ENOMEM;
+	fuse_loop_cfg_set_clone_fd(cfg, (unsigned)cmd->clone_fd);
+	/* UINT_MAX: not given on the command line, keep libfuse's defaults */
+	if (cmd->max_idle_threads != UINT_MAX)
+		fuse_loop_cfg_set_idle_threads(cfg, cmd->max_idle_threads);
+	if (cmd->max_threads != UINT_MAX)
+		fuse_loop_cfg_set_max_threads(cfg, cmd->max_threads);
+	int rc = fuse_session_loop_mt(se, cfg);
+	fuse_loop_cfg_destroy(cfg);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_cmdline_opts cmd = {0};
+	struct options o = {0};
+	struct ctrfs fs = {0};
+	struct fuse_session *se;
+	__cleanup_free char *store = NULL;
+	int ret = 1;
+
+	log_setup(true, false);
+	if (fuse_opt_parse(&args, &o, ctrfs_opts, opt_proc) != 0 ||
+	    fuse_parse_cmdline(&args, &cmd) != 0) {
+		ret = 2;
+		goto out_args;
+	}
+	if (cmd.show_help) {
+		printf("%s", usage);
+		printf("FUSE options:\n");
+		fflush(stdout);
+		fuse_cmdline_help();
+		fuse_lowlevel_help();
+		ret = 0;
+		goto out_args;
+	}
+	if (cmd.show_version) {
+		printf("ctrfs version %s\n", CTRFS_VERSION);
+		fflush(stdout); /* before fusermount3's own line */
+		fuse_lowlevel_version();
+		ret = 0;
+		goto out_args;
+	}
+	if (!o.store || !cmd.mountpoint) {
+		fprintf(stderr, "%s", usage);
+		ret = 2;
+		goto out_args;
+	}
+	if (o.runtime && !*o.runtime) {
+		fuse_log(FUSE_LOG_ERR, "-o runtime= needs a name\n");
+		ret = 2;
+		goto out_args;
+	}
+	log_setup(true, cmd.debug);
+	if (!(store = absolute(o.store))) {
+		fuse_log(FUSE_LOG_ERR, "%s: %s\n", o.store, strerror(errno));
+		goto out_args;
+	}
+	/* the kernel checks permissions from the modes shown, so that allow_other cannot
+	 * let another user write what only the owner may */
+	if (fuse_opt_add_arg(&args, "-odefault_permissions") ||
+	    (!o.fsname && add_opt(&args, "fsname=", store)) ||
+	    (!o.subtype && add_opt(&args, "subtype=", "ctrfs"))) {
+		fuse_log(FUSE_LOG_ERR, "out of memory\n");
+		goto out_args;
+	}
+
+	fs.read_only = o.ro;
+	fs.runtime = o.runtime ? o.runtime : CTRFS_STORE_DEFAULT_RUNTIME;
+	fs.uid = getuid();
+	fs.gid = getgid();
+	fs.mounted_at = ctrfs_time_now();
+	if (open_store(&fs, store, fs.read_only))
+		goto out_args;
+	if (nodes_init()) {
+		fuse_log(FUSE_LOG_ERR, "out of memory\n");
+		goto out_store;
+	}
+	se = fuse_session_new(&args, &ctrfs_ops, sizeof(ctrfs_ops), &fs);
+	if (!se)
+		goto out_nodes;
+	if (fuse_set_signal_handlers(se) != 0)
+		goto out_session;
+	if (fuse_session_mount(se, cmd.mountpoint) != 0)
+		goto out_signals;
+	if (!cmd.foreground) {
+		/* LMDB's reader slots belong to the process that opened the store: reopen
+		 * it in the daemon, after the fork */
+		ctrfs_store_close(fs.store);
+		fs.store = NULL;
+		fuse_daemonize(0);
+		log_setup(false, cmd.debug);
+		if (open_store(&fs, store, fs.read_only))
+			goto out_unmount;
+	}
+	fuse_log(FUSE_LOG_DEBUG, "serving %s on %s\n", store, cmd.mountpoint);
+	int rc = loop(se, &cmd);
+	/* a positive answer is the signal that ended the loop: a clean stop */
+	ret = rc < 0 ? 1 : 0;
+	if (rc < 0)
+		fuse_log(FUSE_LOG_ERR, "%s\n", strerror(-rc));
+
+out_unmount:
+	fuse_session_unmount(se);
+out_signals:
+	fuse_remove_signal_handlers(se);
+out_session:
+	fuse_session_destroy(se);
+out_nodes:
+	nodes_destroy();
+out_store:
+	ctrfs_store_close(fs.store);
+out_args:
+	free(cmd.mountpoint);
+	free(o.store);
+	free(o.runtime);
+	fuse_opt_free_args(&args);
+	return ret;
+}

@@ -1,0 +1,192 @@
+/* The fuse_lowlevel_ops table, and the operations on open files and attributes. */
+#include <errno.h>
+#include <string.h>
+
+#include "handle.h"
+#include "ops.h"
+#include "scratch.h"
+
+static struct handle *fh(const struct fuse_file_info *fi)
+{
+	return (struct handle *)(uintptr_t)fi->fh;
+}
+
+static void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	/* every write must reach the filesystem when it happens, to be validated then */
+	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+	/* O_TRUNC arrives with open, so the handle knows it was truncated */
+	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+	if (conn->capable & FUSE_CAP_READDIRPLUS)
+		conn->want |= FUSE_CAP_READDIRPLUS;
+	/* the kernel then asks the size before each read, with the handle, so that an
+	 * open file reads its own snapshot to the end even after the value changed */
+	if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)
+		conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct handle *h;
+	int rc = handle_open(req_fs(req), ino, fi, &h);
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	fi->fh = (uintptr_t)h;
+	if (fuse_reply_open(req, fi) != 0)
+		handle_discard(h);
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	(void)ino;
+	char *buf = malloc(size ? size : 1);
+	ssize_t n = buf ? handle_read(fh(fi), buf, size, off) : -ENOMEM;
+	if (n < 0)
+		fuse_reply_err(req, (int)-n);
+	else
+		fuse_reply_buf(req, buf, (size_t)n);
+	free(buf);
+}
+
+static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+		     struct fuse_file_info *fi)
+{
+	(void)ino;
+	ssize_t n = handle_write(fh(fi), buf, size, off);
+	if (n < 0)
+		fuse_reply_err(req, (int)-n);
+	else
+		fuse_reply_write(req, (size_t)n);
+}
+
+static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	fuse_reply_err(req, -handle_flush(fh(fi)));
+}
+
+static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
+{
+	(void)ino;
+	(void)datasync;
+	fuse_reply_err(req, -handle_fsync(fh(fi)));
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	handle_release(fh(fi));
+	fuse_reply_err(req, 0);
+}
+
+static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		       struct fuse_file_info *fi)
+{
+	struct ctrfs *fs = req_fs(req);
+	struct nodeinfo ni;
+	struct stat st;
+	struct source src;
+	int rc = node_get(ino, &ni);
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	bool dir = node_is_dir(ni.fp.kind);
+	if (fs->read_only)
+		rc = refuse(EROFS, "setattr", ni.path, "mounted read-only");
+	else if ((to_set & FUSE_SET_ATTR_SIZE) && dir)
+		rc = -EISDIR;
+	else if ((to_set & FUSE_SET_ATTR_SIZE) && fi)
+		rc = handle_truncate(fh(fi), attr->st_size);
+	else if (to_set & FUSE_SET_ATTR_SIZE)
+		rc = handle_truncate_path(fs, &ni, attr->st_size);
+	/* mode, owner and times of the store's files come from the store: chmod, chown
+	 * and utimes succeed without effect, as tools that copy attributes expect */
+	if (!rc && ni.scratch)
+		scratch_setattr(ni.scratch, attr, to_set);
+	if (!rc && fi && !dir) {
+		rc = handle_stat(fh(fi), &st);
+	} else if (!rc) {
+		source_init(&src, fs);
+		rc = render_stat(&src, &ni, &st);
+		source_clear(&src);
+	}
+	nodeinfo_clear(&ni);
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_attr(req, &st, 0.0);
+}
+
+/* No extended attributes; setting one (vim copies POSIX ACLs) is not supported. */
+static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
+			size_t size, int flags)
+{
+	(void)ino;
+	(void)name;
+	(void)value;
+	(void)size;
+	(void)flags;
+	fuse_reply_err(req, EOPNOTSUPP);
+}
+
+static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+	(void)ino;
+	(void)name;
+	(void)size;
+	fuse_reply_err(req, ENODATA);
+}
+
+static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	(void)ino;
+	if (size)
+		fuse_reply_buf(req, NULL, 0);
+	else
+		fuse_reply_xattr(req, 0);
+}
+
+static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	(void)ino;
+	(void)name;
+	fuse_reply_err(req, ENODATA);
+}
+
+const struct fuse_lowlevel_ops ctrfs_ops = {
+    .init = op_init,
+    .lookup = op_lookup,
+    .forget = op_forget,
+    .forget_multi = op_forget_multi,
+    .getattr = op_getattr,
+    .setattr = op_setattr,
+    .mknod = op_mknod,
+    .mkdir = op_mkdir,
+    .unlink = op_unlink,
+    .rmdir = op_rmdir,
+    .symlink = op_symlink,
+    .rename = op_rename,
+    .link = op_link,
+    .open = op_open,
+    .read = op_read,
+    .write = op_write,
+    .flush = op_flush,
+    .release = op_release,
+    .fsync = op_fsync,
+    .opendir = op_opendir,
+    .readdir = op_readdir,
+    .readdirplus = op_readdirplus,
+    .releasedir = op_releasedir,
+    .statfs = op_statfs,
+    .setxattr = op_setxattr,
+    .getxattr = op_getxattr,
+    .listxattr = op_listxattr,
+    .removexattr = op_removexattr,
+    .create = op_create,
+};

@@ -263,7 +263,8 @@ ssize_t handle_read(struct handle *h, char *buf, size_t size, off_t off)
 	size_t n = (size_t)off < h->len ? h->len - (size_t)off : 0;
 	if (n > size)
 		n = size;
-	memcpy(buf, h->buf + off, n);
+	if (n)
+		memcpy(buf, h->buf + off, n);
 	pthread_mutex_unlock(&h->lock);
 	return (ssize_t)n;
 }
@@ -290,6 +291,8 @@ ssize_t handle_write(struct handle *h, const char *buf, size_t size, off_t off)
 {
 	if (h->ni.scratch)
 		return scratch_write(h->ni.scratch, buf, size, off, h->append);
+	if (!size)
+		return 0;
 	pthread_mutex_lock(&h->lock);
 	/* O_APPEND writes at our end, whatever size the kernel believes the file has */
 	size_t at = h->append ? h->len : (size_t)off, old_len = h->len;

@@ -82,13 +82,16 @@ ssize_t scratch_read(struct scratch *s, char *buf, size_t size, off_t off)
 	size_t n = (size_t)off < s->len ? s->len - (size_t)off : 0;
 	if (n > size)
 		n = size;
-	memcpy(buf, s->buf + off, n);
+	if (n)
+		memcpy(buf, s->buf + off, n);
 	pthread_mutex_unlock(&s->lock);
 	return (ssize_t)n;
 }
 
 ssize_t scratch_write(struct scratch *s, const char *buf, size_t size, off_t off, bool append)
 {
+	if (!size)
+		return 0;
 	pthread_mutex_lock(&s->lock);
 	size_t at = append ? s->len : (size_t)off;
 	int rc = at + size > s->len ? resize(s, at + size) : 0;

@@ -10,6 +10,7 @@ r"""Helpers of the FUSE suite: `Mount` runs the real ctrfs daemon on a store.
 """
 import os
 import re
+import shlex
 import subprocess
 import time
 from collections import namedtuple
@@ -72,8 +73,12 @@ class Mount:
     def start(self, *args, timeout=10.0):
         assert self.exe.is_file(), f"{self.exe} is not built"
         self.log_file = open(self.log_path, "w+")
-        self.proc = subprocess.Popen([str(self.exe), "-f", *args, str(self.store),
-                                      str(self.mnt)], stdout=self.log_file,
+        # CTRFS_DAEMON_WRAPPER runs the daemon under a tool, e.g. valgrind (tests/valgrind.sh)
+        wrapper = shlex.split(os.environ.get("CTRFS_DAEMON_WRAPPER", ""))
+        if wrapper:
+            timeout *= 6
+        self.proc = subprocess.Popen(wrapper + [str(self.exe), "-f", *args, str(self.store),
+                                                str(self.mnt)], stdout=self.log_file,
                                      stderr=subprocess.STDOUT, env=self.env)
         end = time.monotonic() + timeout
         while not is_mounted(self.mnt):

@@ -12,7 +12,7 @@ CC=clang meson setup "$build" -Dfuzz=true -Dfs=disabled -Db_sanitize=address,und
 ninja -C "$build"
 status=0
 for exe in "$build"/fuzz/fuzz_*; do
-	[ -x "$exe" ] || continue
+	[ -f "$exe" ] && [ -x "$exe" ] || continue
 	name=$(basename "$exe")
 	corpus="fuzz/corpus/${name#fuzz_}"
 	work=$(mktemp -d)

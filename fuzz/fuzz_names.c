@@ -1,9 +1,4 @@
-/* libFuzzer target: the file-name escaping of keys round-trips and names one key once.
- * Not built by meson; see the command in the comment below. */
-/*
- * clang -g -O1 -fsanitize=fuzzer,address,undefined -I fs fs/names.c \
- *	fs/fuzz/fuzz_names.c -o fuzz_names && ./fuzz_names -max_total_time=60
- */
+/* libFuzzer target: the file-name escaping of keys round-trips and names one key once. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

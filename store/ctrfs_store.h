@@ -177,7 +177,7 @@ ctrfs_code ctrfs_namespace_list(ctrfs_store *s, ctrfs_namespace **out, size_t *c
 /* Sets one label; value NULL removes it. ("" is kept: namespace labels may be empty.) */
 ctrfs_code ctrfs_namespace_set_label(ctrfs_store *s, const char *name, const char *key,
 				     const char *value, ctrfs_error *err);
-/* Renames a label key in one transaction (ALREADY_EXISTS if `to` exists unless replace). */
+/* Renames a label key in one transaction, replacing `to` if it exists (as rename(2)). */
 ctrfs_code ctrfs_namespace_rename_label(ctrfs_store *s, const char *name, const char *from,
 					const char *to, ctrfs_error *err);
 /* FAILED_PRECONDITION while the namespace holds containers. */
@@ -232,7 +232,9 @@ ctrfs_code ctrfs_spec_default(const char *ns, const char *id, ctrfs_any *out, ct
  * escaping, Spec last and decoded), ending in "\n". *out is malloc'd, NUL-terminated. */
 ctrfs_code ctrfs_container_info_json(const ctrfs_container *c, char **out, size_t *len,
 				     ctrfs_error *err);
-/* Parses that form (as printed by ctr or by ctrfs). Times are kept when present. */
+/* Parses that form (as printed by ctr or by ctrfs). Times are kept when present. A
+ * "Spec" holding only "type_url" and "value" is read as the Any ctr prints for a spec
+ * whose bytes are not JSON. */
 ctrfs_code ctrfs_container_from_info_json(const char *text, size_t len, ctrfs_container *out,
 					  ctrfs_error *err);
 

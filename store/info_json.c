@@ -305,6 +305,24 @@ static ctrfs_code parse_spec(const char *text, size_t len, ctrfs_container *c, c
 		return CTRFS_OK;
 	if (text[start] != '{')
 		return bad(err, "Spec", "the OCI runtime spec object");
+	/* ctr prints a spec whose bytes are not JSON as an Any: read that form back */
+	json_t *obj = json_loadb(text + start, vlen, JSON_DECODE_INT_AS_REAL, NULL);
+	bool any_form = json_is_object(obj) && json_object_get(obj, "type_url");
+	const char *k;
+	json_t *m;
+	json_object_foreach(obj, k, m)
+	{
+		if (strcmp(k, "type_url") != 0 && strcmp(k, "value") != 0)
+			any_form = false;
+	}
+	if (any_form) {
+		ctrfs_code code = parse_any(obj, "Spec", &c->spec, err);
+		json_decref(obj);
+		if (!code)
+			c->has_spec = true;
+		return code;
+	}
+	json_decref(obj);
 	size_t clen;
 	char *compact = json_text_compact(text + start, vlen, &clen);
 	if (!compact)

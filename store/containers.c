@@ -423,6 +423,23 @@ static ctrfs_code apply_path(ctrfs_container *cur, const ctrfs_container *in, co
 	return oom ? ctrfs_fail_oom(err) : CTRFS_OK;
 }
 
+/* The end of every update: validate the merged container as containerd does, stamp
+ * UpdatedAt, write the `dirty` parts, mark the namespace changed, log the event. */
+static ctrfs_code write_update(struct db_txn *t, const char *ns, ctrfs_container *cur,
+			       unsigned dirty, ctrfs_error *err)
+{
+	ctrfs_code code = ctrfs_container_validate(cur, err);
+	if (code)
+		return ctrfs_error_prefix(err, code, "update failed validation: ");
+	cur->updated_at = ctrfs_time_now();
+	code = ctr_store(t, ns, cur, dirty, err);
+	if (!code)
+		code = ns_touch(t, ns, cur->updated_at, err);
+	if (!code)
+		code = events_append(t, ns, "/containers/update", event_container_update(cur), err);
+	return code;
+}
+
 static const char *const full_update_paths[] = {"labels", "spec", "extensions", "image",
 						 "snapshotkey"};
 
@@ -458,20 +475,8 @@ static ctrfs_code update_txn(struct db_txn *t, void *p, ctrfs_error *err)
 	}
 	for (size_t i = 0; !code && i < npaths; i++)
 		code = apply_path(&cur, a->in, paths[i], &dirty, err);
-	if (!code) {
-		code = ctrfs_container_validate(&cur, err);
-		if (code)
-			code = ctrfs_error_prefix(err, code, "update failed validation: ");
-	}
-	if (!code) {
-		cur.updated_at = ctrfs_time_now();
-		code = ctr_store(t, a->ns, &cur, dirty, err);
-	}
 	if (!code)
-		code = ns_touch(t, a->ns, cur.updated_at, err);
-	if (!code)
-		code = events_append(t, a->ns, "/containers/update", event_container_update(&cur),
-				     err);
+		code = write_update(t, a->ns, &cur, dirty, err);
 	if (!code && a->updated) {
 		for (size_t i = cur.labels.count; i-- > 0;)
 			if (!cur.labels.items[i].value[0])
@@ -545,23 +550,11 @@ static ctrfs_code rename_txn(struct db_txn *t, void *p, ctrfs_error *err)
 	}
 	if (oom)
 		code = ctrfs_fail_oom(err);
-	if (!code) {
-		code = ctrfs_container_validate(&cur, err);
-		if (code)
-			code = ctrfs_error_prefix(err, code, "update failed validation: ");
-	}
-	if (!code) {
-		cur.updated_at = ctrfs_time_now();
-		code = ctr_store(t, a->ns, &cur,
-				 PART_CORE | (a->extension ? CTRFS_LOAD_EXTENSIONS
-							   : CTRFS_LOAD_LABELS),
-				 err);
-	}
 	if (!code)
-		code = ns_touch(t, a->ns, cur.updated_at, err);
-	if (!code)
-		code = events_append(t, a->ns, "/containers/update", event_container_update(&cur),
-				     err);
+		code = write_update(t, a->ns, &cur,
+				    PART_CORE | (a->extension ? CTRFS_LOAD_EXTENSIONS
+							      : CTRFS_LOAD_LABELS),
+				    err);
 	ctrfs_container_clear(&cur);
 	return code;
 }

@@ -100,6 +100,37 @@ bool cli_split_kv(const char *arg, char **key, const char **value)
 	return *key != NULL;
 }
 
+int cli_parse_label(const char *cmd, const char *arg, ctrfs_labels *labels)
+{
+	char *k;
+	const char *v;
+	if (!cli_split_kv(arg, &k, &v))
+		return cli_errorf("out of memory");
+	int rc = 0;
+	if (!v)
+		rc = cli_usage(cmd, "label '%s' is not KEY=VALUE", arg);
+	else if (ctrfs_labels_set(labels, k, v))
+		rc = cli_errorf("out of memory");
+	free(k);
+	return rc;
+}
+
+int cli_parse_labels(const char *cmd, int argc, char **argv, ctrfs_labels *labels)
+{
+	for (int i = 0; i < argc; i++) {
+		int rc = cli_parse_label(cmd, argv[i], labels);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+void cli_print_labels(const ctrfs_labels *labels)
+{
+	for (size_t i = 0; i < labels->count; i++)
+		printf("%s=%s\n", labels->items[i].key, labels->items[i].value);
+}
+
 char *cli_read_file(const char *path, size_t *len)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");

@@ -44,6 +44,14 @@ bool cli_wants_help(int argc, char **argv, const char *usage);
 
 /* Splits "key=value" (value may be empty; no '=' gives NULL value). key is malloc'd. */
 bool cli_split_kv(const char *arg, char **key, const char **value);
+/* Adds "KEY=VALUE" to labels (an empty VALUE is kept: callers give it their meaning;
+ * an empty KEY is a key, as in containerd); a missing '=' is a usage error of `cmd`. */
+int cli_parse_label(const char *cmd, const char *arg, ctrfs_labels *labels);
+/* The same for each of argv[0..argc). */
+int cli_parse_labels(const char *cmd, int argc, char **argv, ctrfs_labels *labels);
+/* KEY=VALUE lines. */
+void cli_print_labels(const ctrfs_labels *labels);
+
 /* Reads a whole file ("-" = stdin). NULL with errno on failure. */
 char *cli_read_file(const char *path, size_t *len);
 /* "@FILE" reads the file, anything else is taken literally. */

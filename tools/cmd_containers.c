@@ -138,21 +138,6 @@ static int parse_extension_arg(const char *cmd, const char *arg, ctrfs_container
 	return rc;
 }
 
-static int parse_label_arg(const char *cmd, const char *arg, ctrfs_container *c)
-{
-	char *k;
-	const char *v;
-	if (!cli_split_kv(arg, &k, &v))
-		return cli_errorf("out of memory");
-	int rc = 0;
-	if (!v)
-		rc = cli_usage(cmd, "label '%s' is not KEY=VALUE", arg);
-	else
-		ctrfs_labels_set(&c->labels, k, v);
-	free(k);
-	return rc;
-}
-
 static int read_spec(const char *path, ctrfs_container *c)
 {
 	size_t len;
@@ -247,7 +232,7 @@ static int c_create(struct cli *cli, int argc, char **argv)
 			spec_file = optarg;
 			break;
 		case OPT_LABEL:
-			rc = parse_label_arg(cmd, optarg, &c);
+			rc = cli_parse_label(cmd, optarg, &c.labels);
 			break;
 		case OPT_SNAPSHOTTER:
 			free(c.snapshotter);
@@ -312,31 +297,27 @@ static int c_label(struct cli *cli, int argc, char **argv)
 		if (ctrfs_container_get(cli_store(cli, true), cli->ns, argv[1], CTRFS_LOAD_LABELS,
 					&c, &err))
 			return cli_error(&err);
-		for (size_t i = 0; i < c.labels.count; i++)
-			printf("%s=%s\n", c.labels.items[i].key, c.labels.items[i].value);
+		cli_print_labels(&c.labels);
 		ctrfs_container_clear(&c);
 		return 0;
 	}
-	int rc = 0;
+	int rc = cli_parse_labels("containers label", argc - 2, argv + 2, &c.labels);
+	/* one update: a field path labels.KEY per label (an empty value removes it) */
+	char **paths = calloc(c.labels.count + 1, sizeof(char *));
 	size_t npaths = 0;
-	char **paths = calloc((size_t)argc, sizeof(char *));
-	c.id = strdup(argv[1]);
-	for (int i = 2; !rc && paths && i < argc; i++) {
-		rc = parse_label_arg("containers label", argv[i], &c);
-		char *k;
-		const char *v;
-		if (!rc && cli_split_kv(argv[i], &k, &v)) {
-			if (asprintf(&paths[npaths], "labels.%s", k) >= 0)
-				npaths++;
-			free(k);
-		}
+	if (!paths)
+		rc = cli_errorf("out of memory");
+	for (size_t i = 0; !rc && i < c.labels.count; i++) {
+		if (asprintf(&paths[npaths], "labels.%s", c.labels.items[i].key) < 0)
+			rc = cli_errorf("out of memory");
+		else
+			npaths++;
 	}
+	c.id = strdup(argv[1]);
 	if (!rc && ctrfs_container_update(cli_store(cli, false), cli->ns, &c,
 					  (const char *const *)paths, npaths, NULL, &err))
 		rc = cli_error(&err);
-	for (size_t i = 0; i < npaths; i++)
-		free(paths[i]);
-	free(paths);
+	ctrfs_strv_free(paths, npaths);
 	ctrfs_container_clear(&c);
 	return rc;
 }
@@ -413,7 +394,7 @@ static int c_update(struct cli *cli, int argc, char **argv)
 			rc = add_path(&paths, &npaths, "%s", "spec");
 			break;
 		case OPT_LABEL:
-			rc = parse_label_arg(cmd, optarg, &c);
+			rc = cli_parse_label(cmd, optarg, &c.labels);
 			if (!rc && cli_split_kv(optarg, &k, &v)) {
 				rc = add_path(&paths, &npaths, "labels.%s", k);
 				free(k);

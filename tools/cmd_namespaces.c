@@ -56,25 +56,6 @@ static int ns_ls(struct cli *cli, int argc, char **argv)
 	return 0;
 }
 
-/* Parses "k=v" arguments into labels; a missing '=' is a usage error. */
-static int parse_labels(const char *cmd, int argc, char **argv, ctrfs_labels *out)
-{
-	for (int i = 0; i < argc; i++) {
-		char *k;
-		const char *v;
-		if (!cli_split_kv(argv[i], &k, &v))
-			return cli_errorf("out of memory");
-		if (!v || !*k) {
-			free(k);
-			ctrfs_labels_clear(out);
-			return cli_usage(cmd, "label '%s' is not KEY=VALUE", argv[i]);
-		}
-		ctrfs_labels_set(out, k, v);
-		free(k);
-	}
-	return 0;
-}
-
 static int ns_create(struct cli *cli, int argc, char **argv)
 {
 	static const char help[] = "Usage: ctrfsctl namespaces create NAME [KEY=VALUE...]\n\n"
@@ -84,11 +65,9 @@ static int ns_create(struct cli *cli, int argc, char **argv)
 	if (argc < 2)
 		return cli_usage("namespaces create", "missing namespace name");
 	ctrfs_labels labels = {0};
-	int rc = parse_labels("namespaces create", argc - 2, argv + 2, &labels);
-	if (rc)
-		return rc;
+	int rc = cli_parse_labels("namespaces create", argc - 2, argv + 2, &labels);
 	ctrfs_error err;
-	if (ctrfs_namespace_create(cli_store(cli, false), argv[1], &labels, &err))
+	if (!rc && ctrfs_namespace_create(cli_store(cli, false), argv[1], &labels, &err))
 		rc = cli_error(&err);
 	ctrfs_labels_clear(&labels);
 	return rc;
@@ -105,31 +84,25 @@ static int ns_label(struct cli *cli, int argc, char **argv)
 	if (argc < 2)
 		return cli_usage("namespaces label", "missing namespace name");
 	ctrfs_error err;
-	ctrfs_store *s = cli_store(cli, argc == 2);
 	if (argc == 2) {
 		ctrfs_namespace ns;
-		if (ctrfs_namespace_get(s, argv[1], &ns, &err))
+		if (ctrfs_namespace_get(cli_store(cli, true), argv[1], &ns, &err))
 			return cli_error(&err);
-		for (size_t i = 0; i < ns.labels.count; i++)
-			printf("%s=%s\n", ns.labels.items[i].key, ns.labels.items[i].value);
+		cli_print_labels(&ns.labels);
 		ctrfs_namespace_clear(&ns);
 		return 0;
 	}
-	for (int i = 2; i < argc; i++) {
-		char *k;
-		const char *v;
-		if (!cli_split_kv(argv[i], &k, &v))
-			return cli_errorf("out of memory");
-		if (!v || !*k) {
-			free(k);
-			return cli_usage("namespaces label", "label '%s' is not KEY=VALUE", argv[i]);
-		}
-		ctrfs_code code = ctrfs_namespace_set_label(s, argv[1], k, *v ? v : NULL, &err);
-		free(k);
-		if (code)
-			return cli_error(&err);
+	ctrfs_labels labels = {0};
+	int rc = cli_parse_labels("namespaces label", argc - 2, argv + 2, &labels);
+	for (size_t i = 0; !rc && i < labels.count; i++) {
+		const char *v = labels.items[i].value;
+		/* as ctr: an empty value removes the label */
+		if (ctrfs_namespace_set_label(cli_store(cli, false), argv[1], labels.items[i].key,
+					      *v ? v : NULL, &err))
+			rc = cli_error(&err);
 	}
-	return 0;
+	ctrfs_labels_clear(&labels);
+	return rc;
 }
 
 static int ns_rm(struct cli *cli, int argc, char **argv)

@@ -32,8 +32,8 @@ def test_success_is_status_0_with_nothing_on_stderr(ctl):
     (["namespaces", "create"], "missing namespace name (see 'ctrfsctl namespaces create --help')"),
     (["namespaces", "create", "ns", "novalue"],
      "label 'novalue' is not KEY=VALUE (see 'ctrfsctl namespaces create --help')"),
-    (["namespaces", "label", "ns", "=v"],
-     "label '=v' is not KEY=VALUE (see 'ctrfsctl namespaces label --help')"),
+    (["namespaces", "label", "ns", "k"],
+     "label 'k' is not KEY=VALUE (see 'ctrfsctl namespaces label --help')"),
     (["namespaces", "ls", "extra"],
      "unexpected argument 'extra' (see 'ctrfsctl namespaces ls --help')"),
     (["export", "extra"], "unexpected argument 'extra' (see 'ctrfsctl export --help')"),
@@ -226,3 +226,11 @@ def test_a_namespace_is_not_held_by_one_whose_name_extends_it(ctl):
 def test_create_drops_labels_with_an_empty_value(ctl):
     ctl.ok("containers", "create", "--label", "gone=", "--label", "kept=1", "web")
     assert ctl.labels("web") == {"kept": "1"}
+
+
+def test_an_empty_label_key_is_a_key_as_in_containerd(ctl):
+    ctl.ok("namespaces", "label", "ns", "=v")
+    assert ctl.ok("namespaces", "label", "ns") == "=v\n"
+    ctl.ok("containers", "create", "c")
+    ctl.ok("containers", "label", "c", "=w")
+    assert ctl.ok("containers", "label", "c") == "=w\n"

@@ -241,6 +241,7 @@ out_signals:
 	fuse_remove_signal_handlers(se);
 out_session:
 	fuse_session_destroy(se);
+	dirlists_free_all();
 out_nodes:
 	nodes_destroy();
 out_store:

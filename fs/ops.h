@@ -25,6 +25,8 @@ void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct f
 void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi);
 void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+/* Frees the listings the kernel never released (at exit, after the session ended). */
+void dirlists_free_all(void);
 void op_statfs(fuse_req_t req, fuse_ino_t ino);
 
 void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,

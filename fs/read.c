@@ -1,5 +1,6 @@
 /* The read side of the tree: lookup, attributes and directory listings. */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/statvfs.h>
 
@@ -133,7 +134,40 @@ struct dirlist {
 	struct dirent_ *e;
 	size_t n, cap;
 	bool oom;
+	struct dirlist *prev, *next; /* in open_dirlists once handed to the kernel */
+	bool linked;
 };
+
+/* Listings handed to the kernel: a daemon stopped by a signal may never get their
+ * RELEASEDIR, so what is left here is freed at exit (dirlists_free_all). */
+static pthread_mutex_t dirlists_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct dirlist *open_dirlists;
+
+static void dirlist_link(struct dirlist *d)
+{
+	pthread_mutex_lock(&dirlists_lock);
+	d->next = open_dirlists;
+	if (open_dirlists)
+		open_dirlists->prev = d;
+	open_dirlists = d;
+	d->linked = true;
+	pthread_mutex_unlock(&dirlists_lock);
+}
+
+static void dirlist_unlink(struct dirlist *d)
+{
+	pthread_mutex_lock(&dirlists_lock);
+	if (d->linked) {
+		if (d->prev)
+			d->prev->next = d->next;
+		else
+			open_dirlists = d->next;
+		if (d->next)
+			d->next->prev = d->prev;
+		d->linked = false;
+	}
+	pthread_mutex_unlock(&dirlists_lock);
+}
 
 static void add(struct dirlist *d, const char *name, bool dir)
 {
@@ -178,6 +212,7 @@ static void add_extra(const char *name, void *arg)
 
 static void dirlist_free(struct dirlist *d)
 {
+	dirlist_unlink(d);
 	for (size_t i = 0; i < d->n; i++)
 		free(d->e[i].name);
 	free(d->e);
@@ -281,8 +316,15 @@ void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	/* listings change with the store: never keep them in the kernel */
 	fi->cache_readdir = 0;
 	fi->keep_cache = 0;
+	dirlist_link(d);
 	if (fuse_reply_open(req, fi) != 0)
 		dirlist_free(d);
+}
+
+void dirlists_free_all(void)
+{
+	while (open_dirlists)
+		dirlist_free(open_dirlists);
 }
 
 static fuse_ino_t entry_ino(const struct dirlist *d, size_t i)

@@ -4,7 +4,7 @@ import os
 import stat
 import subprocess
 
-from fstest import RUNC
+from fstest import wait_until, RUNC
 
 
 def test_tree_lists_namespaces_containers_and_fields(mnt):
@@ -145,7 +145,9 @@ def test_an_open_file_reads_one_snapshot(mnt):
         assert head + rest == old
     finally:
         os.close(fd)
-    assert os.stat(mnt.path("default/c1/image")).st_size == len(new)
+    # the kernel sends RELEASE after close(2) returns: the size follows shortly after
+    wait_until(lambda: os.stat(mnt.path("default/c1/image")).st_size == len(new),
+               what="the new size once the reader closed")
 
 
 def test_stat_while_open_gives_the_size_the_open_file_reads(mnt):

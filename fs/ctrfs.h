@@ -19,6 +19,8 @@ struct ctrfs {
 	uid_t uid;	     /* owner shown for every file: whoever runs the daemon */
 	gid_t gid;
 	ctrfs_time mounted_at; /* mtime of an empty root */
+	struct fuse_session *se;
+	bool no_opendir; /* the kernel opens directories without asking (op_init) */
 };
 
 static inline struct ctrfs *req_fs(fuse_req_t req)

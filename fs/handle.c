@@ -14,13 +14,17 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #include "commit.h"
+#include "notify.h"
 #include "render.h"
 #include "scratch.h"
 
 /* As for scratch files: far above any container's metadata. */
 #define HANDLE_MAX (64 << 20)
+/* See "Page cache": far above a lookup's round trip before an open. */
+#define QUIET_NS (50ULL * 1000 * 1000)
 
 struct handle {
 	pthread_mutex_t lock;
@@ -32,7 +36,9 @@ struct handle {
 	size_t len, cap;
 	ctrfs_time mtime;
 	bool append;
-	bool dirty;  /* the content is not what the store holds */
+	bool dirty;		     /* the content is not what the store holds */
+	bool committed;		     /* a change was committed (handle_take_committed) */
+	struct cache_group *writing; /* a writer: counted in its inode's group */
 	int refused; /* errno of a refusal already reported for the pending change */
 };
 
@@ -74,14 +80,30 @@ static int resize(struct handle *h, size_t len)
  * alone, so that no reader ever sees pages of another snapshot. Scratch files have one
  * shared content and use the cache as a regular file does.
  *
- * The kernel also trusts one size per inode to read cached pages: while a group is
- * open, the file's attributes are its content's (handle_cached_attrs), so that no stat
- * or lookup meanwhile makes a cached read stop short or run on into zeros. The store's
- * newer value shows to each new open (directly) and to stat once the group is closed.
+ * The kernel also trusts one size per inode to read cached pages. While a group is open
+ * (or a handle is being opened), the file's attributes are its content's
+ * (handle_cached_attrs), so that no cached read stops short or runs on into zeros. A
+ * handle starting a group alone also needs the size the kernel holds to be its
+ * content's, and the kernel may keep an older one: it discards the attributes it was
+ * fetching when an invalidation lands meanwhile (their request predates it). So a
+ * group starts only when the notifier (notify.c) has invalidated every change up to
+ * the snapshot and the container has been quiet for QUIET_NS: then whatever size the
+ * kernel holds was fetched after the last change (a fetch an invalidation discarded
+ * was right before this open, within the quiet time). Otherwise the handle bypasses
+ * the cache (direct I/O): a change by another process microseconds ago, or a
+ * container being changed again and again.
+ *
+ * Pages outlive the handles that filled them: the kernel drops them when it finds a new
+ * mtime or size (each change gives one; the notifier makes it look). So a handle
+ * starting a group keeps the pages unless they are "suspect": filled by a writer, or by
+ * a group that went on reading its older snapshot after the file changed.
  */
 struct cache_group {
 	fuse_ino_t ino;
-	bool writable; /* its one member writes: nobody may join */
+	bool writable;	  /* its one member writes: nobody may join */
+	bool dropped;	  /* the file changed while it was open */
+	unsigned opening; /* handles of this inode being opened: attributes are volatile */
+	unsigned writers; /* handles open for writing, members or not */
 	struct handle *members;
 	struct cache_group *next;
 };
@@ -89,68 +111,222 @@ struct cache_group {
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct cache_group *groups;
 
+/* Inodes whose cached pages may not be the store's content: a small set. */
+#define SUSPECT_BUCKETS 64
+struct suspect {
+	fuse_ino_t ino;
+	struct suspect *next;
+};
+static struct suspect *suspects[SUSPECT_BUCKETS];
+static bool all_suspect;
+
+static struct suspect **suspect_find(fuse_ino_t ino)
+{
+	struct suspect **p = &suspects[(ino * 0x9e3779b97f4a7c15ULL) >> 58];
+	while (*p && (*p)->ino != ino)
+		p = &(*p)->next;
+	return p;
+}
+
+/* Caller holds cache_lock. false when out of memory. */
+static bool suspect_add(fuse_ino_t ino)
+{
+	struct suspect **p = suspect_find(ino);
+	if (*p)
+		return true;
+	struct suspect *s = malloc(sizeof(*s));
+	if (!s)
+		return false;
+	s->ino = ino;
+	s->next = NULL;
+	*p = s;
+	return true;
+}
+
+/* Caller holds cache_lock: true when ino was suspect (now no more). */
+static bool suspect_take(fuse_ino_t ino)
+{
+	struct suspect **p = suspect_find(ino), *s = *p;
+	if (!s)
+		return false;
+	*p = s->next;
+	free(s);
+	return true;
+}
+
+static struct cache_group *group_find(fuse_ino_t ino);
+
+void handle_changed(fuse_ino_t ino, void (*inval_all)(fuse_ino_t ino),
+		    void (*inval_attrs)(fuse_ino_t ino))
+{
+	pthread_mutex_lock(&cache_lock);
+	suspect_take(ino);
+	struct cache_group *g = group_find(ino);
+	/* under the lock: no handle of it can be opened meanwhile */
+	if (g) {
+		/* its handles read their snapshot: the pages they leave are suspect */
+		g->dropped = true;
+		inval_attrs(ino);
+	} else {
+		inval_all(ino);
+	}
+	pthread_mutex_unlock(&cache_lock);
+}
+
+void handles_destroy(void)
+{
+	for (int i = 0; i < SUSPECT_BUCKETS; i++) {
+		while (suspects[i]) {
+			struct suspect *s = suspects[i];
+			suspects[i] = s->next;
+			free(s);
+		}
+	}
+}
+
 static bool same_content(const struct handle *a, const struct handle *b)
 {
 	return a->len == b->len && (!a->len || memcmp(a->buf, b->buf, a->len) == 0);
 }
 
-/* Decides how h uses the page cache and tells the kernel through fi. */
-static void cache_join(struct handle *h, bool writable, struct fuse_file_info *fi)
+static struct cache_group *group_find(fuse_ino_t ino)
+{
+	struct cache_group *g = groups;
+	while (g && g->ino != ino)
+		g = g->next;
+	return g;
+}
+
+static void group_maybe_free(struct cache_group *g)
+{
+	if (!g || g->members || g->opening || g->writers)
+		return;
+	for (struct cache_group **p = &groups; *p; p = &(*p)->next) {
+		if (*p == g) {
+			*p = g->next;
+			break;
+		}
+	}
+	free(g);
+}
+
+/* Marks ino as being opened, before its snapshot is taken: attributes told meanwhile
+ * are volatile. NULL when out of memory (then the handle bypasses the cache). */
+static struct cache_group *cache_begin(fuse_ino_t ino)
+{
+	pthread_mutex_lock(&cache_lock);
+	struct cache_group *g = group_find(ino);
+	if (!g && (g = calloc(1, sizeof(*g)))) {
+		g->ino = ino;
+		g->next = groups;
+		groups = g;
+	}
+	if (g)
+		g->opening++;
+	pthread_mutex_unlock(&cache_lock);
+	return g;
+}
+
+/* Decides how h uses the page cache and tells the kernel through fi. `fresh`: every
+ * change up to h's snapshot has been invalidated in the kernel; `no_keep`: the pages
+ * the kernel holds may be another content of the same size and time. */
+static void cache_join(struct handle *h, struct cache_group *g, bool writable, bool fresh,
+		       bool no_keep, struct fuse_file_info *fi)
 {
 	fi->direct_io = 0;
 	fi->keep_cache = 0;
 	if (h->ni.scratch)
 		return;
-	pthread_mutex_lock(&cache_lock);
-	struct cache_group *g = groups;
-	while (g && g->ino != h->ni.ino)
-		g = g->next;
 	if (!g) {
-		/* alone: the pages left by earlier snapshots are dropped (keep_cache 0) */
-		g = calloc(1, sizeof(*g));
-		if (g) {
-			g->ino = h->ni.ino;
-			g->writable = writable;
-			g->next = groups;
-			groups = g;
-		}
-	} else if (!writable && !g->writable && same_content(g->members, h)) {
+		fi->direct_io = 1; /* out of memory: bypassing the cache is always safe */
+		fi->keep_cache = 1;
+		return;
+	}
+	pthread_mutex_lock(&cache_lock);
+	g->opening--;
+	if (writable) {
+		g->writers++;
+		h->writing = g;
+	}
+	bool join = false;
+	if (!g->members && fresh) {
+		/* alone: the kernel's pages are kept unless they may be another content;
+		 * else they are dropped at this open (keep_cache 0) */
+		bool suspect = suspect_take(h->ni.ino) || all_suspect || no_keep;
+		fi->keep_cache = !writable && !suspect;
+		g->writable = writable;
+		g->dropped = false;
+		join = true;
+	} else if (g->members && !writable && !g->writable && same_content(g->members, h)) {
 		fi->keep_cache = 1; /* the pages are this content already */
+		join = true;
 	} else {
-		g = NULL;
 		fi->direct_io = 1;
 		fi->keep_cache = 1; /* the others' pages stay theirs */
 	}
-	if (g) {
+	if (join) {
 		h->group = g;
 		h->group_next = g->members;
 		g->members = h;
-	} else if (!fi->direct_io) {
-		fi->direct_io = 1; /* out of memory: bypassing the cache is always safe */
+	} else {
+		group_maybe_free(g);
 	}
 	pthread_mutex_unlock(&cache_lock);
 }
 
+/* The attributes of group g against the store's (*len, *mtime): true when they
+ * differ (then set to the group's). Caller holds cache_lock. */
+static bool group_attrs(struct cache_group *g, size_t *len, ctrfs_time *mtime)
+{
+	struct handle *h = g->members;
+	pthread_mutex_lock(&h->lock);
+	bool differ = h->len != *len || h->mtime.sec != mtime->sec || h->mtime.nsec != mtime->nsec;
+	*len = h->len;
+	*mtime = h->mtime;
+	pthread_mutex_unlock(&h->lock);
+	return differ;
+}
+
 bool handle_cached_attrs(fuse_ino_t ino, size_t *len, ctrfs_time *mtime)
 {
-	pthread_mutex_lock(&cache_lock);
-	struct cache_group *g = groups;
-	while (g && g->ino != ino)
-		g = g->next;
-	if (g) {
-		struct handle *h = g->members;
-		pthread_mutex_lock(&h->lock);
-		*len = h->len;
-		*mtime = h->mtime;
-		pthread_mutex_unlock(&h->lock);
+	/* most stats find no open file: no lock for them */
+	if (!__atomic_load_n(&groups, __ATOMIC_ACQUIRE))
+		return false;
+	size_t store_len = *len;
+	ctrfs_time store_mtime = *mtime;
+	bool vol;
+	/*
+	 * A group reading another content than the store's: the file may have just been
+	 * closed, its RELEASE (which the kernel sends without waiting) still on its way
+	 * to another thread of ours. Give it a moment, so that a stat after close(2)
+	 * sees the store's attributes.
+	 */
+	for (int tries = 0; tries < 20; tries++) {
+		*len = store_len;
+		*mtime = store_mtime;
+		pthread_mutex_lock(&cache_lock);
+		struct cache_group *g = group_find(ino);
+		vol = g && g->members && group_attrs(g, len, mtime);
+		bool opening = g && g->opening;
+		pthread_mutex_unlock(&cache_lock);
+		if (!vol)
+			return opening; /* a snapshot being taken: its size is not known yet */
+		struct timespec nap = {0, 50000};
+		nanosleep(&nap, NULL);
 	}
-	pthread_mutex_unlock(&cache_lock);
-	return g != NULL;
+	return true;
 }
 
 static void cache_leave(struct handle *h)
 {
 	struct cache_group *g = h->group;
+	if (h->writing) {
+		pthread_mutex_lock(&cache_lock);
+		h->writing->writers--;
+		group_maybe_free(h->writing);
+		pthread_mutex_unlock(&cache_lock);
+		h->writing = NULL;
+	}
 	if (!g)
 		return;
 	pthread_mutex_lock(&cache_lock);
@@ -160,15 +336,12 @@ static void cache_leave(struct handle *h)
 			break;
 		}
 	}
-	if (!g->members) {
-		for (struct cache_group **p = &groups; *p; p = &(*p)->next) {
-			if (*p == g) {
-				*p = g->next;
-				break;
-			}
-		}
-		free(g);
-	}
+	/* the pages it leaves: a writer's, or an old snapshot's read after a change */
+	if (!g->members && (g->writable || g->dropped) && !suspect_add(g->ino))
+		all_suspect = true; /* out of memory: no pages are trusted any more */
+	if (!g->members)
+		g->writable = g->dropped = false;
+	group_maybe_free(g);
 	pthread_mutex_unlock(&cache_lock);
 	h->group = NULL;
 }
@@ -209,16 +382,28 @@ static int open_node(struct ctrfs *fs, struct nodeinfo *ni, struct fuse_file_inf
 	h->ni = *ni;
 	memset(ni, 0, sizeof(*ni));
 	h->append = flags & O_APPEND;
+	struct cache_group *g = NULL;
+	bool fresh = false, no_keep = false;
 	if (h->ni.scratch) {
 		rc = flags & O_TRUNC ? scratch_truncate(h->ni.scratch, 0) : 0;
 	} else {
 		/* the snapshot this handle reads, whatever changes meanwhile */
 		struct source src;
 		struct strbuf sb = STRBUF_INIT;
+		uint64_t seq = 0;
+		g = cache_begin(h->ni.ino);
 		source_init(&src, fs);
 		rc = render_file(&src, &h->ni.fp, &sb, &h->mtime);
 		if (rc == -ENOENT && h->ni.pending)
 			rc = 0; /* created through the mount, nothing stored yet */
+		if (!rc && src.have_ctr) {
+			node_ctr_seen(h->ni.fp.ns, h->ni.fp.id, src.c.created_at, src.c.updated_at);
+			no_keep = node_ctr_no_keep(h->ni.fp.ns, h->ni.fp.id);
+		}
+		/* the changes the snapshot shows are all numbered up to seq: invalidated
+		 * when the notifier is there, and none came just before (see "Page cache") */
+		fresh = !rc && !source_last_seq(&src, &seq) && notify_fresh(seq) &&
+			!node_changed_within(&h->ni.fp, QUIET_NS);
 		source_clear(&src);
 		h->buf = sb.buf;
 		h->len = h->cap = sb.len;
@@ -227,11 +412,13 @@ static int open_node(struct ctrfs *fs, struct nodeinfo *ni, struct fuse_file_inf
 			h->dirty = true;
 		}
 	}
+	cache_join(h, g, writable, fresh, no_keep, fi);
 	if (rc) {
 		handle_free(h);
 		return rc;
 	}
-	cache_join(h, writable, fi);
+	/* a read-only handle has nothing to commit at close: no FLUSH round trip */
+	fi->noflush = !writable;
 	*out = h;
 	return 0;
 }
@@ -269,6 +456,25 @@ ssize_t handle_read(struct handle *h, char *buf, size_t size, off_t off)
 	return (ssize_t)n;
 }
 
+/* The time the store gave the change just committed (UpdatedAt), so that the handle's
+ * attributes are the store's and the kernel may keep them. */
+static ctrfs_time stored_mtime(struct handle *h)
+{
+	struct source src;
+	const ctrfs_container *c;
+	const ctrfs_namespace *n;
+	ctrfs_time t = ctrfs_time_now();
+	source_init(&src, h->fs);
+	if (h->ni.fp.kind == NODE_NS_LABEL) {
+		if (!source_namespace(&src, h->ni.fp.ns, &n))
+			t = n->updated_at;
+	} else if (!source_container(&src, h->ni.fp.ns, h->ni.fp.id, 0, &c)) {
+		t = c->updated_at;
+	}
+	source_clear(&src);
+	return t;
+}
+
 /* Commits the content; caller holds the lock. 0, COMMIT_INCOMPLETE or -errno. */
 static int commit(struct handle *h, const char *op, bool final)
 {
@@ -281,8 +487,9 @@ static int commit(struct handle *h, const char *op, bool final)
 	h->refused = 0;
 	h->dirty = rc == COMMIT_INCOMPLETE;
 	if (!rc) {
-		h->mtime = ctrfs_time_now();
-		node_set_stored(h->ni.path);
+		h->committed = true;
+		h->mtime = stored_mtime(h);
+		node_set_stored(h->ni.path, &h->ni.fp);
 	}
 	return rc;
 }
@@ -358,7 +565,7 @@ int handle_fsync(struct handle *h)
 static bool nothing_to_store(struct handle *h)
 {
 	struct nodeinfo now;
-	if (h->len || h->ni.fp.kind != NODE_LABEL || node_find(h->ni.path, &now))
+	if (h->len || h->ni.fp.kind != NODE_LABEL || node_find(h->ni.path, &h->ni.fp, &now))
 		return false;
 	bool pending = now.pending;
 	nodeinfo_clear(&now);
@@ -370,7 +577,7 @@ void handle_release(struct handle *h)
 	if (h->dirty && h->refused)
 		fuse_log(FUSE_LOG_DEBUG, "release /%s: refused content discarded\n", h->ni.path);
 	else if (h->dirty && nothing_to_store(h))
-		node_set_stored(h->ni.path);
+		node_set_stored(h->ni.path, &h->ni.fp);
 	else if (h->dirty)
 		commit(h, "release", true);
 	handle_free(h);
@@ -379,6 +586,15 @@ void handle_release(struct handle *h)
 void handle_discard(struct handle *h)
 {
 	handle_free(h);
+}
+
+bool handle_take_committed(struct handle *h)
+{
+	pthread_mutex_lock(&h->lock);
+	bool c = h->committed;
+	h->committed = false;
+	pthread_mutex_unlock(&h->lock);
+	return c;
 }
 
 int handle_stat(struct handle *h, struct stat *st)

@@ -29,9 +29,23 @@ void handle_discard(struct handle *h);
 int handle_stat(struct handle *h, struct stat *st);
 
 /* While handles of `ino` share the page cache, the file's size and time are theirs
- * (the kernel reads cached pages up to the size it was told): true and *len, *mtime
- * set then. */
+ * (the kernel reads cached pages up to the size it was told): *len, *mtime (the
+ * store's, on entry) set then. True when the attributes are volatile: another content
+ * than the store's, or a handle being opened. */
 bool handle_cached_attrs(fuse_ino_t ino, size_t *len, ctrfs_time *mtime);
+
+/*
+ * The file `ino` changed in the store (the notifier says): calls inval_all(ino) (its
+ * attributes and pages), or inval_attrs(ino) while a handle of it is open or being
+ * opened: a read or write in flight locks the pages, and a notification must never
+ * wait (see notify.c). Those handles read their snapshot; the pages they leave are then
+ * suspect (not kept by the next handle). Both callbacks must not block.
+ */
+void handle_changed(fuse_ino_t ino, void (*inval_all)(fuse_ino_t ino),
+		    void (*inval_attrs)(fuse_ino_t ino));
+void handles_destroy(void);
+/* Did the handle commit a change since the last call? */
+bool handle_take_committed(struct handle *h);
 
 /* truncate(2) by path, without a handle: resize and commit at once. */
 int handle_truncate_path(struct ctrfs *fs, const struct nodeinfo *ni, off_t size);

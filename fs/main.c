@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include "ctrfs.h"
+#include "handle.h"
 #include "node.h"
+#include "notify.h"
 #include "ops.h"
 
 static const char usage[] =
@@ -229,11 +231,17 @@ int main(int argc, char **argv)
 			goto out_unmount;
 	}
 	fuse_log(FUSE_LOG_DEBUG, "serving %s on %s\n", store, cmd.mountpoint);
+	/* in the daemon itself (after the fork): the thread that invalidates the kernel's
+	 * caches when the store changes, and feeds .events */
+	fs.se = se;
+	if (notify_start(&fs))
+		goto out_unmount;
 	int rc = loop(se, &cmd);
 	/* a positive answer is the signal that ended the loop: a clean stop */
 	ret = rc < 0 ? 1 : 0;
 	if (rc < 0)
 		fuse_log(FUSE_LOG_ERR, "%s\n", strerror(-rc));
+	notify_stop(&fs);
 
 out_unmount:
 	fuse_session_unmount(se);
@@ -241,8 +249,9 @@ out_signals:
 	fuse_remove_signal_handlers(se);
 out_session:
 	fuse_session_destroy(se);
-	dirlists_free_all();
 out_nodes:
+	listings_destroy();
+	handles_destroy();
 	nodes_destroy();
 out_store:
 	ctrfs_store_close(fs.store);

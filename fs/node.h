@@ -17,6 +17,7 @@ enum node_kind {
 	NODE_LABEL,	 /* <ns>/<id>/labels/<key> */
 	NODE_EXTENSION,	 /* <ns>/<id>/extensions/<name> */
 	NODE_SCRATCH,	 /* any other file created through the mount: memory only */
+	NODE_EVENTS,	 /* .events: the change feed (events.c) */
 };
 
 enum field {
@@ -50,8 +51,12 @@ struct nodeinfo {
 	char *path; /* from the mount root, without a leading '/'; "" for the root */
 	struct fspath fp;
 	bool pending;		 /* a key file created through the mount, not stored yet */
+	bool loose;		 /* a node of the table only: not to be cached by the kernel */
 	struct scratch *scratch; /* NODE_SCRATCH: its content (a reference) */
 };
+
+/* The parent directory of the directory `dir` (not the root): 0 or -ENOTDIR. */
+int fspath_parent(const struct fspath *dir, struct fspath *out);
 
 static inline bool node_is_dir(enum node_kind k)
 {
@@ -82,37 +87,47 @@ char *path_join(const char *dir, const char *name);
 int nodes_init(void);
 void nodes_destroy(void);
 
+/* The inode numbers ctrfs gives without a node: the root and the change feed. */
+#define NODE_EVENTS_INO 2
+
 /* Copies the state of node `ino` into *out: 0, -ESTALE for an unknown inode, -ENOMEM. */
 int node_get(fuse_ino_t ino, struct nodeinfo *out);
 void nodeinfo_clear(struct nodeinfo *ni);
 
-/* The linked node at `path` (scratch and pending files live only here): 0 or -ENOENT. */
-int node_find(const char *path, struct nodeinfo *out);
+/*
+ * The node the table keeps for the file at `path` (meaning `fp`) beyond what the store
+ * says: a scratch file, or a key file created through the mount (pending) or known to
+ * the kernel. 0 and *out, or -ENOENT when the store alone describes the path.
+ */
+int node_find(const char *path, const struct fspath *fp, struct nodeinfo *out);
 
-/* The inode number `path` has or will get, for readdir's d_ino. */
-fuse_ino_t node_ino_of(const char *path);
+/* The inode number the file at `path` (meaning `fp`) has or will get, for readdir. */
+fuse_ino_t node_ino_of(const char *path, const struct fspath *fp);
 
 /*
  * Counts one lookup of the file at `path` (meaning `fp`), creating its node as needed:
  * the inode number to reply with, 0 when out of memory. A new node gets `scratch`
  * (referenced) and `pending`; both are kept until unlinked, even at lookup count 0.
+ * *volatile_ (may be NULL) is set when the node lives in the table only (scratch files
+ * and what was renamed away): the kernel must not cache its entry or attributes.
  */
 fuse_ino_t node_remember(const char *path, const struct fspath *fp, struct scratch *scratch,
-			 bool pending);
+			 bool pending, bool *volatile_);
 void node_forget(fuse_ino_t ino, uint64_t nlookup);
 
 /* Marks the file at `path` stored (no longer pending). */
-void node_set_stored(const char *path);
-/* Takes the file at `path` out of the tree (scratch file removed, pending key dropped);
- * the node itself lives on while the kernel still knows it. */
+void node_set_stored(const char *path, const struct fspath *fp);
+/* Takes the scratch file at `path` out of the tree; the node itself lives on while the
+ * kernel still knows it. */
 void node_unlink(const char *path);
 /*
- * Moves the node at `from` to `to` (unlinking whatever is linked there), with the
- * meaning `fp`, so that it keeps its inode number as rename(2) does. With `scratch`
- * (referenced), the node becomes that scratch file, created if `from` has no node.
- * 0 or -ENOMEM.
+ * Moves the node at `from` (meaning `from_fp`) to `to`, with the meaning `fp`
+ * (unlinking whatever is linked there), so that it keeps its inode number as rename(2)
+ * does. With `scratch` (referenced), the node becomes that scratch file, created if
+ * `from` has no node. 0 or -ENOMEM.
  */
-int node_move(const char *from, const char *to, const struct fspath *fp, struct scratch *scratch);
+int node_move(const char *from, const struct fspath *from_fp, const char *to,
+	      const struct fspath *fp, struct scratch *scratch);
 /* Links a new scratch file `s` at `path` (meaning fp), replacing what is linked there:
  * 0 or -ENOMEM. */
 int node_add_scratch(const char *path, const struct fspath *fp, struct scratch *s);
@@ -120,7 +135,84 @@ int node_add_scratch(const char *path, const struct fspath *fp, struct scratch *
  * away). */
 void node_unlink_below(const char *dir);
 
-/* Calls fn for each linked scratch or pending file directly inside `dir`. */
-void node_foreach_extra(const char *dir, void (*fn)(const char *name, void *arg), void *arg);
+/* Calls fn for each linked scratch or pending file directly inside the directory `dir`
+ * (path `dir_path`). */
+void node_foreach_extra(const char *dir_path, const struct fspath *dir,
+			void (*fn)(const char *name, void *arg), void *arg);
+
+/* ---- what the change notifier needs (notify.c) ---- */
+
+/* One inode the kernel may hold, to invalidate: its number, and for a key file its
+ * directory's inode, its name and whether it was pending (only in the table). */
+struct node_target {
+	fuse_ino_t ino;
+	fuse_ino_t parent; /* key files and directories of the tree: the parent's inode */
+	char *name;	   /* key files: the file name (malloc'd), else NULL */
+	char *key;	   /* key files: the key (malloc'd), else NULL */
+	enum node_kind kind;
+	bool pending;
+};
+
+struct node_targets {
+	struct node_target *v;
+	size_t n, cap;
+	fuse_ino_t dir_ino;    /* the container's or namespace's directory */
+	fuse_ino_t parent_ino; /* the directory holding it (namespace or root) */
+	bool known;	       /* the table has a node for it */
+};
+
+/*
+ * Every inode the kernel may hold of the container ns/id (its directory, files,
+ * subdirectories and keys, and scratch or renamed nodes below it), appended to *t.
+ * Also forgets the cached sizes of its JSON files (node_sizes).
+ */
+int node_ctr_targets(const char *ns, const char *id, struct node_targets *t);
+/* The same for the namespace `ns` itself: its directory, .labels/ and its keys. */
+int node_ns_targets(const char *ns, struct node_targets *t);
+void node_targets_clear(struct node_targets *t);
+
+/* Calls fn for every container and then every namespace the table knows (id NULL for a
+ * namespace), with the table unlocked (the names are copies). */
+int node_foreach_known(int (*fn)(const char *ns, const char *id, void *arg), void *arg);
+
+/* ---- cached sizes of rendered JSON files, kept with the container's node ---- */
+
+struct node_sizes {
+	int64_t spec, info; /* lengths of spec.json and container.json, -1 when unknown */
+};
+
+/* Counts the invalidations of cached sizes (node_ctr_targets): read it before taking
+ * the snapshot whose sizes are to be recorded. */
+uint64_t node_epoch(void);
+/* The cached sizes of ns/id's JSON files for the container version with these times:
+ * false when the table has no node for it. */
+bool node_sizes_get(const char *ns, const char *id, ctrfs_time created, ctrfs_time updated,
+		    struct node_sizes *out);
+/* Records the sizes rendered from a snapshot taken at `epoch`: ignored when the
+ * container was invalidated since (the snapshot may predate that change). */
+void node_sizes_put(const char *ns, const char *id, ctrfs_time created, ctrfs_time updated,
+		    uint64_t epoch, const struct node_sizes *sz);
+
+/* The number of containers of namespace ns while its updated_at is `updated` (any
+ * container created or deleted changes it): false when unknown. */
+bool node_ns_count_get(const char *ns, ctrfs_time updated, size_t *count);
+void node_ns_count_put(const char *ns, ctrfs_time updated, size_t count);
+
+/*
+ * Versions of a container the kernel may hold pages of: node_ctr_seen records the
+ * version (its times) a file was opened at, node_ctr_version the version after each
+ * change (true, and the container's files no longer keep cached pages, when a change
+ * kept the times: the kernel drops pages only when the mtime or size changes).
+ */
+void node_ctr_seen(const char *ns, const char *id, ctrfs_time created, ctrfs_time updated);
+bool node_ctr_version(const char *ns, const char *id, ctrfs_time created, ctrfs_time updated);
+bool node_ctr_no_keep(const char *ns, const char *id);
+
+/* Did the notifier see a change of fp's container (or namespace, for its labels) in
+ * the last `ns` nanoseconds? */
+bool node_changed_within(const struct fspath *fp, uint64_t ns);
+
+/* Memory the table holds, for the debug log: nodes and bytes. */
+void node_stats(size_t *records, size_t *keys, size_t *generic);
 
 #endif

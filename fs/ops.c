@@ -1,8 +1,11 @@
 /* The fuse_lowlevel_ops table, and the operations on open files and attributes. */
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 
+#include "events.h"
 #include "handle.h"
+#include "notify.h"
 #include "ops.h"
 #include "scratch.h"
 
@@ -13,14 +16,24 @@ static struct handle *fh(const struct fuse_file_info *fi)
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
-	(void)userdata;
+	struct ctrfs *fs = userdata;
 	/* every write must reach the filesystem when it happens, to be validated then */
 	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+	/* directories are opened by the kernel alone (op_opendir answers ENOSYS once),
+	 * their listings cached: find and ls -R then cost nothing per directory */
+	if (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) {
+		conn->want |= FUSE_CAP_NO_OPENDIR_SUPPORT;
+		fs->no_opendir = true;
+	}
 	/* O_TRUNC arrives with open, so the handle knows it was truncated */
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
 	if (conn->capable & FUSE_CAP_READDIRPLUS)
 		conn->want |= FUSE_CAP_READDIRPLUS;
+	/* every piece of a listing with attributes, not only the first: a walk (find)
+	 * then enters each subdirectory without a lookup (one request less for each
+	 * container of a large namespace) */
+	conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
 	/* the kernel then asks the size before each read, with the handle, so that an
 	 * open file reads its own snapshot to the end even after the value changed */
 	if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)
@@ -30,6 +43,10 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct handle *h;
+	if (ino == NODE_EVENTS_INO) {
+		events_open(req, fi);
+		return;
+	}
 	int rc = handle_open(req_fs(req), ino, fi, &h);
 	if (rc) {
 		fuse_reply_err(req, -rc);
@@ -43,7 +60,10 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	(void)ino;
+	if (ino == NODE_EVENTS_INO) {
+		events_read(req, size, fi);
+		return;
+	}
 	char *buf = malloc(size ? size : 1);
 	ssize_t n = buf ? handle_read(fh(fi), buf, size, off) : -ENOMEM;
 	if (n < 0)
@@ -57,7 +77,12 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 		     struct fuse_file_info *fi)
 {
 	(void)ino;
+	notify_own_begin();
 	ssize_t n = handle_write(fh(fi), buf, size, off);
+	/* the writer's next command sees the change everywhere */
+	if (handle_take_committed(fh(fi)))
+		notify_sync();
+	notify_own_end();
 	if (n < 0)
 		fuse_reply_err(req, (int)-n);
 	else
@@ -66,22 +91,56 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 
 static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	(void)ino;
-	fuse_reply_err(req, -handle_flush(fh(fi)));
+	if (ino == NODE_EVENTS_INO) {
+		fuse_reply_err(req, 0);
+		return;
+	}
+	notify_own_begin();
+	int rc = handle_flush(fh(fi));
+	if (handle_take_committed(fh(fi)))
+		notify_sync();
+	notify_own_end();
+	fuse_reply_err(req, -rc);
 }
 
 static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
 {
-	(void)ino;
 	(void)datasync;
-	fuse_reply_err(req, -handle_fsync(fh(fi)));
+	if (ino == NODE_EVENTS_INO) {
+		fuse_reply_err(req, 0);
+		return;
+	}
+	notify_own_begin();
+	int rc = handle_fsync(fh(fi));
+	if (handle_take_committed(fh(fi)))
+		notify_sync();
+	notify_own_end();
+	fuse_reply_err(req, -rc);
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	(void)ino;
+	if (ino == NODE_EVENTS_INO) {
+		events_release(req, fi);
+		return;
+	}
+	notify_own_begin();
 	handle_release(fh(fi));
+	notify_own_end();
 	fuse_reply_err(req, 0);
+}
+
+static void op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		    struct fuse_pollhandle *ph)
+{
+	if (ino == NODE_EVENTS_INO) {
+		events_poll(req, fi, ph);
+		return;
+	}
+	/* other files are always ready, as regular files are */
+	if (ph)
+		fuse_pollhandle_destroy(ph);
+	fuse_reply_poll(req, POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
 }
 
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
@@ -97,23 +156,30 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		return;
 	}
 	bool dir = node_is_dir(ni.fp.kind);
-	if (fs->read_only)
+	if (ni.fp.kind == NODE_EVENTS && (to_set & FUSE_SET_ATTR_SIZE))
+		rc = -EPERM; /* a stream has no size to set */
+	else if (fs->read_only)
 		rc = refuse(EROFS, "setattr", ni.path, "mounted read-only");
 	else if ((to_set & FUSE_SET_ATTR_SIZE) && dir)
 		rc = -EISDIR;
 	else if ((to_set & FUSE_SET_ATTR_SIZE) && fi)
 		rc = handle_truncate(fh(fi), attr->st_size);
-	else if (to_set & FUSE_SET_ATTR_SIZE)
-		rc = handle_truncate_path(fs, &ni, attr->st_size);
+	else if (to_set & FUSE_SET_ATTR_SIZE) {
+		/* committed at once: seen everywhere before truncate(2) returns */
+		notify_own_begin();
+		if (!(rc = handle_truncate_path(fs, &ni, attr->st_size)) && !ni.scratch)
+			notify_sync();
+		notify_own_end();
+	}
 	/* mode, owner and times of the store's files come from the store: chmod, chown
 	 * and utimes succeed without effect, as tools that copy attributes expect */
 	if (!rc && ni.scratch)
 		scratch_setattr(ni.scratch, attr, to_set);
-	if (!rc && fi && !dir) {
+	if (!rc && fi && !dir && ni.fp.kind != NODE_EVENTS) {
 		rc = handle_stat(fh(fi), &st);
 	} else if (!rc) {
 		source_init(&src, fs);
-		rc = render_stat(&src, &ni, &st);
+		rc = render_stat(&src, &ni, &st, NULL);
 		source_clear(&src);
 	}
 	nodeinfo_clear(&ni);
@@ -123,7 +189,9 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		fuse_reply_attr(req, &st, 0.0);
 }
 
-/* No extended attributes; setting one (vim copies POSIX ACLs) is not supported. */
+/* No extended attributes: ENOSYS once, and the kernel answers every later xattr call
+ * itself (EOPNOTSUPP), so that ls -l does not ask for ACLs of each file. Setting one
+ * (vim copies POSIX ACLs) then fails with ENOTSUP, which editors ignore. */
 static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
 			size_t size, int flags)
 {
@@ -132,7 +200,7 @@ static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const 
 	(void)value;
 	(void)size;
 	(void)flags;
-	fuse_reply_err(req, EOPNOTSUPP);
+	fuse_reply_err(req, ENOSYS);
 }
 
 static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
@@ -140,23 +208,21 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 	(void)ino;
 	(void)name;
 	(void)size;
-	fuse_reply_err(req, ENODATA);
+	fuse_reply_err(req, ENOSYS);
 }
 
 static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
 	(void)ino;
-	if (size)
-		fuse_reply_buf(req, NULL, 0);
-	else
-		fuse_reply_xattr(req, 0);
+	(void)size;
+	fuse_reply_err(req, ENOSYS);
 }
 
 static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
 	(void)ino;
 	(void)name;
-	fuse_reply_err(req, ENODATA);
+	fuse_reply_err(req, ENOSYS);
 }
 
 const struct fuse_lowlevel_ops ctrfs_ops = {
@@ -189,4 +255,5 @@ const struct fuse_lowlevel_ops ctrfs_ops = {
     .listxattr = op_listxattr,
     .removexattr = op_removexattr,
     .create = op_create,
+    .poll = op_poll,
 };

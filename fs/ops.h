@@ -8,6 +8,12 @@
 
 extern const struct fuse_lowlevel_ops ctrfs_ops;
 
+/* How long the kernel may keep entries and attributes (the notifier invalidates them). */
+extern const double CACHE_TIMEOUT;
+
+/* Frees the directory listings kept between readdir requests (at unmount). */
+void listings_destroy(void);
+
 /* The entry to reply for the file `fp` at `path`, counting one lookup of it: 0, or
  * -ENOENT (no such file) or another -errno. */
 int entry_of(struct source *src, const char *path, const struct fspath *fp,
@@ -25,8 +31,6 @@ void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct f
 void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi);
 void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
-/* Frees the listings the kernel never released (at exit, after the session ended). */
-void dirlists_free_all(void);
 void op_statfs(fuse_req_t req, fuse_ino_t ino);
 
 void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,

@@ -1,6 +1,13 @@
-/* The read side of the tree: lookup, attributes and directory listings. */
+/* The read side of the tree: lookup, attributes and directory listings.
+ *
+ * The kernel caches entries, attributes and listings for long (CACHE_TIMEOUT): the
+ * change notifier (notify.c) invalidates what each change touches. What the store does
+ * not know (scratch files, inodes renamed away, attributes of a file open with another
+ * content) is never cached.
+ */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/statvfs.h>
 
@@ -12,9 +19,9 @@
 /* The kernel refuses a whole listing (EIO) holding a longer name (FUSE_NAME_MAX). */
 #define NAME_LIMIT 1024
 
-/* Entries and attributes are not cached by the kernel: the store changes under it.
- * (Caching with invalidation from the change log is for a later layer.) */
-static const double entry_timeout = 0.0, attr_timeout = 0.0;
+/* Long, yet bounded: a change the notifier could not see (a store replaced under the
+ * mount) shows within the hour. */
+const double CACHE_TIMEOUT = 3600.0;
 
 int child_of(fuse_ino_t parent, const char *name, struct nodeinfo *dir, struct fspath *fp,
 	     char **path)
@@ -37,7 +44,7 @@ int entry_of(struct source *src, const char *path, const struct fspath *fp,
 	     struct fuse_entry_param *e)
 {
 	struct nodeinfo ni = {0};
-	int rc = node_find(path, &ni);
+	int rc = node_find(path, fp, &ni);
 	if (rc && fp->kind == NODE_SCRATCH)
 		return -ENOENT; /* scratch files exist only in the table */
 	if (rc) {
@@ -46,14 +53,21 @@ int entry_of(struct source *src, const char *path, const struct fspath *fp,
 		ni.fp = *fp;
 	}
 	memset(e, 0, sizeof(*e));
-	rc = render_stat(src, &ni, &e->attr);
+	bool loose = false, vol = false;
+	/* counted first, so that the attributes know the inode (an open file's) */
+	e->ino = node_remember(path, fp, ni.scratch, false, &loose);
+	if (!e->ino) {
+		rc = -ENOMEM;
+	} else {
+		ni.ino = e->ino;
+		rc = render_stat(src, &ni, &e->attr, &vol);
+		if (rc)
+			node_forget(e->ino, 1);
+	}
 	if (!rc) {
-		e->ino = node_remember(path, fp, ni.scratch, false);
 		e->attr.st_ino = e->ino;
-		e->entry_timeout = entry_timeout;
-		e->attr_timeout = attr_timeout;
-		if (!e->ino)
-			rc = -ENOMEM;
+		e->entry_timeout = loose ? 0.0 : CACHE_TIMEOUT;
+		e->attr_timeout = loose || vol ? 0.0 : CACHE_TIMEOUT;
 	}
 	if (ni.path != path)
 		nodeinfo_clear(&ni);
@@ -101,129 +115,165 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct nodeinfo ni;
 	struct stat st;
 	struct source src;
+	bool vol = true;
 	int rc = node_get(ino, &ni);
 	if (rc) {
 		fuse_reply_err(req, -rc);
 		return;
 	}
-	if (fi && !node_is_dir(ni.fp.kind)) {
-		/* fstat(2) of an open file: the content that handle reads */
+	if (fi && !node_is_dir(ni.fp.kind) && ni.fp.kind != NODE_EVENTS) {
+		/* fstat(2) of an open file: the content that handle reads, to be kept by
+		 * the kernel only when it is the store's (stdio asks at each first write) */
+		struct stat store;
+		bool vol_store = true;
 		rc = handle_stat((struct handle *)(uintptr_t)fi->fh, &st);
+		if (!rc && !ni.scratch) {
+			/* the store's, as any stat would get them (an open group's included):
+			 * only when they are this handle's too may the kernel keep them, else
+			 * a handle bypassing the cache would set the size the group reads by */
+			source_init(&src, req_fs(req));
+			vol = render_stat(&src, &ni, &store, &vol_store) || vol_store ||
+			      store.st_size != st.st_size ||
+			      store.st_mtim.tv_sec != st.st_mtim.tv_sec ||
+			      store.st_mtim.tv_nsec != st.st_mtim.tv_nsec;
+			source_clear(&src);
+		}
 	} else {
 		source_init(&src, req_fs(req));
-		rc = render_stat(&src, &ni, &st);
+		rc = render_stat(&src, &ni, &st, &vol);
 		source_clear(&src);
+		vol |= ni.loose;
 	}
 	nodeinfo_clear(&ni);
 	if (rc)
 		fuse_reply_err(req, -rc);
 	else
-		fuse_reply_attr(req, &st, attr_timeout);
+		fuse_reply_attr(req, &st, vol ? 0.0 : CACHE_TIMEOUT);
 }
 
-/* ---- directories: listed once at opendir, then read in pieces ---- */
+/* ---- directories ----
+ *
+ * A listing is taken when a reader starts at offset 0 and kept (LISTINGS of them) while
+ * it reads on in pieces, its offsets naming the listing and the position in it, so that
+ * a directory read in several requests is one snapshot. No state is kept per open
+ * directory: the kernel opens directories without asking (no_opendir) and caches what
+ * it read (cache_readdir) until the notifier invalidates it.
+ */
 
-struct dirent_ {
-	char *name;
-	bool dir;
+struct lentry {
+	uint32_t name; /* offset in the listing's names */
+	uint32_t key;  /* offset of the key (key files), else UINT32_MAX */
+	uint8_t kind, field;
 };
 
-struct dirlist {
-	struct nodeinfo ni;
+struct listing {
+	fuse_ino_t ino;
+	uint32_t id;
+	unsigned refs;
+	uint64_t used;
+	struct nodeinfo dir;
 	char *parent_path; /* for ".." */
-	struct dirent_ *e;
+	struct lentry *e;
 	size_t n, cap;
+	char *names;
+	size_t names_len, names_cap;
 	bool oom;
-	struct dirlist *prev, *next; /* in open_dirlists once handed to the kernel */
-	bool linked;
 };
 
-/* Listings handed to the kernel: a daemon stopped by a signal may never get their
- * RELEASEDIR, so what is left here is freed at exit (dirlists_free_all). */
-static pthread_mutex_t dirlists_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct dirlist *open_dirlists;
+#define LISTINGS 16
+static pthread_mutex_t listings_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct listing *listings[LISTINGS];
+static uint32_t listing_ids;
+static uint64_t listing_clock;
 
-static void dirlist_link(struct dirlist *d)
+static uint32_t add_name(struct listing *l, const char *s)
 {
-	pthread_mutex_lock(&dirlists_lock);
-	d->next = open_dirlists;
-	if (open_dirlists)
-		open_dirlists->prev = d;
-	open_dirlists = d;
-	d->linked = true;
-	pthread_mutex_unlock(&dirlists_lock);
-}
-
-static void dirlist_unlink(struct dirlist *d)
-{
-	pthread_mutex_lock(&dirlists_lock);
-	if (d->linked) {
-		if (d->prev)
-			d->prev->next = d->next;
-		else
-			open_dirlists = d->next;
-		if (d->next)
-			d->next->prev = d->prev;
-		d->linked = false;
-	}
-	pthread_mutex_unlock(&dirlists_lock);
-}
-
-static void add(struct dirlist *d, const char *name, bool dir)
-{
-	if (d->oom || strlen(name) > NAME_LIMIT)
-		return;
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 32;
-		struct dirent_ *p = realloc(d->e, cap * sizeof(*p));
+	size_t len = strlen(s) + 1;
+	if (l->names_len + len > l->names_cap) {
+		size_t cap = l->names_cap ? l->names_cap * 2 : 1024;
+		while (cap < l->names_len + len)
+			cap *= 2;
+		char *p = cap <= UINT32_MAX ? realloc(l->names, cap) : NULL;
 		if (!p) {
-			d->oom = true;
+			l->oom = true;
+			return 0;
+		}
+		l->names = p;
+		l->names_cap = cap;
+	}
+	memcpy(l->names + l->names_len, s, len);
+	l->names_len += len;
+	return (uint32_t)(l->names_len - len);
+}
+
+static void add(struct listing *l, const char *name, enum node_kind kind, enum field field,
+		const char *key)
+{
+	if (l->oom || strlen(name) > NAME_LIMIT)
+		return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+		struct lentry *p = realloc(l->e, cap * sizeof(*p));
+		if (!p) {
+			l->oom = true;
 			return;
 		}
-		d->e = p;
-		d->cap = cap;
+		l->e = p;
+		l->cap = cap;
 	}
-	if (!(d->e[d->n].name = strdup(name))) {
-		d->oom = true;
-		return;
-	}
-	d->e[d->n++].dir = dir;
+	struct lentry *e = &l->e[l->n];
+	e->name = add_name(l, name);
+	e->key = key ? add_name(l, key) : UINT32_MAX;
+	e->kind = (uint8_t)kind;
+	e->field = (uint8_t)field;
+	if (!l->oom)
+		l->n++;
 }
 
-static void add_key(struct dirlist *d, const char *key)
+static void add_key(struct listing *l, enum node_kind kind, const char *key)
 {
 	char *name = names_encode(key);
 	if (!name)
-		d->oom = true;
+		l->oom = true;
 	else
-		add(d, name, false);
+		add(l, name, kind, 0, key);
 	free(name);
 }
 
 static void add_extra(const char *name, void *arg)
 {
-	struct dirlist *d = arg;
+	struct listing *l = arg;
 	/* a pending key that got stored meanwhile is listed already */
-	for (size_t i = 2; i < d->n; i++)
-		if (strcmp(d->e[i].name, name) == 0)
+	for (size_t i = 2; i < l->n; i++)
+		if (strcmp(l->names + l->e[i].name, name) == 0)
 			return;
-	add(d, name, false);
+	struct fspath fp;
+	enum node_kind kind = NODE_SCRATCH;
+	if (fspath_child(&l->dir.fp, name, &fp) == 0) {
+		kind = fp.kind;
+		if (fp.key) {
+			add(l, name, kind, 0, fp.key);
+			fspath_clear(&fp);
+			return;
+		}
+	}
+	add(l, name, kind, 0, NULL);
 }
 
-static void dirlist_free(struct dirlist *d)
+static void listing_free(struct listing *l)
 {
-	dirlist_unlink(d);
-	for (size_t i = 0; i < d->n; i++)
-		free(d->e[i].name);
-	free(d->e);
-	free(d->parent_path);
-	nodeinfo_clear(&d->ni);
-	free(d);
+	if (!l)
+		return;
+	nodeinfo_clear(&l->dir);
+	free(l->parent_path);
+	free(l->e);
+	free(l->names);
+	free(l);
 }
 
-static int list_dir(struct source *src, struct dirlist *d)
+static int list_dir(struct source *src, struct listing *l)
 {
-	const struct fspath *fp = &d->ni.fp;
+	const struct fspath *fp = &l->dir.fp;
 	const ctrfs_container *c;
 	const ctrfs_namespace *n;
 	ctrfs_namespace *nss;
@@ -232,173 +282,271 @@ static int list_dir(struct source *src, struct dirlist *d)
 	int rc = 0;
 	switch (fp->kind) {
 	case NODE_ROOT:
+		/* .events is not listed: grep -r and find would read it forever */
 		if (ctrfs_namespace_list(src->fs->store, &nss, &count, &src->err))
 			return -store_errno(&src->err, EIO);
 		for (size_t i = 0; i < count; i++)
-			add(d, nss[i].name, true);
+			add(l, nss[i].name, NODE_NS, 0, NULL);
 		ctrfs_namespace_list_free(nss, count);
 		break;
 	case NODE_NS:
 		if ((rc = source_namespace(src, fp->ns, &n)))
 			return rc;
-		if (ctrfs_container_ids(src->fs->store, fp->ns, &ids, &count, &src->err))
-			return -store_errno(&src->err, EIO);
-		add(d, ".labels", true);
+		if ((rc = source_ids(src, fp->ns, &ids, &count)))
+			return rc;
+		add(l, ".labels", NODE_NS_LABELS, 0, NULL);
 		for (size_t i = 0; i < count; i++)
-			add(d, ids[i], true);
+			add(l, ids[i], NODE_CTR, 0, NULL);
 		ctrfs_strv_free(ids, count);
 		break;
 	case NODE_NS_LABELS:
 		if ((rc = source_namespace(src, fp->ns, &n)))
 			return rc;
 		for (size_t i = 0; i < n->labels.count; i++)
-			add_key(d, n->labels.items[i].key);
+			add_key(l, NODE_NS_LABEL, n->labels.items[i].key);
 		break;
 	case NODE_CTR:
 		if ((rc = source_container(src, fp->ns, fp->id, 0, &c)))
 			return rc;
 		for (int f = 0; f < FIELD_COUNT; f++)
 			if (!field_in_runtime(f))
-				add(d, field_name(f), false);
-		add(d, "runtime", true);
-		add(d, "labels", true);
-		add(d, "extensions", true);
+				add(l, field_name(f), NODE_FIELD, f, NULL);
+		add(l, "runtime", NODE_RUNTIME, 0, NULL);
+		add(l, "labels", NODE_LABELS, 0, NULL);
+		add(l, "extensions", NODE_EXTENSIONS, 0, NULL);
 		break;
 	case NODE_RUNTIME:
 		if ((rc = source_container(src, fp->ns, fp->id, 0, &c)))
 			return rc;
-		add(d, field_name(FIELD_RUNTIME_NAME), false);
+		add(l, field_name(FIELD_RUNTIME_NAME), NODE_FIELD, FIELD_RUNTIME_NAME, NULL);
 		if (c->has_runtime_options)
-			add(d, field_name(FIELD_RUNTIME_OPTIONS), false);
+			add(l, field_name(FIELD_RUNTIME_OPTIONS), NODE_FIELD, FIELD_RUNTIME_OPTIONS,
+			    NULL);
 		break;
 	case NODE_LABELS:
 		if ((rc = source_container(src, fp->ns, fp->id, CTRFS_LOAD_LABELS, &c)))
 			return rc;
 		for (size_t i = 0; i < c->labels.count; i++)
-			add_key(d, c->labels.items[i].key);
+			add_key(l, NODE_LABEL, c->labels.items[i].key);
 		break;
 	case NODE_EXTENSIONS:
 		if ((rc = source_container(src, fp->ns, fp->id, CTRFS_LOAD_EXTENSIONS, &c)))
 			return rc;
 		for (size_t i = 0; i < c->extensions.count; i++)
-			add_key(d, c->extensions.items[i].name);
+			add_key(l, NODE_EXTENSION, c->extensions.items[i].name);
 		break;
 	default:
 		return -ENOTDIR;
 	}
-	node_foreach_extra(d->ni.path, add_extra, d);
-	return d->oom ? -ENOMEM : 0;
+	node_foreach_extra(l->dir.path, fp, add_extra, l);
+	return l->oom ? -ENOMEM : 0;
 }
 
-void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+/* A new listing of directory `ino`, registered with one reference. */
+static int listing_new(struct source *src, fuse_ino_t ino, struct listing **out)
 {
-	struct source src;
-	struct dirlist *d = calloc(1, sizeof(*d));
-	int rc = d ? node_get(ino, &d->ni) : -ENOMEM;
+	struct listing *l = calloc(1, sizeof(*l));
+	int rc = l ? node_get(ino, &l->dir) : -ENOMEM;
 	if (rc) {
-		free(d);
-		fuse_reply_err(req, -rc);
-		return;
+		free(l);
+		return rc;
 	}
-	char *slash = strrchr(d->ni.path, '/');
-	d->parent_path = strndup(d->ni.path, slash ? (size_t)(slash - d->ni.path) : 0);
-	add(d, ".", true);
-	add(d, "..", true);
-	source_init(&src, req_fs(req));
-	rc = d->parent_path ? list_dir(&src, d) : -ENOMEM;
-	source_clear(&src);
+	if (!node_is_dir(l->dir.fp.kind)) {
+		listing_free(l);
+		return -ENOTDIR;
+	}
+	char *slash = strrchr(l->dir.path, '/');
+	l->parent_path = strndup(l->dir.path, slash ? (size_t)(slash - l->dir.path) : 0);
+	l->ino = ino;
+	add(l, ".", l->dir.fp.kind, 0, NULL);
+	add(l, "..", NODE_ROOT, 0, NULL);
+	rc = l->parent_path ? list_dir(src, l) : -ENOMEM;
 	if (rc) {
-		dirlist_free(d);
-		fuse_reply_err(req, -rc);
-		return;
+		listing_free(l);
+		return rc;
 	}
-	fi->fh = (uintptr_t)d;
-	/* listings change with the store: never keep them in the kernel */
-	fi->cache_readdir = 0;
-	fi->keep_cache = 0;
-	dirlist_link(d);
-	if (fuse_reply_open(req, fi) != 0)
-		dirlist_free(d);
-}
-
-void dirlists_free_all(void)
-{
-	while (open_dirlists)
-		dirlist_free(open_dirlists);
-}
-
-static fuse_ino_t entry_ino(const struct dirlist *d, size_t i)
-{
-	if (i == 0)
-		return d->ni.ino;
-	if (i == 1)
-		return d->ni.ino == FUSE_ROOT_ID ? FUSE_ROOT_ID : node_ino_of(d->parent_path);
-	__cleanup_free char *path = path_join(d->ni.path, d->e[i].name);
-	return path ? node_ino_of(path) : 0;
-}
-
-static void reply_dir(fuse_req_t req, struct dirlist *d, size_t size, off_t off, bool plus)
-{
-	char *buf = malloc(size);
-	size_t used = 0;
-	struct source src;
-	if (!buf) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	source_init(&src, req_fs(req));
-	for (size_t i = (size_t)off; i < d->n; i++) {
-		struct fuse_entry_param e = {0};
-		const char *name = d->e[i].name;
-		size_t len;
-		if (!plus || i < 2) {
-			e.attr.st_ino = entry_ino(d, i);
-			e.attr.st_mode = d->e[i].dir ? S_IFDIR : S_IFREG;
-			e.ino = e.attr.st_ino;
-			len = plus ? fuse_add_direntry_plus(req, buf + used, size - used, name, &e,
-							    (off_t)i + 1)
-				   : fuse_add_direntry(req, buf + used, size - used, name, &e.attr,
-						       (off_t)i + 1);
-		} else {
-			__cleanup_free char *path = path_join(d->ni.path, name);
-			struct fspath fp;
-			if (!path || fspath_child(&d->ni.fp, name, &fp))
-				continue;
-			int rc = entry_of(&src, path, &fp, &e);
-			fspath_clear(&fp);
-			if (rc)
-				continue; /* gone since opendir */
-			len = fuse_add_direntry_plus(req, buf + used, size - used, name, &e,
-						     (off_t)i + 1);
-			if (len > size - used)
-				node_forget(e.ino, 1); /* did not fit: the kernel never sees it */
-		}
-		if (len > size - used)
+	pthread_mutex_lock(&listings_lock);
+	l->id = ++listing_ids & 0x7fffffff;
+	if (!l->id)
+		l->id = ++listing_ids & 0x7fffffff;
+	l->refs = 2; /* the table's and the caller's */
+	l->used = ++listing_clock;
+	int slot = 0;
+	for (int i = 0; i < LISTINGS; i++) {
+		if (!listings[i]) {
+			slot = i;
 			break;
+		}
+		if (listings[i]->used < listings[slot]->used)
+			slot = i;
+	}
+	struct listing *old = listings[slot];
+	listings[slot] = l;
+	if (old && --old->refs == 0)
+		listing_free(old);
+	pthread_mutex_unlock(&listings_lock);
+	*out = l;
+	return 0;
+}
+
+static struct listing *listing_find(fuse_ino_t ino, uint32_t id)
+{
+	struct listing *l = NULL;
+	pthread_mutex_lock(&listings_lock);
+	for (int i = 0; i < LISTINGS && !l; i++) {
+		if (listings[i] && listings[i]->id == id && listings[i]->ino == ino) {
+			l = listings[i];
+			l->refs++;
+			l->used = ++listing_clock;
+		}
+	}
+	pthread_mutex_unlock(&listings_lock);
+	return l;
+}
+
+/* Drops the caller's reference; `done`: the reader got to the end, the table's goes. */
+static void listing_put(struct listing *l, bool done)
+{
+	pthread_mutex_lock(&listings_lock);
+	for (int i = 0; done && i < LISTINGS; i++) {
+		if (listings[i] == l) {
+			listings[i] = NULL;
+			l->refs--;
+		}
+	}
+	bool last = --l->refs == 0;
+	pthread_mutex_unlock(&listings_lock);
+	if (last)
+		listing_free(l);
+}
+
+/* What entry i of l means (its key borrowed from the listing). */
+static void entry_fspath(const struct listing *l, size_t i, struct fspath *fp)
+{
+	const struct lentry *e = &l->e[i];
+	const char *name = l->names + e->name;
+	memset(fp, 0, sizeof(*fp));
+	memcpy(fp->ns, l->dir.fp.ns, sizeof(fp->ns));
+	memcpy(fp->id, l->dir.fp.id, sizeof(fp->id));
+	fp->kind = e->kind;
+	fp->field = e->field;
+	if (e->kind == NODE_NS)
+		snprintf(fp->ns, sizeof(fp->ns), "%s", name);
+	else if (e->kind == NODE_CTR)
+		snprintf(fp->id, sizeof(fp->id), "%s", name);
+	if (e->key != UINT32_MAX)
+		fp->key = l->names + e->key;
+}
+
+static fuse_ino_t parent_ino(const struct listing *l)
+{
+	struct fspath fp;
+	if (l->dir.fp.kind == NODE_ROOT)
+		return FUSE_ROOT_ID;
+	if (fspath_parent(&l->dir.fp, &fp))
+		return 0;
+	fuse_ino_t ino = node_ino_of(l->parent_path, &fp);
+	fspath_clear(&fp);
+	return ino;
+}
+
+#define COOKIE(id, i) ((off_t)((uint64_t)(id) << 32 | (uint64_t)((i) + 1)))
+
+static void reply_dir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bool plus)
+{
+	struct source src;
+	struct listing *l = NULL;
+	size_t start = 0;
+	int rc = 0;
+	source_init(&src, req_fs(req));
+	if (off > 0) {
+		uint64_t o = (uint64_t)off;
+		start = (size_t)(o & 0xffffffff);
+		l = listing_find(ino, (uint32_t)(o >> 32));
+	}
+	/* a listing evicted meanwhile: read on in a new one, from the same position */
+	if (!l)
+		rc = listing_new(&src, ino, &l);
+	char *buf = rc ? NULL : malloc(size);
+	if (!rc && !buf)
+		rc = -ENOMEM;
+	if (rc) {
+		source_clear(&src);
+		if (l)
+			listing_put(l, true);
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	size_t used = 0, i;
+	for (i = start; i < l->n; i++) {
+		struct fuse_entry_param e = {0};
+		const char *name = l->names + l->e[i].name;
+		struct fspath fp;
+		size_t len;
+		entry_fspath(l, i, &fp);
+		bool full = plus && i >= 2 && render_size_cheap(&src, &fp);
+		__cleanup_free char *path = i >= 2 ? path_join(l->dir.path, name) : NULL;
+		if (i >= 2 && !path)
+			break;
+		if (full) {
+			if (entry_of(&src, path, &fp, &e))
+				continue; /* gone since listed */
+		} else {
+			/* names only; readdirplus leaves what is costly to a lookup (ino 0) */
+			e.attr.st_ino = i == 0	 ? ino
+					: i == 1 ? parent_ino(l)
+						 : node_ino_of(path, &fp);
+			e.attr.st_mode = node_is_dir(fp.kind) ? S_IFDIR : S_IFREG;
+		}
+		len = plus ? fuse_add_direntry_plus(req, buf + used, size - used, name, &e,
+						    COOKIE(l->id, i))
+			   : fuse_add_direntry(req, buf + used, size - used, name, &e.attr,
+					       COOKIE(l->id, i));
+		if (len > size - used) {
+			if (full)
+				node_forget(e.ino, 1); /* did not fit: the kernel never sees it */
+			break;
+		}
 		used += len;
 	}
 	source_clear(&src);
+	/* an empty answer ends the reading: the listing is not needed any more */
+	listing_put(l, used == 0);
 	fuse_reply_buf(req, buf, used);
 	free(buf);
 }
 
-void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	(void)ino;
-	reply_dir(req, (struct dirlist *)(uintptr_t)fi->fh, size, off, false);
+	if (req_fs(req)->no_opendir) {
+		/* the kernel then opens directories itself, listings cached */
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	fi->fh = 0;
+	fi->cache_readdir = 1;
+	fi->keep_cache = 1;
+	fuse_reply_open(req, fi);
+}
+
+void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	(void)fi;
+	reply_dir(req, ino, size, off, false);
 }
 
 void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	(void)ino;
-	reply_dir(req, (struct dirlist *)(uintptr_t)fi->fh, size, off, true);
+	(void)fi;
+	reply_dir(req, ino, size, off, true);
 }
 
 void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	(void)ino;
-	dirlist_free((struct dirlist *)(uintptr_t)fi->fh);
+	(void)fi;
 	fuse_reply_err(req, 0);
 }
 
@@ -411,4 +559,12 @@ void op_statfs(fuse_req_t req, fuse_ino_t ino)
 	    .f_namemax = NAME_LIMIT,
 	};
 	fuse_reply_statfs(req, &sv);
+}
+
+void listings_destroy(void)
+{
+	for (int i = 0; i < LISTINGS; i++) {
+		listing_free(listings[i]);
+		listings[i] = NULL;
+	}
 }

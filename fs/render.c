@@ -1,6 +1,7 @@
 /* What each node shows: a file's content rendered from the store, and its attributes.
  * A value file reads as the value and one "\n" (as sysfs); st_size is always the length
- * of exactly what a read returns, so the content is rendered to stat a file. */
+ * of exactly what a read returns, so the content is rendered to stat a file (the JSON
+ * files' lengths are then kept with the container's node, see node_sizes). */
 #include "render.h"
 
 #include <errno.h>
@@ -8,8 +9,10 @@
 #include <string.h>
 
 #include "anytext.h"
+#include "containers.h"
 #include "handle.h"
 #include "json_text.h"
+#include "namespaces.h"
 #include "scratch.h"
 
 void source_init(struct source *src, struct ctrfs *fs)
@@ -23,6 +26,36 @@ void source_clear(struct source *src)
 	ctrfs_container_clear(&src->c);
 	ctrfs_namespace_clear(&src->n);
 	src->have_ctr = src->have_ns = false;
+	if (src->in_txn)
+		db_read_end(&src->txn);
+	src->in_txn = false;
+}
+
+static int begin(struct source *src)
+{
+	if (src->in_txn)
+		return 0;
+	/* before the snapshot: a size recorded from it must not outlive a later change */
+	src->epoch = node_epoch();
+	if (db_read_begin(src->fs->store, &src->txn, &src->err))
+		return -store_errno(&src->err, EIO);
+	src->in_txn = true;
+	return 0;
+}
+
+/* A store code as an errno, with containerd's message for a missing object. */
+static int load_failed(struct source *src, ctrfs_code code, const char *what, const char *ns,
+		       const char *id)
+{
+	if (code != CTRFS_NOT_FOUND)
+		return -store_errno(&src->err, EIO);
+	if (id)
+		snprintf(src->err.text, sizeof(src->err.text),
+			 "%s \"%s\" in namespace \"%s\": not found", what, id, ns);
+	else
+		snprintf(src->err.text, sizeof(src->err.text), "%s \"%s\": not found", what, ns);
+	src->err.code = CTRFS_NOT_FOUND;
+	return -ENOENT;
 }
 
 int source_container(struct source *src, const char *ns, const char *id, unsigned mask,
@@ -32,9 +65,15 @@ int source_container(struct source *src, const char *ns, const char *id, unsigne
 	    (mask & ~src->mask)) {
 		ctrfs_container_clear(&src->c);
 		src->have_ctr = false;
+		if (strcmp(src->ctr_ns, ns) != 0 || (src->c.id && strcmp(src->c.id, id) != 0))
+			src->mask = 0;
 		mask |= src->mask;
-		if (ctrfs_container_get(src->fs->store, ns, id, mask, &src->c, &src->err))
-			return -store_errno(&src->err, EIO);
+		int rc = begin(src);
+		if (rc)
+			return rc;
+		ctrfs_code code = ctr_load(&src->txn, ns, id, mask, &src->c, &src->err);
+		if (code)
+			return load_failed(src, code, "container", ns, id);
 		src->have_ctr = true;
 		src->mask = mask;
 		snprintf(src->ctr_ns, sizeof(src->ctr_ns), "%s", ns);
@@ -48,11 +87,86 @@ int source_namespace(struct source *src, const char *ns, const ctrfs_namespace *
 	if (!src->have_ns || strcmp(src->n.name, ns) != 0) {
 		ctrfs_namespace_clear(&src->n);
 		src->have_ns = false;
-		if (ctrfs_namespace_get(src->fs->store, ns, &src->n, &src->err))
-			return -store_errno(&src->err, EIO);
+		int rc = begin(src);
+		if (rc)
+			return rc;
+		ctrfs_code code = ns_load(&src->txn, ns, &src->n, &src->err);
+		if (code)
+			return load_failed(src, code, "namespace", ns, NULL);
 		src->have_ns = true;
 	}
 	*out = &src->n;
+	return 0;
+}
+
+int source_last_seq(struct source *src, uint64_t *seq)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc = begin(src);
+	*seq = 0;
+	if (rc)
+		return rc;
+	/* the change log is keyed by the seq, 64 bits big-endian (store/events.c) */
+	if ((rc = mdb_cursor_open(src->txn.txn, src->txn.store->dbi[DB_EVENTS], &cur)))
+		return -EIO;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc || k.mv_size != 8)
+		return -EIO;
+	const unsigned char *p = k.mv_data;
+	for (int i = 0; i < 8; i++)
+		*seq = *seq << 8 | p[i];
+	return 0;
+}
+
+int source_ids(struct source *src, const char *ns, char ***ids, size_t *count)
+{
+	MDB_cursor *cur;
+	struct db_key prefix;
+	size_t n = 0, cap = 0;
+	char **v = NULL;
+	bool oom = false;
+	int rc = begin(src);
+	if (rc)
+		return rc;
+	/* the containers table is keyed <ns>\0<id>: one namespace's IDs are one range */
+	db_key_container(&prefix, ns, "");
+	MDB_val k = {prefix.len, prefix.buf}, d;
+	if ((rc = mdb_cursor_open(src->txn.txn, src->txn.store->dbi[DB_CTR], &cur))) {
+		db_fail(&src->txn, rc, &src->err, "containers");
+		return -EIO;
+	}
+	for (rc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE); rc == 0 && !oom;
+	     rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+		if (k.mv_size < prefix.len || memcmp(k.mv_data, prefix.buf, prefix.len) != 0)
+			break;
+		if (ids && n == cap) {
+			cap = cap ? cap * 2 : 64;
+			char **p = realloc(v, cap * sizeof(*p));
+			if (!(oom = !p))
+				v = p;
+		}
+		if (ids && !oom &&
+		    !(v[n] = strndup((char *)k.mv_data + prefix.len, k.mv_size - prefix.len)))
+			oom = true;
+		if (!oom)
+			n++;
+	}
+	mdb_cursor_close(cur);
+	if (oom || (rc && rc != MDB_NOTFOUND)) {
+		if (v)
+			ctrfs_strv_free(v, n);
+		if (oom)
+			return -ENOMEM;
+		db_fail(&src->txn, rc, &src->err, "containers");
+		return -EIO;
+	}
+	if (ids)
+		*ids = v;
+	*count = n;
 	return 0;
 }
 
@@ -154,6 +268,10 @@ int render_file(struct source *src, const struct fspath *fp, struct strbuf *out,
 	int rc;
 	if (!mtime)
 		mtime = &t;
+	if (fp->kind == NODE_EVENTS) {
+		*mtime = src->fs->mounted_at;
+		return 0; /* read through events.c, never rendered */
+	}
 	if (fp->kind == NODE_NS_LABEL) {
 		if ((rc = source_namespace(src, fp->ns, &n)))
 			return rc;
@@ -226,7 +344,6 @@ static int dir_stat(struct source *src, const struct fspath *fp, struct stat *st
 	const ctrfs_container *c;
 	const ctrfs_namespace *n;
 	ctrfs_namespace *list;
-	char **ids;
 	size_t count;
 	int rc;
 	st->st_mode = S_IFDIR | (src->fs->read_only ? 0555 : 0755);
@@ -234,15 +351,14 @@ static int dir_stat(struct source *src, const struct fspath *fp, struct stat *st
 	case NODE_ROOT:
 		if (ctrfs_namespace_list(src->fs->store, &list, &count, &src->err))
 			return -store_errno(&src->err, EIO);
-		ctrfs_time latest = src->fs->mounted_at;
-		for (size_t i = 0; i < count; i++) {
-			ctrfs_time t = list[i].updated_at;
-			if (t.sec > latest.sec || (t.sec == latest.sec && t.nsec > latest.nsec))
-				latest = t;
-		}
 		ctrfs_namespace_list_free(list, count);
 		st->st_nlink = 2 + count;
-		set_times(st, latest);
+		/* the kernel drops a cached listing when the size or mtime it is told
+		 * changes: the number of namespaces, which a namespace's coming or going
+		 * changes. The mount's time: not the latest change anywhere, which would
+		 * make every change cost a lookup of the root at the next path walk. */
+		st->st_size = (off_t)count;
+		set_times(st, src->fs->mounted_at);
 		return 0;
 	case NODE_NS:
 	case NODE_NS_LABELS:
@@ -250,20 +366,36 @@ static int dir_stat(struct source *src, const struct fspath *fp, struct stat *st
 			return rc;
 		set_times(st, n->updated_at);
 		st->st_nlink = 2;
+		/* a directory of keys has its number of keys as its size: a change of the
+		 * listing always changes its mtime or size, which drops a cached listing */
+		st->st_size = (off_t)n->labels.count;
 		if (fp->kind == NODE_NS) {
-			/* ".labels" and every container are subdirectories */
-			if (ctrfs_container_ids(src->fs->store, fp->ns, &ids, &count, &src->err))
-				return -store_errno(&src->err, EIO);
-			ctrfs_strv_free(ids, count);
+			/* ".labels" and every container are subdirectories; counted once per
+			 * version of the namespace (a walk over all its keys) */
+			if (!node_ns_count_get(fp->ns, n->updated_at, &count)) {
+				if ((rc = source_ids(src, fp->ns, NULL, &count)))
+					return rc;
+				node_ns_count_put(fp->ns, n->updated_at, count);
+			}
 			st->st_nlink = 3 + count;
+			st->st_size = (off_t)count;
 		}
 		return 0;
 	default:
-		if ((rc = source_container(src, fp->ns, fp->id, 0, &c)))
+		if ((rc = source_container(src, fp->ns, fp->id,
+					   CTRFS_LOAD_LABELS | CTRFS_LOAD_EXTENSIONS, &c)))
 			return rc;
 		set_times(st, c->updated_at);
 		/* a container holds runtime/, labels/ and extensions/ */
 		st->st_nlink = fp->kind == NODE_CTR ? 5 : 2;
+		if (fp->kind == NODE_LABELS)
+			st->st_size = (off_t)c->labels.count;
+		else if (fp->kind == NODE_EXTENSIONS)
+			st->st_size = (off_t)c->extensions.count;
+		else if (fp->kind == NODE_RUNTIME)
+			st->st_size = 1 + c->has_runtime_options;
+		else
+			st->st_size = FIELD_COUNT - 2 + 3;
 		return 0;
 	}
 }
@@ -275,18 +407,87 @@ void render_scratch_stat(struct ctrfs *fs, fuse_ino_t ino, struct scratch *s, st
 	st->st_blocks = (st->st_size + 511) / 512;
 }
 
-int render_stat(struct source *src, const struct nodeinfo *ni, struct stat *st)
+static bool is_json_field(const struct fspath *fp)
 {
+	return fp->kind == NODE_FIELD &&
+	       (fp->field == FIELD_SPEC_JSON || fp->field == FIELD_CONTAINER_JSON);
+}
+
+/* The length of spec.json or container.json, from the container's node when known:
+ * rendering a 4 KB spec takes far longer than everything else stat does. */
+static int json_field_len(struct source *src, const struct fspath *fp, size_t *len,
+			  ctrfs_time *mtime)
+{
+	const ctrfs_container *c;
+	struct node_sizes sz;
+	int rc = source_container(src, fp->ns, fp->id, 0, &c);
+	if (rc)
+		return rc;
+	*mtime = c->updated_at;
+	ctrfs_time created = c->created_at, updated = c->updated_at;
+	bool spec = fp->field == FIELD_SPEC_JSON;
+	bool known = node_sizes_get(fp->ns, fp->id, created, updated, &sz);
+	int64_t have = spec ? sz.spec : sz.info;
+	if (known && have >= 0) {
+		*len = (size_t)have;
+		return 0;
+	}
+	struct strbuf sb = STRBUF_INIT;
+	rc = render_file(src, fp, &sb, NULL);
+	*len = sb.len;
+	strbuf_release(&sb);
+	if (!rc && known) {
+		sz.spec = spec ? (int64_t)*len : -1;
+		sz.info = spec ? -1 : (int64_t)*len;
+		node_sizes_put(fp->ns, fp->id, created, updated, src->epoch, &sz);
+	}
+	return rc;
+}
+
+bool render_size_cheap(struct source *src, const struct fspath *fp)
+{
+	const ctrfs_container *c;
+	struct node_sizes sz;
+	if (!is_json_field(fp))
+		return true;
+	if (source_container(src, fp->ns, fp->id, 0, &c))
+		return true; /* then stat fails at once */
+	if (!node_sizes_get(fp->ns, fp->id, c->created_at, c->updated_at, &sz))
+		return false;
+	return (fp->field == FIELD_SPEC_JSON ? sz.spec : sz.info) >= 0;
+}
+
+int render_stat(struct source *src, const struct nodeinfo *ni, struct stat *st, bool *volatile_)
+{
+	bool vol = false;
+	if (volatile_)
+		*volatile_ = false;
 	if (ni->scratch) {
 		render_scratch_stat(src->fs, ni->ino, ni->scratch, st);
+		if (volatile_)
+			*volatile_ = true;
 		return 0;
 	}
 	base_stat(src->fs, ni->ino, st);
+	if (ni->fp.kind == NODE_EVENTS) {
+		/* a stream: no size, no end; mtime is the mount's */
+		st->st_mode = S_IFREG | 0444;
+		set_times(st, src->fs->mounted_at);
+		return 0;
+	}
 	if (node_is_dir(ni->fp.kind))
 		return dir_stat(src, &ni->fp, st);
-	struct strbuf sb = STRBUF_INIT;
-	ctrfs_time mtime;
-	int rc = render_file(src, &ni->fp, &sb, &mtime);
+	size_t len = 0;
+	ctrfs_time mtime = {0};
+	int rc;
+	if (is_json_field(&ni->fp)) {
+		rc = json_field_len(src, &ni->fp, &len, &mtime);
+	} else {
+		struct strbuf sb = STRBUF_INIT;
+		rc = render_file(src, &ni->fp, &sb, &mtime);
+		len = sb.len;
+		strbuf_release(&sb);
+	}
 	if (rc == -ENOENT && ni->pending) {
 		/* created through the mount and not written yet: an empty file */
 		const ctrfs_container *c;
@@ -297,14 +498,14 @@ int render_stat(struct source *src, const struct nodeinfo *ni, struct stat *st)
 			rc = source_container(src, ni->fp.ns, ni->fp.id, 0, &c);
 		if (!rc)
 			mtime = ni->fp.kind == NODE_NS_LABEL ? n->updated_at : c->updated_at;
-		sb.len = 0;
+		len = 0;
 	}
-	size_t len = sb.len;
-	strbuf_release(&sb);
 	if (rc)
 		return rc;
 	/* the file exists; open handles sharing the page cache say what it reads */
-	handle_cached_attrs(ni->ino, &len, &mtime);
+	vol = handle_cached_attrs(ni->ino, &len, &mtime);
 	render_file_stat(src->fs, ni->ino, &ni->fp, len, mtime, st);
+	if (volatile_)
+		*volatile_ = vol;
 	return 0;
 }

@@ -4,13 +4,18 @@
 
 #include <sys/stat.h>
 
+#include "db.h"
 #include "node.h"
 #include "strbuf.h"
 
 /* The store objects one request reads, each loaded at most once (readdirplus stats a
- * whole directory from one load). */
+ * whole directory from one load), all from one read transaction: one consistent
+ * snapshot per request, and no transaction set up per object. */
 struct source {
 	struct ctrfs *fs;
+	struct db_txn txn;
+	bool in_txn;
+	uint64_t epoch; /* node_epoch() when the transaction began (node_sizes_put) */
 	bool have_ctr, have_ns;
 	unsigned mask;			       /* CTRFS_LOAD_* parts loaded into c */
 	char ctr_ns[CTRFS_IDENTIFIER_MAX + 1]; /* c's namespace */
@@ -20,7 +25,17 @@ struct source {
 };
 
 void source_init(struct source *src, struct ctrfs *fs);
+/* Ends the transaction and frees what was loaded. Call it before any write to the
+ * store: a read transaction held across a write could stall growing the map. */
 void source_clear(struct source *src);
+
+/* The seq of the newest event in the source's snapshot (0 when none): the changes
+ * that snapshot shows are all numbered up to it. 0 or -errno. */
+int source_last_seq(struct source *src, uint64_t *seq);
+
+/* The IDs of the namespace's containers, sorted, in the source's snapshot (count only
+ * when ids is NULL): 0 or -errno. */
+int source_ids(struct source *src, const char *ns, char ***ids, size_t *count);
 
 /* The container or namespace, loaded as needed: 0, or -errno (-ENOENT when missing). */
 int source_container(struct source *src, const char *ns, const char *id, unsigned mask,
@@ -34,8 +49,17 @@ int source_namespace(struct source *src, const char *ns, const ctrfs_namespace *
  */
 int render_file(struct source *src, const struct fspath *fp, struct strbuf *out, ctrfs_time *mtime);
 
-/* The attributes of a node: 0 or -errno as render_file. */
-int render_stat(struct source *src, const struct nodeinfo *ni, struct stat *st);
+/*
+ * The attributes of a node: 0 or -errno as render_file. *volatile_ (may be NULL) is set
+ * when they are not the store's (a scratch file, or a file open with another content,
+ * see handle.c): the kernel must not keep them.
+ */
+int render_stat(struct source *src, const struct nodeinfo *ni, struct stat *st, bool *volatile_);
+
+/* Whether the size of `fp` is known without rendering it (false for spec.json and
+ * container.json until one stat rendered them): readdirplus leaves the others to a
+ * lookup, so that find and ls without -l never render them. */
+bool render_size_cheap(struct source *src, const struct fspath *fp);
 
 /* Attributes of the store-backed file `ino` whose content is `len` bytes. */
 void render_file_stat(struct ctrfs *fs, fuse_ino_t ino, const struct fspath *fp, size_t len,

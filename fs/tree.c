@@ -11,6 +11,7 @@
 
 #include "commit.h"
 #include "handle.h"
+#include "notify.h"
 #include "ops.h"
 #include "scratch.h"
 
@@ -88,7 +89,7 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	}
 	if (!rc && (scratch || pending)) {
 		/* register the file so that the lookup below finds it */
-		fuse_ino_t ino = node_remember(path, &fp, scratch, pending);
+		fuse_ino_t ino = node_remember(path, &fp, scratch, pending, NULL);
 		if (!ino)
 			rc = -ENOMEM;
 		else
@@ -105,14 +106,18 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		if (rc)
 			node_forget(e.ino, 1);
 	}
-	fspath_clear(&fp);
 	if (rc) {
-		if (scratch || pending)
-			node_unlink(path); /* not made after all */
+		/* not made after all */
+		if (scratch)
+			node_unlink(path);
+		else if (pending)
+			node_set_stored(path, &fp);
+		fspath_clear(&fp);
 		scratch_put(scratch);
 		fuse_reply_err(req, -rc);
 		return;
 	}
+	fspath_clear(&fp);
 	scratch_put(scratch);
 	fi->fh = (uintptr_t)h;
 	if (fuse_reply_create(req, &e, fi) != 0) {
@@ -171,7 +176,7 @@ static int make_container(struct ctrfs *fs, const char *ns, const char *id, cons
 	return rc;
 }
 
-void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+static void do_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
 	(void)mode;
 	struct ctrfs *fs = req_fs(req);
@@ -209,7 +214,7 @@ void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 		node_forget(e.ino, 1);
 }
 
-void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+static void do_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct ctrfs *fs = req_fs(req);
 	struct nodeinfo dir;
@@ -237,7 +242,7 @@ void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	fuse_reply_err(req, -rc);
 }
 
-void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+static void do_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct ctrfs *fs = req_fs(req);
 	struct nodeinfo dir, ni;
@@ -248,7 +253,7 @@ void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fuse_reply_err(req, -rc);
 		return;
 	}
-	bool known = node_find(path, &ni) == 0;
+	bool known = node_find(path, &fp, &ni) == 0;
 	if (fs->read_only) {
 		rc = refuse(EROFS, "unlink", path, "mounted read-only");
 	} else if (fp.kind == NODE_SCRATCH) {
@@ -259,11 +264,11 @@ void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	} else if (node_is_dir(fp.kind)) {
 		rc = -EISDIR;
 	} else if (known && ni.pending && exists(fs, &fp) == -ENOENT) {
-		node_set_stored(path); /* never stored: nothing to delete */
+		node_set_stored(path, &fp); /* never stored: nothing to delete */
 	} else {
 		rc = commit_remove(fs, &fp, path, "unlink");
 		if (!rc)
-			node_set_stored(path);
+			node_set_stored(path, &fp);
 	}
 	if (known)
 		nodeinfo_clear(&ni);
@@ -301,7 +306,7 @@ static int end_of(fuse_ino_t parent, const char *name, struct end *e)
 	rc = e->path ? fspath_child(&dir.fp, name, &e->fp) : -ENOMEM;
 	nodeinfo_clear(&dir);
 	if (!rc)
-		e->known = node_find(e->path, &e->ni) == 0;
+		e->known = node_find(e->path, &e->fp, &e->ni) == 0;
 	return rc;
 }
 
@@ -333,7 +338,7 @@ static int rename_into_store(struct ctrfs *fs, struct end *from, struct end *to)
 	if (rc)
 		return rc;
 	node_unlink(from->path);
-	node_set_stored(to->path);
+	node_set_stored(to->path, &to->fp);
 	return 0;
 }
 
@@ -357,13 +362,13 @@ static int rename_out_of_store(struct ctrfs *fs, struct end *from, struct end *t
 	if (!rc && stored)
 		rc = commit_remove(fs, &from->fp, from->path, "rename");
 	if (!rc) {
-		node_set_stored(from->path);
+		node_set_stored(from->path, &from->fp);
 		/* a key is gone and its inode moves, as with rename(2); a field's file stays
 		 * (cleared), keeping its inode number, and the backup is a new file */
 		if (from->fp.kind == NODE_FIELD)
 			rc = node_add_scratch(to->path, &to->fp, s);
 		else
-			rc = node_move(from->path, to->path, &to->fp, s);
+			rc = node_move(from->path, &from->fp, to->path, &to->fp, s);
 	}
 	scratch_put(s);
 	return rc;
@@ -375,7 +380,7 @@ static int rename_key(struct ctrfs *fs, struct end *from, struct end *to)
 	ctrfs_error err;
 	ctrfs_code code;
 	if (from->known && from->ni.pending && exists(fs, &from->fp) == -ENOENT)
-		return node_move(from->path, to->path, &to->fp, NULL);
+		return node_move(from->path, &from->fp, to->path, &to->fp, NULL);
 	if (from->fp.kind == NODE_NS_LABEL)
 		code = ctrfs_namespace_rename_label(fs->store, from->fp.ns, from->fp.key,
 						    to->fp.key, &err);
@@ -385,8 +390,8 @@ static int rename_key(struct ctrfs *fs, struct end *from, struct end *to)
 						  to->fp.key, &err);
 	if (code)
 		return refuse_store("rename", from->path, &err, EPERM);
-	node_set_stored(to->path);
-	return node_move(from->path, to->path, &to->fp, NULL);
+	node_set_stored(to->path, &to->fp);
+	return node_move(from->path, &from->fp, to->path, &to->fp, NULL);
 }
 
 static bool same_owner(const struct fspath *a, const struct fspath *b)
@@ -409,7 +414,7 @@ static int do_rename(struct ctrfs *fs, struct end *from, struct end *to, unsigne
 	if (from->fp.kind == NODE_SCRATCH && to->fp.kind == NODE_SCRATCH) {
 		if (!from->known || !from->ni.scratch)
 			return -ENOENT;
-		return node_move(from->path, to->path, &to->fp, NULL);
+		return node_move(from->path, &from->fp, to->path, &to->fp, NULL);
 	}
 	if (from->fp.kind == NODE_SCRATCH)
 		return rename_into_store(fs, from, to);
@@ -423,8 +428,8 @@ static int do_rename(struct ctrfs *fs, struct end *from, struct end *to, unsigne
 	return -EXDEV;
 }
 
-void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
-	       const char *newname, unsigned int flags)
+static void do_rename_req(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+			  const char *newname, unsigned int flags)
 {
 	struct end from, to;
 	int rc = end_of(parent, name, &from);
@@ -433,7 +438,43 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t n
 		rc = refuse(EPERM, "rename", to.path, "no such file can be made there");
 	else if (!rc)
 		rc = rc_to ? rc_to : do_rename(req_fs(req), &from, &to, flags);
+	/* the kernel now shows the scratch file's inode under the store file's name; its
+	 * entry may be cached (a key's, renamed away and back): drop it, so that the next
+	 * lookup finds the store file's own inode */
+	if (!rc && from.fp.kind == NODE_SCRATCH && to.fp.kind != NODE_SCRATCH)
+		notify_inval_entry(newparent, newname);
 	end_clear(&to);
 	end_clear(&from);
 	fuse_reply_err(req, -rc);
+}
+
+/* The requests that change the store tell the notifier (see notify_own_begin). */
+
+void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	notify_own_begin();
+	do_mkdir(req, parent, name, mode);
+	notify_own_end();
+}
+
+void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	notify_own_begin();
+	do_rmdir(req, parent, name);
+	notify_own_end();
+}
+
+void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	notify_own_begin();
+	do_unlink(req, parent, name);
+	notify_own_end();
+}
+
+void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+	       const char *newname, unsigned int flags)
+{
+	notify_own_begin();
+	do_rename_req(req, parent, name, newparent, newname, flags);
+	notify_own_end();
 }

@@ -1,0 +1,18 @@
+/* MOUNT/.events: the store's change log as a stream of JSON lines (see events.c). */
+#ifndef CTRFS_FS_EVENTS_H
+#define CTRFS_FS_EVENTS_H
+
+#include "ctrfs.h"
+
+void events_open(fuse_req_t req, struct fuse_file_info *fi);
+void events_read(fuse_req_t req, size_t size, struct fuse_file_info *fi);
+void events_poll(fuse_req_t req, struct fuse_file_info *fi, struct fuse_pollhandle *ph);
+void events_release(fuse_req_t req, struct fuse_file_info *fi);
+
+/* From the notifier thread, after each wakeup: answers the reads that wait for events
+ * that came (and those interrupted), and wakes pollers. `last` is the newest seq. */
+void events_service(struct ctrfs *fs, uint64_t last);
+/* At unmount: every waiting read gets the end of the stream. */
+void events_shutdown(void);
+
+#endif

@@ -1,0 +1,531 @@
+/* The change notifier: one thread follows the store's change log and tells the kernel
+ * precisely what to forget, so that it may cache entries, attributes, pages and
+ * listings for long.
+ *
+ * Any process may write the store (this daemon, ctrfsctl, a program linking the
+ * library); each change commits its event in the same transaction. The thread wakes
+ * when data.mdb is written (inotify IN_MODIFY: LMDB writes it with pwrite, so each
+ * commit wakes it; see RECHECK_US for when the commit becomes visible), when a request
+ * of this daemon changed the store, or every SAFETY_NET_MS in case a wakeup was lost.
+ * It reads the events after the last one it handled and invalidates what they touch:
+ *
+ *   /containers/...  every inode the kernel holds of the container (its directory,
+ *                   files, subdirectories, keys: an update does not say what changed),
+ *                   the entries of keys that are gone, and the namespace's directory
+ *                   (its listing and mtime); a container that is gone, its entry.
+ *   /namespaces/...  the namespace's directory, .labels/ and its keys (entries of
+ *                   keys gone), the root (its listing, size and links).
+ *   anything else, or a gap (events dropped by the retention before being read):
+ *                   every node the table knows.
+ *
+ * No notification may wait for a request in flight: if the daemon were killed, the
+ * waiting notifier would keep the dead daemon's /dev/fuse open forever, and every
+ * process using the mount stuck with it. So entries are expired (never deleted, which
+ * takes the directory's lock, held by a lookup or create in flight), and a file's
+ * pages are dropped only while no handle of it is open (a read or write in flight
+ * locks them); an open file's attributes alone are invalidated (handle.c).
+ * Directories have no handles: their attributes and cached listings are dropped.
+ *
+ * Notifications are sent from this thread only.
+ */
+#include "notify.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <poll.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <sys/inotify.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "events.h"
+#include "handle.h"
+#include "node.h"
+#include "render.h"
+
+#define SAFETY_NET_MS 1000
+/* notify_sync waits at most this long (the notifier never blocks: a bound all the same,
+ * for a store that cannot be read) */
+#define SYNC_TIMEOUT_MS 200
+
+struct pending_entry {
+	fuse_ino_t parent;
+	char *name;
+	struct pending_entry *next;
+};
+
+static struct {
+	struct ctrfs *fs;
+	pthread_t thread;
+	bool running;
+	int inotify_fd, wake_fd;
+	uint64_t seen;	/* the last event handled */
+	uint64_t fresh; /* = seen once its invalidations are sent (atomic) */
+	unsigned own;	/* requests of this daemon changing the store (atomic) */
+	bool stop;
+	/* entry invalidations asked by requests (rename), waiters of notify_sync */
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	struct pending_entry *entries;
+} nt = {.inotify_fd = -1,
+	.wake_fd = -1,
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.done = PTHREAD_COND_INITIALIZER};
+
+bool notify_fresh(uint64_t seq)
+{
+	return !nt.running || __atomic_load_n(&nt.fresh, __ATOMIC_ACQUIRE) >= seq;
+}
+
+void notify_kick(void)
+{
+	uint64_t one = 1;
+	if (nt.wake_fd >= 0 && write(nt.wake_fd, &one, sizeof(one)) < 0) {
+		/* the counter is full: the thread is woken already */
+	}
+}
+
+void notify_own_begin(void)
+{
+	__atomic_add_fetch(&nt.own, 1, __ATOMIC_ACQ_REL);
+}
+
+void notify_own_end(void)
+{
+	__atomic_sub_fetch(&nt.own, 1, __ATOMIC_ACQ_REL);
+	/* whatever it committed is published now: one look finds it */
+	notify_kick();
+}
+
+void notify_sync(void)
+{
+	uint64_t seq;
+	ctrfs_error err;
+	if (!nt.running || ctrfs_events_last_seq(nt.fs->store, &seq, &err) || notify_fresh(seq))
+		return;
+	notify_kick();
+	struct timespec end;
+	clock_gettime(CLOCK_REALTIME, &end);
+	end.tv_nsec += SYNC_TIMEOUT_MS * 1000000L;
+	end.tv_sec += end.tv_nsec / 1000000000L;
+	end.tv_nsec %= 1000000000L;
+	pthread_mutex_lock(&nt.lock);
+	while (!notify_fresh(seq) && pthread_cond_timedwait(&nt.done, &nt.lock, &end) == 0)
+		;
+	pthread_mutex_unlock(&nt.lock);
+}
+
+void notify_inval_entry(fuse_ino_t parent, const char *name)
+{
+	struct pending_entry *e = calloc(1, sizeof(*e));
+	if (!e || !(e->name = strdup(name))) {
+		free(e);
+		return; /* the entry then expires with its timeout */
+	}
+	e->parent = parent;
+	pthread_mutex_lock(&nt.lock);
+	e->next = nt.entries;
+	nt.entries = e;
+	pthread_mutex_unlock(&nt.lock);
+	notify_kick();
+}
+
+/* ---- the notifications ---- */
+
+static void inval_attrs(fuse_ino_t ino)
+{
+	fuse_lowlevel_notify_inval_inode(nt.fs->se, ino, -1, 0);
+}
+
+static void inval_all(fuse_ino_t ino)
+{
+	fuse_lowlevel_notify_inval_inode(nt.fs->se, ino, 0, 0);
+}
+
+/* A directory: attributes and cached listing. */
+static void inval_dir(fuse_ino_t ino)
+{
+	inval_all(ino);
+}
+
+/* A file: attributes, and pages unless it is open (see handle_changed). */
+static void inval_file(fuse_ino_t ino)
+{
+	handle_changed(ino, inval_all, inval_attrs);
+}
+
+/* The entry parent/name is looked up again at its next use (ENOENT then drops it, with
+ * what is cached below it), and the directory's cached listing is dropped. */
+static void expire_entry(fuse_ino_t parent, const char *name)
+{
+	if (!parent)
+		return;
+	/* -ENOENT: the kernel has no such entry, which is as good */
+	int rc = fuse_lowlevel_notify_expire_entry(nt.fs->se, parent, name, strlen(name),
+						   FUSE_LL_EXPIRE_ONLY);
+	if (rc == -ENOSYS)
+		/* a kernel older than 6.2: invalidated, which takes the directory's lock */
+		fuse_lowlevel_notify_inval_entry(nt.fs->se, parent, name, strlen(name));
+}
+
+/* Does the key `key` of kind `kind` exist in the loaded container or namespace? */
+static bool key_exists(const ctrfs_container *c, const ctrfs_namespace *n, enum node_kind kind,
+		       const char *key)
+{
+	if (kind == NODE_NS_LABEL)
+		return n && ctrfs_labels_get(&n->labels, key);
+	if (!c)
+		return false;
+	if (kind == NODE_LABEL)
+		return ctrfs_labels_get(&c->labels, key);
+	return ctrfs_extensions_get(&c->extensions, key);
+}
+
+static void inval_target(const struct node_target *e)
+{
+	if (node_is_dir(e->kind))
+		inval_dir(e->ino);
+	else
+		inval_file(e->ino);
+}
+
+static void inval_targets(const struct node_targets *t, const ctrfs_container *c,
+			  const ctrfs_namespace *n)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const struct node_target *e = &t->v[i];
+		bool gone = false;
+		if (e->key)
+			gone = !e->pending && !key_exists(c, n, e->kind, e->key);
+		else if (e->kind == NODE_FIELD && e->name) /* runtime/options */
+			gone = !c || !c->has_runtime_options;
+		if (gone)
+			expire_entry(e->parent, e->name);
+		inval_target(e);
+	}
+}
+
+static int inval_container(const char *ns, const char *id, void *arg)
+{
+	(void)arg;
+	struct node_targets t = {0};
+	struct source src;
+	const ctrfs_container *c = NULL;
+	if (!id)
+		return 0;
+	node_ctr_targets(ns, id, &t);
+	source_init(&src, nt.fs);
+	int rc = source_container(&src, ns, id, CTRFS_LOAD_LABELS | CTRFS_LOAD_EXTENSIONS, &c);
+	if (!rc) {
+		/* replaced with its times kept: cached pages cannot be told from new ones */
+		node_ctr_version(ns, id, c->created_at, c->updated_at);
+	} else if (rc == -ENOENT) {
+		c = NULL;
+		/* its entry is looked up again, and found gone with all below it */
+		expire_entry(t.parent_ino, id);
+		char dir[2 * CTRFS_IDENTIFIER_MAX + 2];
+		snprintf(dir, sizeof(dir), "%s/%s", ns, id);
+		node_unlink_below(dir); /* its scratch files go with it */
+	}
+	/* (a store that could not be read: everything invalidated, nothing deleted) */
+	if (!rc || rc == -ENOENT)
+		inval_targets(&t, c, NULL);
+	else
+		for (size_t i = 0; i < t.n; i++)
+			inval_target(&t.v[i]);
+	if (t.known)
+		inval_dir(t.dir_ino);
+	source_clear(&src);
+	node_targets_clear(&t);
+	return 0;
+}
+
+static int inval_namespace(const char *ns, const char *id, void *arg)
+{
+	(void)arg;
+	struct node_targets t = {0};
+	struct source src;
+	const ctrfs_namespace *n = NULL;
+	if (id)
+		return 0;
+	node_ns_targets(ns, &t);
+	source_init(&src, nt.fs);
+	int rc = source_namespace(&src, ns, &n);
+	if (rc == -ENOENT) {
+		n = NULL;
+		expire_entry(FUSE_ROOT_ID, ns);
+	}
+	if (!rc || rc == -ENOENT)
+		inval_targets(&t, NULL, n);
+	else
+		for (size_t i = 0; i < t.n; i++)
+			inval_target(&t.v[i]);
+	if (t.known)
+		inval_dir(t.dir_ino);
+	source_clear(&src);
+	node_targets_clear(&t);
+	return 0;
+}
+
+/* The namespace directory holding changed containers: its listing and mtime. */
+static void inval_ns_dir(const char *ns)
+{
+	struct node_targets t = {0};
+	node_ns_targets(ns, &t);
+	if (t.known)
+		inval_dir(t.dir_ino);
+	node_targets_clear(&t);
+}
+
+/* ---- reading the log ---- */
+
+struct change {
+	char ns[CTRFS_IDENTIFIER_MAX + 1];
+	char id[CTRFS_IDENTIFIER_MAX + 1]; /* "" for a namespace */
+};
+
+struct batch {
+	struct change *v;
+	size_t n, cap;
+	uint64_t last;
+	bool everything; /* an event this version does not know */
+};
+
+static bool seen_before(const struct batch *b, const struct change *c)
+{
+	/* a burst of writes touches few containers many times: look back a little */
+	for (size_t i = b->n, k = 0; i-- > 0 && k < 64; k++)
+		if (strcmp(b->v[i].id, c->id) == 0 && strcmp(b->v[i].ns, c->ns) == 0)
+			return true;
+	return false;
+}
+
+static int collect(const ctrfs_event *ev, void *arg)
+{
+	struct batch *b = arg;
+	struct change c = {{0}};
+	b->last = ev->seq;
+	bool ctr = strncmp(ev->topic, "/containers/", 12) == 0;
+	bool ns = strncmp(ev->topic, "/namespaces/", 12) == 0;
+	json_t *payload = ctr ? json_loads(ev->event, 0, NULL) : NULL;
+	const char *id = ctr ? json_string_value(json_object_get(payload, "id")) : "";
+	if ((!ctr && !ns) || !id || strlen(id) > CTRFS_IDENTIFIER_MAX ||
+	    strlen(ev->namespace_) > CTRFS_IDENTIFIER_MAX) {
+		b->everything = true;
+	} else {
+		strcpy(c.ns, ev->namespace_);
+		strcpy(c.id, id);
+	}
+	json_decref(payload);
+	if (b->everything || seen_before(b, &c))
+		return 0;
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		struct change *v = realloc(b->v, cap * sizeof(*v));
+		if (!v) {
+			b->everything = true;
+			return 0;
+		}
+		b->v = v;
+		b->cap = cap;
+	}
+	b->v[b->n++] = c;
+	return 0;
+}
+
+static int cmp_change(const void *a, const void *b)
+{
+	const struct change *x = a, *y = b;
+	int d = strcmp(x->ns, y->ns);
+	return d ? d : strcmp(x->id, y->id);
+}
+
+static void invalidate_everything(void)
+{
+	node_foreach_known(inval_container, NULL);
+	node_foreach_known(inval_namespace, NULL);
+	inval_dir(FUSE_ROOT_ID);
+}
+
+/* Handles the events after nt.seen. */
+static void process(void)
+{
+	struct ctrfs *fs = nt.fs;
+	ctrfs_error err;
+	uint64_t last, first;
+	if (ctrfs_events_last_seq(fs->store, &last, &err) || last == nt.seen)
+		return;
+	struct batch b = {0};
+	if (last < nt.seen || ctrfs_events_first_seq(fs->store, &first, &err) ||
+	    first > nt.seen + 1) {
+		/* a store made anew, or events dropped unread: nothing is known */
+		b.everything = true;
+		b.last = last;
+	} else if (ctrfs_events_read(fs->store, nt.seen, NULL, 0, collect, &b, &err)) {
+		b.everything = true;
+		b.last = last;
+	}
+	if (b.everything) {
+		invalidate_everything();
+	} else {
+		qsort(b.v, b.n, sizeof(*b.v), cmp_change);
+		bool root = false;
+		const char *ns_dir = NULL; /* of the containers changed, once for them all */
+		for (size_t i = 0; i < b.n; i++) {
+			struct change *c = &b.v[i];
+			if (i && cmp_change(c, &b.v[i - 1]) == 0)
+				continue;
+			if (!*c->id) {
+				inval_namespace(c->ns, NULL, NULL);
+				root = true;
+				continue;
+			}
+			inval_container(c->ns, c->id, NULL);
+			if (ns_dir && strcmp(ns_dir, c->ns) != 0)
+				inval_ns_dir(ns_dir);
+			ns_dir = c->ns;
+		}
+		if (ns_dir)
+			inval_ns_dir(ns_dir);
+		/* the root's listing, size and links: its namespaces */
+		if (root)
+			inval_dir(FUSE_ROOT_ID);
+	}
+	free(b.v);
+	if (b.last > nt.seen)
+		nt.seen = b.last;
+	pthread_mutex_lock(&nt.lock);
+	__atomic_store_n(&nt.fresh, nt.seen, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&nt.done);
+	pthread_mutex_unlock(&nt.lock);
+}
+
+static void pending_entries(void)
+{
+	pthread_mutex_lock(&nt.lock);
+	struct pending_entry *e = nt.entries;
+	nt.entries = NULL;
+	pthread_mutex_unlock(&nt.lock);
+	while (e) {
+		struct pending_entry *next = e->next;
+		expire_entry(e->parent, e->name);
+		free(e->name);
+		free(e);
+		e = next;
+	}
+}
+
+static void drain(int fd)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	while (fd >= 0 && read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+/*
+ * A write to data.mdb wakes us before its commit is visible: LMDB writes the data
+ * pages, syncs them, writes the meta page (synchronously) and only then publishes the
+ * transaction to readers, in lock.mdb's shared memory, which no inotify event marks.
+ * A writer such as ctrfsctl exits about 100 us later, and its caller runs the next
+ * command. So a wakeup that finds nothing new looks again every RECHECK_US, for at
+ * most RECHECK_FOR_US (a commit's two syncs), and stops at the first new event: a
+ * bounded burst per commit, never a loop while the store is idle. Not while this
+ * daemon's own requests write: they wake us once they are done (notify_own_end), and
+ * the burst would only take a CPU from them.
+ */
+#define RECHECK_US 20
+#define RECHECK_FOR_US 2000
+
+static void *run(void *arg)
+{
+	(void)arg;
+	/* the naps are microseconds: no timer slack (50 us by default) */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	struct pollfd p[2] = {{.fd = nt.inotify_fd, .events = POLLIN},
+			      {.fd = nt.wake_fd, .events = POLLIN}};
+	while (!__atomic_load_n(&nt.stop, __ATOMIC_ACQUIRE)) {
+		int n = poll(p, 2, SAFETY_NET_MS);
+		if (n < 0 && errno != EINTR)
+			break;
+		bool modified =
+		    n > 0 && (p[0].revents & POLLIN) && !__atomic_load_n(&nt.own, __ATOMIC_ACQUIRE);
+		drain(nt.inotify_fd);
+		drain(nt.wake_fd);
+		if (__atomic_load_n(&nt.stop, __ATOMIC_ACQUIRE))
+			break;
+		uint64_t before = nt.seen;
+		process();
+		for (long t = 0; modified && nt.seen == before && t < RECHECK_FOR_US;
+		     t += RECHECK_US) {
+			struct timespec ts = {0, RECHECK_US * 1000};
+			nanosleep(&ts, NULL);
+			process();
+		}
+		pending_entries();
+		events_service(nt.fs, nt.seen);
+	}
+	return NULL;
+}
+
+int notify_start(struct ctrfs *fs)
+{
+	ctrfs_error err;
+	char *data = NULL;
+	nt.fs = fs;
+	nt.stop = false;
+	if (ctrfs_events_last_seq(fs->store, &nt.seen, &err)) {
+		fuse_log(FUSE_LOG_ERR, "%s\n", err.text);
+		return -EIO;
+	}
+	nt.fresh = nt.seen;
+	nt.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	nt.inotify_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (nt.wake_fd < 0 || nt.inotify_fd < 0 ||
+	    asprintf(&data, "%s/data.mdb", ctrfs_store_path(fs->store)) < 0) {
+		int e = errno;
+		fuse_log(FUSE_LOG_ERR, "change notifier: %s\n", strerror(e));
+		notify_stop(fs);
+		return -e;
+	}
+	if (inotify_add_watch(nt.inotify_fd, data, IN_MODIFY) < 0)
+		/* the safety net alone then: changes show within SAFETY_NET_MS */
+		fuse_log(FUSE_LOG_WARNING, "cannot watch %s (%s): changes show within %d ms\n",
+			 data, strerror(errno), SAFETY_NET_MS);
+	free(data);
+	int rc = pthread_create(&nt.thread, NULL, run, NULL);
+	if (rc) {
+		fuse_log(FUSE_LOG_ERR, "change notifier: %s\n", strerror(rc));
+		notify_stop(fs);
+		return -rc;
+	}
+	nt.running = true;
+	return 0;
+}
+
+void notify_stop(struct ctrfs *fs)
+{
+	(void)fs;
+	if (nt.running) {
+		__atomic_store_n(&nt.stop, true, __ATOMIC_RELEASE);
+		notify_kick();
+		pthread_join(nt.thread, NULL);
+		nt.running = false;
+	}
+	events_shutdown();
+	pthread_mutex_lock(&nt.lock);
+	while (nt.entries) {
+		struct pending_entry *e = nt.entries;
+		nt.entries = e->next;
+		free(e->name);
+		free(e);
+	}
+	pthread_mutex_unlock(&nt.lock);
+	if (nt.inotify_fd >= 0)
+		close(nt.inotify_fd);
+	if (nt.wake_fd >= 0)
+		close(nt.wake_fd);
+	nt.inotify_fd = nt.wake_fd = -1;
+}

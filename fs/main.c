@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "ctrfs.h"
+#include "daemon.h"
 #include "handle.h"
 #include "node.h"
 #include "notify.h"
@@ -107,20 +108,17 @@ static int add_opt(struct fuse_args *args, const char *name, const char *value)
 	return rc;
 }
 
-/* Opens the store, creating it when missing (even for -o ro: then it is reopened
- * read-only, so that nothing can be written through this process). */
+/* Opens the store, creating it when missing. A read-only mount opens it for writing
+ * too when it can, only to register as a watcher (notify.c) so that other writers wait
+ * for it; every change through the mount is refused all the same (fs->read_only). A
+ * store it cannot write (read-only media, permissions) is opened read-only. */
 static int open_store(struct ctrfs *fs, const char *path, bool ro)
 {
-	ctrfs_open_options oo = {.read_only = ro};
+	ctrfs_open_options oo = {.read_only = true};
 	ctrfs_error err;
-	ctrfs_code code = ctrfs_store_open(path, &oo, &fs->store, &err);
-	if (code == CTRFS_NOT_FOUND && ro) {
-		ctrfs_store *s;
-		code = ctrfs_store_open(path, NULL, &s, &err);
-		ctrfs_store_close(s);
-		if (!code)
-			code = ctrfs_store_open(path, &oo, &fs->store, &err);
-	}
+	ctrfs_code code = ctrfs_store_open(path, NULL, &fs->store, &err);
+	if (code && ro && err.sys_errno != ENOSPC)
+		code = ctrfs_store_open(path, &oo, &fs->store, &err);
 	if (code) {
 		fuse_log(FUSE_LOG_ERR, "%s\n", err.text);
 		return -1;
@@ -207,6 +205,12 @@ int main(int argc, char **argv)
 	fs.uid = getuid();
 	fs.gid = getgid();
 	fs.mounted_at = ctrfs_time_now();
+	/* in the background, everything from here on runs in the daemon: the parent
+	 * returns once the mount is ready (daemon.c) */
+	if (!cmd.foreground && daemon_begin() < 0) {
+		fuse_log(FUSE_LOG_ERR, "fork: %s\n", strerror(errno));
+		goto out_args;
+	}
 	if (open_store(&fs, store, fs.read_only))
 		goto out_args;
 	if (nodes_init()) {
@@ -218,24 +222,21 @@ int main(int argc, char **argv)
 		goto out_nodes;
 	if (fuse_set_signal_handlers(se) != 0)
 		goto out_session;
+	/* registered before the mount shows: a write by another process once the mount
+	 * is there waits for it (the watcher handshake, notify.c) */
+	fs.se = se;
+	notify_watch(&fs);
 	if (fuse_session_mount(se, cmd.mountpoint) != 0)
 		goto out_signals;
-	if (!cmd.foreground) {
-		/* LMDB's reader slots belong to the process that opened the store: reopen
-		 * it in the daemon, after the fork */
-		ctrfs_store_close(fs.store);
-		fs.store = NULL;
-		fuse_daemonize(0);
-		log_setup(false, cmd.debug);
-		if (open_store(&fs, store, fs.read_only))
-			goto out_unmount;
-	}
 	fuse_log(FUSE_LOG_DEBUG, "serving %s on %s\n", store, cmd.mountpoint);
-	/* in the daemon itself (after the fork): the thread that invalidates the kernel's
-	 * caches when the store changes, and feeds .events */
-	fs.se = se;
+	/* the thread that invalidates the kernel's caches when the store changes, and
+	 * feeds .events */
 	if (notify_start(&fs))
 		goto out_unmount;
+	if (!cmd.foreground) {
+		log_setup(false, cmd.debug);
+		daemon_ready();
+	}
 	int rc = loop(se, &cmd);
 	/* a positive answer is the signal that ended the loop: a clean stop */
 	ret = rc < 0 ? 1 : 0;
@@ -246,6 +247,7 @@ int main(int argc, char **argv)
 out_unmount:
 	fuse_session_unmount(se);
 out_signals:
+	notify_stop(&fs); /* (again: nothing left to do) its registration, when not mounted */
 	fuse_remove_signal_handlers(se);
 out_session:
 	fuse_session_destroy(se);

@@ -62,6 +62,7 @@ static struct {
 	pthread_t thread;
 	bool running;
 	int inotify_fd, wake_fd;
+	int watch_fd; /* writers of other processes waiting to be seen (ctrfs_store_watch) */
 	uint64_t seen;	/* the last event handled */
 	uint64_t fresh; /* = seen once its invalidations are sent (atomic) */
 	unsigned own;	/* requests of this daemon changing the store (atomic) */
@@ -72,6 +73,7 @@ static struct {
 	struct pending_entry *entries;
 } nt = {.inotify_fd = -1,
 	.wake_fd = -1,
+	.watch_fd = -1,
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.done = PTHREAD_COND_INITIALIZER};
 
@@ -437,6 +439,8 @@ static void drain(int fd)
  * the burst would only take a CPU from them.
  */
 #define RECHECK_US 20
+/* waiting writers answered per round (more wait for the next, a moment later) */
+#define WRITERS_PER_ROUND 64
 #define RECHECK_FOR_US 2000
 
 static void *run(void *arg)
@@ -444,18 +448,27 @@ static void *run(void *arg)
 	(void)arg;
 	/* the naps are microseconds: no timer slack (50 us by default) */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-	struct pollfd p[2] = {{.fd = nt.inotify_fd, .events = POLLIN},
-			      {.fd = nt.wake_fd, .events = POLLIN}};
+	struct pollfd p[3] = {{.fd = nt.inotify_fd, .events = POLLIN},
+			      {.fd = nt.wake_fd, .events = POLLIN},
+			      {.fd = nt.watch_fd, .events = POLLIN}};
+	int writers[WRITERS_PER_ROUND];
 	while (!__atomic_load_n(&nt.stop, __ATOMIC_ACQUIRE)) {
-		int n = poll(p, 2, SAFETY_NET_MS);
+		int n = poll(p, 3, SAFETY_NET_MS);
 		if (n < 0 && errno != EINTR)
 			break;
-		bool modified =
-		    n > 0 && (p[0].revents & POLLIN) && !__atomic_load_n(&nt.own, __ATOMIC_ACQUIRE);
+		/* writers that committed before connecting: the log read below holds their
+		 * changes, and they are answered once the kernel has been told */
+		size_t nw = nt.watch_fd >= 0 && n > 0 && (p[2].revents & POLLIN)
+				? ctrfs_watch_accept(nt.watch_fd, writers, WRITERS_PER_ROUND)
+				: 0;
+		bool modified = n > 0 && (p[0].revents & POLLIN) && !nw &&
+				!__atomic_load_n(&nt.own, __ATOMIC_ACQUIRE);
 		drain(nt.inotify_fd);
 		drain(nt.wake_fd);
-		if (__atomic_load_n(&nt.stop, __ATOMIC_ACQUIRE))
+		if (__atomic_load_n(&nt.stop, __ATOMIC_ACQUIRE)) {
+			ctrfs_watch_answer(writers, nw);
 			break;
+		}
 		uint64_t before = nt.seen;
 		process();
 		for (long t = 0; modified && nt.seen == before && t < RECHECK_FOR_US;
@@ -465,9 +478,23 @@ static void *run(void *arg)
 			process();
 		}
 		pending_entries();
+		ctrfs_watch_answer(writers, nw);
 		events_service(nt.fs, nt.seen);
 	}
 	return NULL;
+}
+
+void notify_watch(struct ctrfs *fs)
+{
+	ctrfs_error err;
+	nt.fs = fs;
+	if (ctrfs_store_watch(fs->store, &nt.watch_fd, &err))
+		/* the inotify wakeups alone then: a change by another process usually shows
+		 * at the next look, but a look right after the writer returns may miss it */
+		fuse_log(FUSE_LOG_WARNING,
+			 "other writers will not wait for this mount (%s): their changes show "
+			 "within moments, not always at the next look\n",
+			 err.text);
 }
 
 int notify_start(struct ctrfs *fs)
@@ -507,7 +534,6 @@ int notify_start(struct ctrfs *fs)
 
 void notify_stop(struct ctrfs *fs)
 {
-	(void)fs;
 	if (nt.running) {
 		__atomic_store_n(&nt.stop, true, __ATOMIC_RELEASE);
 		notify_kick();
@@ -515,6 +541,9 @@ void notify_stop(struct ctrfs *fs)
 		nt.running = false;
 	}
 	events_shutdown();
+	if (nt.watch_fd >= 0)
+		ctrfs_store_unwatch(fs->store, nt.watch_fd);
+	nt.watch_fd = -1;
 	pthread_mutex_lock(&nt.lock);
 	while (nt.entries) {
 		struct pending_entry *e = nt.entries;

@@ -5,9 +5,13 @@
 
 #include "ctrfs.h"
 
+/* Registers fs as a watcher of its store (before the mount), so that every write by
+ * another process waits until the notifier has seen it; logs why when it cannot. */
+void notify_watch(struct ctrfs *fs);
 /* Starts the notifier on fs (after the session is mounted): 0 or -errno. */
 int notify_start(struct ctrfs *fs);
-/* Stops it; waiting .events readers get the end of the stream. */
+/* Stops it and ends the registration; waiting .events readers get the end of the
+ * stream. Safe to call again. */
 void notify_stop(struct ctrfs *fs);
 
 /* Have the changes numbered up to `seq` all been invalidated in the kernel? Until then

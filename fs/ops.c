@@ -124,9 +124,13 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		events_release(req, fi);
 		return;
 	}
-	notify_own_begin();
+	/* most handles only read: they neither commit nor wake the notifier */
+	bool writable = (fi->flags & O_ACCMODE) != O_RDONLY;
+	if (writable)
+		notify_own_begin();
 	handle_release(fh(fi));
-	notify_own_end();
+	if (writable)
+		notify_own_end();
 	fuse_reply_err(req, 0);
 }
 

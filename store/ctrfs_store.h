@@ -307,6 +307,27 @@ ctrfs_code ctrfs_events_last_seq(ctrfs_store *s, uint64_t *seq, ctrfs_error *err
 /* How many events the log keeps; older ones are dropped as new ones are written. */
 #define CTRFS_EVENTS_RETAINED 100000
 
+/* ---- watchers: processes caching what they read (ctrfs mounts) ----
+ *
+ * A watcher registers a listening socket. Every write of any process, once committed,
+ * connects to each registered watcher and waits for one byte, which the watcher sends
+ * once it has handled the change log up to that connection: when a write returns, the
+ * watchers have seen it. A writer waits CTRFS_WATCH_TIMEOUT_MS at most, and no more for
+ * a watcher that once did not answer in that time; a watcher that is gone costs one
+ * failed connect. A watcher must never write the store while writers wait for it. */
+#define CTRFS_WATCH_TIMEOUT_MS 1000
+/* Registers this process (the store needs write access): *fd receives the listening
+ * socket, non-blocking and close-on-exec, to poll for POLLIN. Drops the records of
+ * watchers that are gone. */
+ctrfs_code ctrfs_store_watch(ctrfs_store *s, int *fd, ctrfs_error *err);
+/* Takes up to `max` waiting writers from the socket (call when it is readable, before
+ * reading the change log); returns how many were stored in writers[]. */
+size_t ctrfs_watch_accept(int fd, int *writers, size_t max);
+/* Tells accepted writers that their changes have been handled, and closes them. */
+void ctrfs_watch_answer(const int *writers, size_t n);
+/* Closes fd and removes the registration and the socket. */
+void ctrfs_store_unwatch(ctrfs_store *s, int fd);
+
 /* ---- time ---- */
 ctrfs_time ctrfs_time_now(void);
 /* RFC 3339, UTC, nanoseconds with trailing zeros trimmed (Go's RFC3339Nano); buf >= 40 */

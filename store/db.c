@@ -135,11 +135,13 @@ ctrfs_code db_write(ctrfs_store *s, db_txn_fn fn, void *arg, ctrfs_error *err)
 				      s->path);
 	for (int tries = 0;; tries++) {
 		struct db_txn t = {s, NULL, 0};
+		struct db_watchers w = {0};
 		int rc = txn_begin(s, 0, &t.txn);
 		if (rc)
 			return db_fail(NULL, rc, err, "write transaction");
 		ctrfs_code code = fn(&t, arg, err);
 		if (code == CTRFS_OK) {
+			db_watchers_collect(&t, &w);
 			rc = mdb_txn_commit(t.txn);
 			if (rc)
 				code = db_fail(&t, rc, err, "commit");
@@ -147,6 +149,9 @@ ctrfs_code db_write(ctrfs_store *s, db_txn_fn fn, void *arg, ctrfs_error *err)
 			mdb_txn_abort(t.txn);
 		}
 		pthread_rwlock_unlock(&s->resize_lock);
+		/* the mounts caching this store forget what changed before we return */
+		if (code == CTRFS_OK && w.n)
+			db_watchers_wait(s, &w);
 		if (code == CTRFS_OK || t.rc != MDB_MAP_FULL || tries > 16)
 			return code;
 		rc = grow_map(s);
@@ -273,6 +278,7 @@ ctrfs_code ctrfs_store_open(const char *path, const ctrfs_open_options *opts, ct
 	}
 	s->read_only = opts->read_only;
 	pthread_rwlock_init(&s->resize_lock, NULL);
+	pthread_mutex_init(&s->watch_lock, NULL);
 	int rc = mdb_env_create(&s->env);
 	if (!rc)
 		rc = mdb_env_set_maxdbs(s->env, DB_NTABLES + 2);
@@ -315,6 +321,8 @@ void ctrfs_store_close(ctrfs_store *s)
 	if (s->env)
 		mdb_env_close(s->env);
 	pthread_rwlock_destroy(&s->resize_lock);
+	pthread_mutex_destroy(&s->watch_lock);
+	free(s->watch_path);
 	free(s->path);
 	free(s);
 }

@@ -4,6 +4,7 @@
 
 #include <lmdb.h>
 #include <pthread.h>
+#include <sys/types.h>
 
 #include "ctrfs_store.h"
 #include "strbuf.h"
@@ -21,6 +22,19 @@ enum db_table {
 	DB_NTABLES,
 };
 
+/* Watchers a write waits for (watch.c); more are not waited for. */
+#define DB_WATCH_MAX 16
+
+struct db_watcher {
+	pid_t pid;
+	char path[108]; /* sizeof(sockaddr_un.sun_path) */
+};
+
+struct db_watchers {
+	size_t n;
+	struct db_watcher v[DB_WATCH_MAX];
+};
+
 struct ctrfs_store {
 	MDB_env *env;
 	MDB_dbi dbi[DB_NTABLES];
@@ -29,6 +43,11 @@ struct ctrfs_store {
 	/* Held shared by every transaction of this process, exclusively to grow the map:
 	 * LMDB allows mdb_env_set_mapsize only while this process has no transaction. */
 	pthread_rwlock_t resize_lock;
+	/* watch.c: this process's watcher socket, and the watchers it stopped waiting for */
+	pthread_mutex_t watch_lock;
+	char *watch_path;
+	pid_t watch_skip[DB_WATCH_MAX];
+	size_t watch_nskip;
 };
 
 /* A transaction; `rc` keeps the first LMDB error met inside so that the caller can
@@ -44,6 +63,10 @@ struct db_txn {
  * only reads its inputs and the transaction). */
 typedef ctrfs_code (*db_txn_fn)(struct db_txn *t, void *arg, ctrfs_error *err);
 ctrfs_code db_write(ctrfs_store *s, db_txn_fn fn, void *arg, ctrfs_error *err);
+
+/* The watchers a write in t must wait for once committed (see watch.c), and the wait. */
+void db_watchers_collect(struct db_txn *t, struct db_watchers *w);
+void db_watchers_wait(ctrfs_store *s, const struct db_watchers *w);
 ctrfs_code db_read_begin(ctrfs_store *s, struct db_txn *t, ctrfs_error *err);
 void db_read_end(struct db_txn *t);
 

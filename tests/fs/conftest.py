@@ -48,12 +48,3 @@ def store_only(tmp_path):
 def mnt(store_only):
     """That store, mounted (ctrfs -f STORE MNT)."""
     return store_only.start()
-
-
-def pytest_terminal_summary(terminalreporter):
-    """How often a change by ctrfsctl needed the notifier's round trip to be seen."""
-    if not fstest.RETRIES:
-        return
-    terminalreporter.section("changes by other processes: looks that needed a retry")
-    for look, (n, retried) in sorted(fstest.RETRIES.items()):
-        terminalreporter.write_line(f"{look:>6}: {retried} of {n} looks")

@@ -39,37 +39,19 @@ def is_mounted(path):
         return any(line.split()[4] == path for line in f)
 
 
-# How often a change by another process was not yet visible at the first look, by
-# kind of look (see `seen`); printed at the end of the run (conftest.py).
-RETRIES = {}
-
 # A daemon run under a tool (valgrind: tests/valgrind.sh) is many times slower.
 SLOW = 10 if os.environ.get("CTRFS_DAEMON_WRAPPER") else 1
 
 
-def seen(look, check, timeout=1.0):
-    """The change another process just committed, as the next command sees it: check()
-    must hold at once, or within the notifier's one round trip (inotify wakeup, then
-    the kernel's caches invalidated), retried for at most `timeout`. Counts the looks
-    that needed a retry, per `look` ("cat", "ls", "stat"), for the summary."""
-    timeout *= SLOW
-    end = time.monotonic() + timeout
-    first = True
-    while True:
-        try:
-            ok = check()
-        except OSError:
-            ok = False
-        stats = RETRIES.setdefault(look, [0, 0])
-        if ok:
-            stats[0] += 1
-            if not first:
-                stats[1] += 1
-            return
-        if time.monotonic() > end:
-            raise AssertionError(f"{look}: the change was not seen within {timeout}s")
-        first = False
-        time.sleep(0.001)
+def seen(look, check):
+    """The change another process just committed, as the next command sees it: at the
+    first look, no retry. A write returns only once every mount has told its kernel
+    what to forget (the store's watcher handshake), so check() must hold at once."""
+    try:
+        ok = check()
+    except OSError as e:
+        raise AssertionError(f"{look}: the change was not seen at the first look: {e}")
+    assert ok, f"{look}: the change was not seen at the first look"
 
 
 def wait_until(cond, timeout=5.0, what="condition"):

@@ -2,8 +2,8 @@
 
 The kernel caches entries, attributes, pages and listings; the daemon's notifier
 invalidates them when the store changes. A change committed by ctrfsctl must show on
-the next cat, ls or stat; `seen` allows the notifier's one round trip (an inotify
-wakeup, microseconds) and counts how often it was needed (printed at the end).
+the next cat, ls or stat: ctrfsctl returns only once the mount has seen it (the store's
+watcher handshake), so `seen` looks once, without retry.
 """
 import json
 import os
@@ -11,6 +11,7 @@ import select
 import signal
 import subprocess
 import threading
+import stat
 import time
 
 import pytest
@@ -400,3 +401,78 @@ def test_the_stream_ends_when_the_daemon_stops(store_only):
     assert m.proc.wait(timeout=10 * SLOW) == 0
     m.proc = None
     m.log_file.close()
+
+
+# ---- the watcher handshake: writers wait for the mount, and never for long ----
+
+def watch_sockets(m):
+    return sorted(p.name for p in m.store.glob("watch-*.sock"))
+
+
+def test_the_mount_registers_its_socket_and_removes_it_at_unmount(store_only):
+    m = store_only.start()
+    assert watch_sockets(m) == [f"watch-{m.proc.pid}.sock"]
+    assert stat.S_IMODE(os.stat(m.store).st_mode) == 0o700  # only the store's owner connects
+    m.stop()
+    assert watch_sockets(m) == []
+
+
+def test_a_read_only_mount_is_waited_for_too(store_only):
+    m = store_only.start("-o", "ro")
+    assert watch_sockets(m) == [f"watch-{m.proc.pid}.sock"]
+    for i in range(ROUNDS):
+        warm(m, "default/c1")
+        m.ctl("c", "update", "--image", f"ro{i}", "c1")
+        seen("cat", lambda: m.text("default/c1/image") == f"ro{i}\n")
+        seen("stat", lambda: os.stat(m.path("default/c1/image")).st_size == len(f"ro{i}") + 1)
+
+
+def test_a_stopped_mount_holds_a_writer_one_second_at_most(mnt):
+    warm(mnt, "default/c1")
+    mnt.proc.send_signal(signal.SIGSTOP)
+    try:
+        t = time.monotonic()
+        mnt.ctl("c", "update", "--image", "while-stopped", "c1")
+        took = time.monotonic() - t
+    finally:
+        mnt.proc.send_signal(signal.SIGCONT)
+    assert 0.9 <= took < 5, took  # CTRFS_WATCH_TIMEOUT_MS, then the write returns
+    assert json.loads(mnt.ctl("c", "info", "c1").out)["Image"] == "while-stopped"
+    wait_until(lambda: mnt.text("default/c1/image") == "while-stopped\n", what="the change")
+
+
+def test_a_killed_mount_holds_no_writer_and_its_record_goes(store_only):
+    m = store_only.start()
+    dead = f"watch-{m.proc.pid}.sock"
+    m.proc.send_signal(signal.SIGKILL)
+    m.proc.wait()
+    m.proc = None
+    m.log_file.close()
+    subprocess.run(["fusermount3", "-u", str(m.mnt)], check=True)
+    assert watch_sockets(m) == [dead]  # left behind: nobody listens on it
+    t = time.monotonic()
+    for i in range(10):
+        m.ctl("c", "update", "--image", f"after-kill{i}", "c1")
+    assert time.monotonic() - t < 5  # no writer waited out a timeout (10 x 1 s)
+    m.start()  # the next mount drops the dead one's record and socket
+    assert watch_sockets(m) == [f"watch-{m.proc.pid}.sock"]
+    assert m.text("default/c1/image") == "after-kill9\n"
+
+
+def test_two_mounts_of_one_store_both_see_a_write_at_once(store_only, tmp_path):
+    from fstest import Mount
+    a = store_only.start()
+    b = Mount(a.build_dir, tmp_path, store=a.store, mnt=tmp_path / "mnt2").start()
+    try:
+        for i in range(ROUNDS):
+            for m in (a, b):
+                warm(m, "default/c1", "default/c1/labels")
+            a.ctl("c", "label", "c1", f"both{i}=yes")
+            for m in (a, b):
+                seen("ls", lambda: f"both{i}" in os.listdir(m.path("default/c1/labels")))
+            # a write through one mount is seen through the other at once
+            (a.path("default/c1/image")).write_text(f"via-a{i}\n")
+            seen("cat", lambda: b.text("default/c1/image") == f"via-a{i}\n")
+            seen("stat", lambda: os.stat(b.path("default/c1/image")).st_size == len(f"via-a{i}") + 1)
+    finally:
+        b.stop()

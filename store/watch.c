@@ -1,0 +1,298 @@
+/*
+ * Watchers: processes that cache what they read from a store (ctrfs mounts), and the
+ * handshake by which every write waits until they have seen it.
+ *
+ * A watcher listens on a Unix socket in the store directory and records it in the
+ * meta table ("watch/<pid>" -> socket path). A write reads those records inside its
+ * transaction (one cursor seek: nothing to do when there are none) and, once it has
+ * committed, connects to each socket and waits for one byte. The watcher accepts,
+ * catches up with the change log (which holds the write: it was committed before the
+ * connection) and only then answers. So when a write returns, every mount has told
+ * its kernel what to forget, and the writer's next `cat`, `ls` or `stat` sees the
+ * change through any mount, whichever process wrote it.
+ *
+ * A watcher that is gone (killed: its socket refuses) costs one failed connect until
+ * the next watcher to register drops its record. One that does not answer within
+ * CTRFS_WATCH_TIMEOUT_MS (stopped, stuck) is not waited for again by this store handle:
+ * a writer is never held up by a watcher for longer than that, once.
+ */
+#include "db.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+
+#define WATCH_PREFIX "watch/"
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool prefixed(const MDB_val *k)
+{
+	return k->mv_size > strlen(WATCH_PREFIX) &&
+	       memcmp(k->mv_data, WATCH_PREFIX, strlen(WATCH_PREFIX)) == 0;
+}
+
+static bool given_up(ctrfs_store *s, pid_t pid)
+{
+	bool found = false;
+	pthread_mutex_lock(&s->watch_lock);
+	for (size_t i = 0; i < s->watch_nskip && !found; i++)
+		found = s->watch_skip[i] == pid;
+	pthread_mutex_unlock(&s->watch_lock);
+	return found;
+}
+
+static void give_up(ctrfs_store *s, pid_t pid)
+{
+	pthread_mutex_lock(&s->watch_lock);
+	if (s->watch_nskip < DB_WATCH_MAX)
+		s->watch_skip[s->watch_nskip++] = pid;
+	pthread_mutex_unlock(&s->watch_lock);
+}
+
+/* The records as they are in transaction t: every one when `all`, else those to wait
+ * for (not this process, not given up on). */
+static void collect(struct db_txn *t, struct db_watchers *w, bool all)
+{
+	MDB_cursor *cur;
+	MDB_val k = {strlen(WATCH_PREFIX), (void *)WATCH_PREFIX}, v;
+	w->n = 0;
+	if (mdb_cursor_open(t->txn, t->store->dbi[DB_META], &cur))
+		return;
+	pid_t self = getpid();
+	for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	     !rc && prefixed(&k) && w->n < DB_WATCH_MAX; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct db_watcher *e = &w->v[w->n];
+		char num[24];
+		size_t nl = k.mv_size - strlen(WATCH_PREFIX);
+		if (nl >= sizeof(num) || v.mv_size >= sizeof(e->path))
+			continue; /* not ours to read: a newer version's record */
+		memcpy(num, (char *)k.mv_data + strlen(WATCH_PREFIX), nl);
+		num[nl] = '\0';
+		e->pid = (pid_t)strtol(num, NULL, 10);
+		memcpy(e->path, v.mv_data, v.mv_size);
+		e->path[v.mv_size] = '\0';
+		if (all || (e->pid != self && !given_up(t->store, e->pid)))
+			w->n++;
+	}
+	mdb_cursor_close(cur);
+}
+
+void db_watchers_collect(struct db_txn *t, struct db_watchers *w)
+{
+	collect(t, w, false);
+}
+
+/* A connection to watcher e; -1 when it is gone or cannot take one now. */
+static int reach(const struct db_watcher *e)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(e->path) >= sizeof(sa.sun_path))
+		return -1;
+	strcpy(sa.sun_path, e->path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+void db_watchers_wait(ctrfs_store *s, const struct db_watchers *w)
+{
+	struct pollfd p[DB_WATCH_MAX];
+	pid_t pid[DB_WATCH_MAX];
+	size_t n = 0;
+	for (size_t i = 0; i < w->n; i++) {
+		int fd = reach(&w->v[i]);
+		if (fd >= 0) {
+			pid[n] = w->v[i].pid;
+			p[n++] = (struct pollfd){.fd = fd, .events = POLLIN};
+		}
+	}
+	int64_t end = now_ms() + CTRFS_WATCH_TIMEOUT_MS;
+	for (size_t left = n; left;) {
+		int64_t wait = end - now_ms();
+		int rc = wait > 0 ? poll(p, n, (int)wait) : 0;
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			break;
+		for (size_t i = 0; i < n; i++) {
+			if (p[i].fd >= 0 && p[i].revents) {
+				close(p[i].fd); /* its byte, or its end: either way done */
+				p[i].fd = -1;
+				left--;
+			}
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (p[i].fd >= 0) { /* no answer in time */
+			close(p[i].fd);
+			give_up(s, pid[i]);
+		}
+	}
+}
+
+/* The path of this process's socket: in the store directory, so that only who may
+ * open the store (0700) may connect. */
+static char *socket_path(ctrfs_store *s)
+{
+	char *path;
+	if (asprintf(&path, "%s/watch-%ld.sock", s->path, (long)getpid()) < 0)
+		return NULL;
+	return path;
+}
+
+struct registration {
+	const char *path;
+	struct db_watchers gone;
+	bool add;
+};
+
+static ctrfs_code registration_txn(struct db_txn *t, void *arg, ctrfs_error *err)
+{
+	struct registration *r = arg;
+	char key[64];
+	for (size_t i = 0; i < r->gone.n; i++) {
+		snprintf(key, sizeof(key), WATCH_PREFIX "%ld", (long)r->gone.v[i].pid);
+		ctrfs_code code = db_del(t, DB_META, key, strlen(key), err);
+		if (code && code != CTRFS_NOT_FOUND)
+			return code;
+	}
+	snprintf(key, sizeof(key), WATCH_PREFIX "%ld", (long)getpid());
+	if (r->add)
+		return db_put(t, DB_META, key, strlen(key), r->path, strlen(r->path), err);
+	ctrfs_code code = db_del(t, DB_META, key, strlen(key), err);
+	return code == CTRFS_NOT_FOUND ? CTRFS_OK : code;
+}
+
+/* The records of watchers that are gone (their sockets refuse). */
+static ctrfs_code find_gone(ctrfs_store *s, struct db_watchers *gone, ctrfs_error *err)
+{
+	struct db_txn t;
+	struct db_watchers all;
+	ctrfs_code code = db_read_begin(s, &t, err);
+	if (code)
+		return code;
+	collect(&t, &all, true);
+	db_read_end(&t);
+	gone->n = 0;
+	for (size_t i = 0; i < all.n; i++) {
+		if (all.v[i].pid == getpid())
+			continue;
+		int fd = reach(&all.v[i]);
+		if (fd < 0)
+			gone->v[gone->n++] = all.v[i];
+		else
+			close(fd); /* alive: it answers a closed connection, harmlessly */
+	}
+	return CTRFS_OK;
+}
+
+ctrfs_code ctrfs_store_watch(ctrfs_store *s, int *out, ctrfs_error *err)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct registration r = {.add = true};
+	char *path = socket_path(s);
+	*out = -1;
+	if (!path)
+		return ctrfs_fail_oom(err);
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		ctrfs_code code = ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, ENAMETOOLONG,
+						 "%s: socket path too long", path);
+		free(path);
+		return code;
+	}
+	strcpy(sa.sun_path, path);
+	unlink(path); /* a dead process's of the same pid */
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 128) < 0) {
+		ctrfs_code code = ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, errno, "%s: %s", path,
+						 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(path);
+		free(path);
+		return code;
+	}
+	r.path = path;
+	ctrfs_code code = find_gone(s, &r.gone, err);
+	if (!code)
+		code = db_write(s, registration_txn, &r, err);
+	if (code) {
+		close(fd);
+		unlink(path);
+		free(path);
+		return code;
+	}
+	for (size_t i = 0; i < r.gone.n; i++)
+		unlink(r.gone.v[i].path);
+	pthread_mutex_lock(&s->watch_lock);
+	free(s->watch_path);
+	s->watch_path = path;
+	pthread_mutex_unlock(&s->watch_lock);
+	*out = fd;
+	return CTRFS_OK;
+}
+
+void ctrfs_store_unwatch(ctrfs_store *s, int fd)
+{
+	struct registration r = {.add = false};
+	ctrfs_error err;
+	if (fd >= 0)
+		close(fd);
+	pthread_mutex_lock(&s->watch_lock);
+	char *path = s->watch_path;
+	s->watch_path = NULL;
+	pthread_mutex_unlock(&s->watch_lock);
+	if (!path)
+		return;
+	/* the socket first: writers meanwhile find it gone, and do not wait */
+	unlink(path);
+	/* a read-only or full store keeps the record: the next watcher drops it */
+	db_write(s, registration_txn, &r, &err);
+	free(path);
+}
+
+size_t ctrfs_watch_accept(int fd, int *writers, size_t max)
+{
+	size_t n = 0;
+	while (n < max) {
+		int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (c < 0) {
+			if (errno == EINTR)
+				continue;
+			break; /* EAGAIN: none left */
+		}
+		writers[n++] = c;
+	}
+	return n;
+}
+
+void ctrfs_watch_answer(const int *writers, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		/* MSG_NOSIGNAL: a writer that went away is no reason to die */
+		if (send(writers[i], "", 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+			/* gone, or it gave up: nothing to tell it */
+		}
+		close(writers[i]);
+	}
+}

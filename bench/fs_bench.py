@@ -14,6 +14,10 @@ mounts it, copies the mounted tree to tmpfs, and measures on both (ratio = ctrfs
   mount time (mean of 5) and the daemon's memory after all the reads above on one mount
   (VmRSS, and its anonymous part: the rest is the store's file pages, mapped by LMDB).
 
+Beside each ratio it prints the floor: the ratio FUSE itself sets on this machine, from a
+request round trip and an open+read+close measured in the same run on ctrfs-fuse-floor
+(a FUSE daemon answering from constants), times the requests each operation must make.
+
 Prints a table, then JSON. Usage (root: it mounts tmpfs and FUSE):
   bench/fs_bench.py [--sizes 1000,10000,100000] [--writes 10000] [--json FILE]
 Not a test: it reports, it does not judge.
@@ -34,6 +38,7 @@ BUILD = Path(os.environ.get("CTRFS_BUILD_DIR", ROOT / "build"))
 CTRFS = BUILD / "fs" / "ctrfs"
 CTL = BUILD / "tools" / "ctrfsctl"
 LABEL_UPDATES = BUILD / "bench" / "ctrfs-label-updates"
+FLOOR = BUILD / "bench" / "ctrfs-fuse-floor"
 NAMESPACES = ["default", "k8s.io", "team-b"]
 IMPORT_CHUNK = 5000  # containers per import document: bounded memory at any N
 
@@ -136,6 +141,70 @@ class Mounted:
             time.sleep(0.01)
 
 
+def per_call_us(fn, n=3000):
+    """Mean cost of fn() in microseconds, the best of three runs of n calls."""
+    runs = []
+    for _ in range(3):
+        t = time.perf_counter()
+        for _ in range(n):
+            fn()
+        runs.append((time.perf_counter() - t) / n * 1e6)
+    return min(runs)
+
+
+def read_file(path):
+    fd = os.open(path, os.O_RDONLY)
+    os.read(fd, 4096)
+    os.close(fd)
+
+
+def fuse_floor(work):
+    """What any FUSE daemon costs on this machine (ctrfs-fuse-floor, answering from
+    constants) beyond tmpfs, measured now: a request round trip (stat of a file whose
+    attributes are not cached: GETATTR) and an open+read+close (OPEN, RELEASE)."""
+    mnt, tmp = work / "floor-mnt", work / "floor-tmpfs"
+    for d in (mnt, tmp):
+        d.mkdir()
+    run(["mount", "-t", "tmpfs", "tmpfs", str(tmp)])
+    (tmp / "f").write_text("floor\n")
+    run([str(FLOOR), str(mnt)])
+    try:
+        read_file(mnt / "g")  # "g": attributes and pages cached, as ctrfs's files are
+        f_req = per_call_us(lambda: os.stat(mnt / "f"))
+        t_req = per_call_us(lambda: os.stat(tmp / "f"))
+        f_open = per_call_us(lambda: read_file(mnt / "g"))
+        t_open = per_call_us(lambda: read_file(tmp / "f"))
+    finally:
+        run(["fusermount3", "-u", str(mnt)])
+        run(["umount", str(tmp)])
+    return {"request_us": max(f_req - t_req, 0.0), "open_us": max(f_open - t_open, 0.0),
+            "tmpfs_stat_us": t_req, "tmpfs_open_us": t_open}
+
+
+def tree_counts(root, ns0):
+    """Directories and files of the tmpfs copy: what a FUSE traversal pays for."""
+    c = {"dirs": 0, "files": 0, "ns_dirs": 0, "ns_files": 0}
+    for d, _, files in os.walk(root):
+        inside = Path(d).is_relative_to(Path(root) / ns0)
+        c["dirs"] += 1
+        c["files"] += len(files)
+        c["ns_dirs"] += inside
+        c["ns_files"] += len(files) if inside else 0
+    return c
+
+
+def floor_extra(what, cold, c, n, floor):
+    """Seconds the FUSE floor alone adds to operation `what` (see read_ops): two
+    READDIRPLUS per directory listed cold (the second finds the end), one open per file
+    read; nothing for what the kernel has cached (warm listings and attributes)."""
+    req, op = floor["request_us"] / 1e6, floor["open_us"] / 1e6
+    if what.startswith("find") or what.startswith("ls"):
+        return c["dirs"] * 2 * req if cold else 0.0
+    if what.startswith("cat"):
+        return (c["dirs"] * 2 * req if cold else 0.0) + n * op
+    return (c["ns_dirs"] * 2 * req if cold else 0.0) + c["ns_files"] * op  # grep -r
+
+
 def best(cmd, times=2):
     return min(timed(cmd) for _ in range(times))
 
@@ -188,7 +257,7 @@ def latency(store, mnt, samples=100):
     return out
 
 
-def bench_size(n, writes, work):
+def bench_size(n, writes, work, floor):
     store, mnt, tmpfs = work / f"store-{n}", work / f"mnt-{n}", work / f"tmpfs-{n}"
     for d in (mnt, tmpfs):
         d.mkdir()
@@ -212,7 +281,8 @@ def bench_size(n, writes, work):
         m.stop()
         print("   tree copied to tmpfs", file=sys.stderr, flush=True)
 
-        ops = {}
+        counts = tree_counts(tmpfs, NAMESPACES[0])
+        ops, floors = {}, {}
         for what, cmd in read_ops(mnt, tmpfs):
             m = Mounted(store, mnt)
             cold = timed(cmd.format(mnt))
@@ -221,6 +291,9 @@ def bench_size(n, writes, work):
             base = best(cmd.format(tmpfs))
             ops[f"{what} cold"] = (cold, base)
             ops[f"{what} warm"] = (warm, base)
+            for temp in ("cold", "warm"):
+                floors[f"{what} {temp}"] = (
+                    base + floor_extra(what, temp == "cold", counts, n, floor)) / base
             print(f"   {what}: cold {cold:.3f} s, warm {warm:.3f} s, tmpfs {base:.3f} s",
                   file=sys.stderr, flush=True)
 
@@ -233,17 +306,25 @@ def bench_size(n, writes, work):
         # writes: one shell, `echo >` per label, against the store library directly
         target = f"{mnt}/{NAMESPACES[0]}/c000000/labels/bench"
         fs_w = timed(f"for ((i = 0; i < {writes}; i++)); do echo v$i > {target}; done")
+        # the library alone: with no mount to wait for (a write waits for each mount)
+        m.stop()
         lib_w = float(run([str(LABEL_UPDATES), str(store), NAMESPACES[0], "c000000",
                            str(writes)]).stdout)
+        m = Mounted(store, mnt)
         ops[f"{writes} label writes (vs library)"] = (fs_w, lib_w)
+        # echo > file: OPEN, WRITE and FLUSH each a round trip (RELEASE goes unawaited)
+        floors[f"{writes} label writes (vs library)"] = (
+            lib_w + writes * 3 * floor["request_us"] / 1e6) / lib_w
         print(f"   writes: mount {fs_w:.2f} s, library {lib_w:.2f} s", file=sys.stderr,
               flush=True)
 
         r["write_to_visible"] = latency(store, mnt)
         m.stop()
         m = None
-        r["ops"] = {k: {"ctrfs_s": a, "baseline_s": b, "ratio": a / b if b else float("inf")}
+        r["ops"] = {k: {"ctrfs_s": a, "baseline_s": b, "ratio": a / b if b else float("inf"),
+                        "fuse_floor_ratio": floors[k]}
                     for k, (a, b) in ops.items()}
+        r["tree"] = counts
     finally:
         if subprocess.run(["mountpoint", "-q", str(mnt)]).returncode == 0:
             subprocess.run(["fusermount3", "-u", str(mnt)])
@@ -258,19 +339,23 @@ def main():
     ap.add_argument("--writes", type=int, default=10000)
     ap.add_argument("--json", help="also write the JSON summary to this file")
     a = ap.parse_args()
-    for exe in (CTRFS, CTL, LABEL_UPDATES):
+    for exe in (CTRFS, CTL, LABEL_UPDATES, FLOOR):
         if not exe.exists():
             sys.exit(f"{exe} is missing: build first (ninja -C {BUILD})")
     results = []
     with tempfile.TemporaryDirectory(prefix="ctrfs-bench-", dir="/var/tmp") as tmp:
+        floor = fuse_floor(Path(tmp))
+        print(f"== FUSE floor: request {floor['request_us']:.1f} us, open+read+close "
+              f"{floor['open_us']:.1f} us beyond tmpfs", file=sys.stderr, flush=True)
         for n in (int(x) for x in a.sizes.split(",")):
             print(f"== N={n} ...", file=sys.stderr, flush=True)
-            results.append(bench_size(n, a.writes, Path(tmp)))
-    print(f"{'N':>7} {'operation':<34} {'ctrfs s':>9} {'baseline s':>10} {'ratio':>7}")
+            results.append(bench_size(n, a.writes, Path(tmp), floor))
+    print(f"{'N':>7} {'operation':<34} {'ctrfs s':>9} {'baseline s':>10} {'ratio':>7} "
+          f"{'floor':>7}")
     for r in results:
         for k, v in r["ops"].items():
             print(f"{r['N']:>7} {k:<34} {v['ctrfs_s']:>9.3f} {v['baseline_s']:>10.3f} "
-                  f"{v['ratio']:>7.2f}")
+                  f"{v['ratio']:>7.2f} {v['fuse_floor_ratio']:>7.2f}")
         mem = r["daemon_memory_mb"]
         print(f"{r['N']:>7} mount {r['mount_ms']:.1f} ms; daemon VmRSS {mem['VmRSS']:.1f} MB "
               f"(anonymous {mem['RssAnon']:.1f} MB, store pages {mem['RssFile']:.1f} MB); "
@@ -279,7 +364,11 @@ def main():
             print(f"{r['N']:>7} ctrfsctl write -> seen by {what}: median {v['median_ms']:.3f} ms, "
                   f"max {v['max_ms']:.3f} ms, at the first look {v['seen_at_first_look']:.0%}")
     print("baseline: tmpfs (best of two) for reads, the store library for label writes")
-    out = json.dumps({"results": results}, indent=2)
+    print(f"floor: the ratio FUSE itself gives on this machine (request {floor['request_us']:.1f} us, "
+          f"open+read+close {floor['open_us']:.1f} us beyond tmpfs, measured now with "
+          "ctrfs-fuse-floor): two READDIRPLUS per directory listed cold, one OPEN per file "
+          "read, three requests per echo >")
+    out = json.dumps({"fuse_floor": floor, "results": results}, indent=2)
     print(out)
     if a.json:
         Path(a.json).write_text(out)

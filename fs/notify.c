@@ -66,6 +66,7 @@ static struct {
 	uint64_t seen;	/* the last event handled */
 	uint64_t fresh; /* = seen once its invalidations are sent (atomic) */
 	unsigned own;	/* requests of this daemon changing the store (atomic) */
+	bool missed;	/* a wakeup by data.mdb passed over during them (atomic) */
 	bool stop;
 	/* entry invalidations asked by requests (rename), waiters of notify_sync */
 	pthread_mutex_t lock;
@@ -98,8 +99,10 @@ void notify_own_begin(void)
 void notify_own_end(void)
 {
 	__atomic_sub_fetch(&nt.own, 1, __ATOMIC_ACQ_REL);
-	/* whatever it committed is published now: one look finds it */
-	notify_kick();
+	/* what it committed was handled by notify_sync; another process's commit that
+	 * woke the notifier meanwhile is published now: one look finds it */
+	if (__atomic_exchange_n(&nt.missed, false, __ATOMIC_ACQ_REL))
+		notify_kick();
 }
 
 void notify_sync(void)
@@ -428,7 +431,9 @@ static void drain(int fd)
 }
 
 /*
- * A write to data.mdb wakes us before its commit is visible: LMDB writes the data
+ * Without the watcher registration (a store this process cannot write, a socket path
+ * too long), other writers do not connect once committed, and inotify alone tells:
+ * a write to data.mdb wakes us before its commit is visible: LMDB writes the data
  * pages, syncs them, writes the meta page (synchronously) and only then publishes the
  * transaction to readers, in lock.mdb's shared memory, which no inotify event marks.
  * A writer such as ctrfsctl exits about 100 us later, and its caller runs the next
@@ -439,9 +444,9 @@ static void drain(int fd)
  * the burst would only take a CPU from them.
  */
 #define RECHECK_US 20
+#define RECHECK_FOR_US 2000
 /* waiting writers answered per round (more wait for the next, a moment later) */
 #define WRITERS_PER_ROUND 64
-#define RECHECK_FOR_US 2000
 
 static void *run(void *arg)
 {
@@ -461,8 +466,13 @@ static void *run(void *arg)
 		size_t nw = nt.watch_fd >= 0 && n > 0 && (p[2].revents & POLLIN)
 				? ctrfs_watch_accept(nt.watch_fd, writers, WRITERS_PER_ROUND)
 				: 0;
-		bool modified = n > 0 && (p[0].revents & POLLIN) && !nw &&
-				!__atomic_load_n(&nt.own, __ATOMIC_ACQUIRE);
+		/* other writers connect once committed: only without them (not registered)
+		 * is a wakeup by data.mdb looked into again and again (see RECHECK_US) */
+		bool modified = n > 0 && (p[0].revents & POLLIN) && !nw && nt.watch_fd < 0;
+		if (modified && __atomic_load_n(&nt.own, __ATOMIC_ACQUIRE)) {
+			__atomic_store_n(&nt.missed, true, __ATOMIC_RELEASE);
+			modified = false;
+		}
 		drain(nt.inotify_fd);
 		drain(nt.wake_fd);
 		if (__atomic_load_n(&nt.stop, __ATOMIC_ACQUIRE)) {

@@ -383,9 +383,9 @@ struct rec {
 			int64_t ver_created, ver_updated;
 		} ctr;
 		struct {
-			/* the number of containers while updated_at is `updated` */
+			/* the number of containers, known until a container of the namespace
+			 * is created or deleted (node_ns_count_forget) */
 			size_t count;
-			int64_t updated;
 		} ns;
 	} u;
 	char name[]; /* the namespace's name or the container's ID */
@@ -1542,26 +1542,47 @@ bool node_ctr_no_keep(const char *ns, const char *id)
 	return no;
 }
 
-bool node_ns_count_get(const char *ns, ctrfs_time updated, size_t *count)
+/* counts every node_ns_count_forget: a count made meanwhile is not kept */
+static uint64_t count_gen;
+
+uint64_t node_ns_count_gen(void)
+{
+	pthread_mutex_lock(&lock);
+	uint64_t gen = count_gen;
+	pthread_mutex_unlock(&lock);
+	return gen;
+}
+
+bool node_ns_count_get(const char *ns, size_t *count)
 {
 	pthread_mutex_lock(&lock);
 	struct rec *r = find_rec(ns, NULL);
-	bool known = r && r->ns_count_known && r->u.ns.updated == tns(updated);
+	bool known = r && r->ns_count_known;
 	if (known)
 		*count = r->u.ns.count;
 	pthread_mutex_unlock(&lock);
 	return known;
 }
 
-void node_ns_count_put(const char *ns, ctrfs_time updated, size_t count)
+void node_ns_count_put(const char *ns, uint64_t gen, size_t count)
 {
 	pthread_mutex_lock(&lock);
 	struct rec *r = find_rec(ns, NULL);
-	if (r) {
+	if (r && gen == count_gen) {
 		r->u.ns.count = count;
-		r->u.ns.updated = tns(updated);
 		r->ns_count_known = true;
 	}
+	pthread_mutex_unlock(&lock);
+}
+
+void node_ns_count_forget(const char *ns)
+{
+	pthread_mutex_lock(&lock);
+	count_gen++;
+	for (size_t i = 0; i < rec_buckets; i++)
+		for (struct rec *r = by_name[i]; r; r = r->name_next)
+			if (!r->is_ctr && (!ns || strcmp(r->name, ns) == 0))
+				r->ns_count_known = false;
 	pthread_mutex_unlock(&lock);
 }
 

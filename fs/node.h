@@ -193,10 +193,15 @@ bool node_sizes_get(const char *ns, const char *id, ctrfs_time created, ctrfs_ti
 void node_sizes_put(const char *ns, const char *id, ctrfs_time created, ctrfs_time updated,
 		    uint64_t epoch, const struct node_sizes *sz);
 
-/* The number of containers of namespace ns while its updated_at is `updated` (any
- * container created or deleted changes it): false when unknown. */
-bool node_ns_count_get(const char *ns, ctrfs_time updated, size_t *count);
-void node_ns_count_put(const char *ns, ctrfs_time updated, size_t count);
+/* The number of containers of a namespace the kernel knows, kept between creates and
+ * deletes (counting walks all its keys: O(N), which an update must not cost). The
+ * generation is read before the read transaction that counts, which put then records
+ * only if no create or delete was seen since. */
+uint64_t node_ns_count_gen(void);
+bool node_ns_count_get(const char *ns, size_t *count);
+void node_ns_count_put(const char *ns, uint64_t gen, size_t count);
+/* A container of `ns` (NULL: of any namespace) was created or deleted. */
+void node_ns_count_forget(const char *ns);
 
 /*
  * Versions of a container the kernel may hold pages of: node_ctr_seen records the

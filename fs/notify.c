@@ -213,6 +213,21 @@ static void inval_targets(const struct node_targets *t, const ctrfs_container *c
 	}
 }
 
+/* The targets of a container or namespace whose loading ended with rc, and their
+ * directory: when it was read (found or gone), the entries of keys gone expire too; a
+ * store that could not be read gets everything invalidated and nothing expired. */
+static void inval_loaded(const struct node_targets *t, int rc, const ctrfs_container *c,
+			 const ctrfs_namespace *n)
+{
+	if (!rc || rc == -ENOENT)
+		inval_targets(t, c, n);
+	else
+		for (size_t i = 0; i < t->n; i++)
+			inval_target(&t->v[i]);
+	if (t->known)
+		inval_dir(t->dir_ino);
+}
+
 static int inval_container(const char *ns, const char *id, void *arg)
 {
 	(void)arg;
@@ -235,14 +250,7 @@ static int inval_container(const char *ns, const char *id, void *arg)
 		snprintf(dir, sizeof(dir), "%s/%s", ns, id);
 		node_unlink_below(dir); /* its scratch files go with it */
 	}
-	/* (a store that could not be read: everything invalidated, nothing deleted) */
-	if (!rc || rc == -ENOENT)
-		inval_targets(&t, c, NULL);
-	else
-		for (size_t i = 0; i < t.n; i++)
-			inval_target(&t.v[i]);
-	if (t.known)
-		inval_dir(t.dir_ino);
+	inval_loaded(&t, rc, c, NULL);
 	source_clear(&src);
 	node_targets_clear(&t);
 	return 0;
@@ -263,13 +271,7 @@ static int inval_namespace(const char *ns, const char *id, void *arg)
 		n = NULL;
 		expire_entry(FUSE_ROOT_ID, ns);
 	}
-	if (!rc || rc == -ENOENT)
-		inval_targets(&t, NULL, n);
-	else
-		for (size_t i = 0; i < t.n; i++)
-			inval_target(&t.v[i]);
-	if (t.known)
-		inval_dir(t.dir_ino);
+	inval_loaded(&t, rc, NULL, n);
 	source_clear(&src);
 	node_targets_clear(&t);
 	return 0;
@@ -317,6 +319,10 @@ static int collect(const ctrfs_event *ev, void *arg)
 	bool ns = strncmp(ev->topic, "/namespaces/", 12) == 0;
 	json_t *payload = ctr ? json_loads(ev->event, 0, NULL) : NULL;
 	const char *id = ctr ? json_string_value(json_object_get(payload, "id")) : "";
+	/* a namespace's number of containers (its directory's links) changes only here */
+	if (ctr && (strcmp(ev->topic, "/containers/create") == 0 ||
+		    strcmp(ev->topic, "/containers/delete") == 0))
+		node_ns_count_forget(ev->namespace_);
 	if ((!ctr && !ns) || !id || strlen(id) > CTRFS_IDENTIFIER_MAX ||
 	    strlen(ev->namespace_) > CTRFS_IDENTIFIER_MAX) {
 		b->everything = true;
@@ -350,6 +356,7 @@ static int cmp_change(const void *a, const void *b)
 
 static void invalidate_everything(void)
 {
+	node_ns_count_forget(NULL);
 	node_foreach_known(inval_container, NULL);
 	node_foreach_known(inval_namespace, NULL);
 	inval_dir(FUSE_ROOT_ID);

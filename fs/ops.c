@@ -89,33 +89,32 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 		fuse_reply_write(req, (size_t)n);
 }
 
-static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+/* A flush or fsync: commits what the handle holds (handle.c), and returns once the
+ * kernel was told what the commit changed. */
+static void handle_end(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		       int (*commit)(struct handle *h))
 {
 	if (ino == NODE_EVENTS_INO) {
 		fuse_reply_err(req, 0);
 		return;
 	}
 	notify_own_begin();
-	int rc = handle_flush(fh(fi));
+	int rc = commit(fh(fi));
 	if (handle_take_committed(fh(fi)))
 		notify_sync();
 	notify_own_end();
 	fuse_reply_err(req, -rc);
 }
 
+static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	handle_end(req, ino, fi, handle_flush);
+}
+
 static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
 {
 	(void)datasync;
-	if (ino == NODE_EVENTS_INO) {
-		fuse_reply_err(req, 0);
-		return;
-	}
-	notify_own_begin();
-	int rc = handle_fsync(fh(fi));
-	if (handle_take_committed(fh(fi)))
-		notify_sync();
-	notify_own_end();
-	fuse_reply_err(req, -rc);
+	handle_end(req, ino, fi, handle_fsync);
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)

@@ -37,6 +37,7 @@ static int begin(struct source *src)
 		return 0;
 	/* before the snapshot: a size recorded from it must not outlive a later change */
 	src->epoch = node_epoch();
+	src->count_gen = node_ns_count_gen();
 	if (db_read_begin(src->fs->store, &src->txn, &src->err))
 		return -store_errno(&src->err, EIO);
 	src->in_txn = true;
@@ -372,10 +373,10 @@ static int dir_stat(struct source *src, const struct fspath *fp, struct stat *st
 		if (fp->kind == NODE_NS) {
 			/* ".labels" and every container are subdirectories; counted once per
 			 * version of the namespace (a walk over all its keys) */
-			if (!node_ns_count_get(fp->ns, n->updated_at, &count)) {
+			if (!node_ns_count_get(fp->ns, &count)) {
 				if ((rc = source_ids(src, fp->ns, NULL, &count)))
 					return rc;
-				node_ns_count_put(fp->ns, n->updated_at, count);
+				node_ns_count_put(fp->ns, src->count_gen, count);
 			}
 			st->st_nlink = 3 + count;
 			st->st_size = (off_t)count;

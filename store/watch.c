@@ -97,18 +97,23 @@ void db_watchers_collect(struct db_txn *t, struct db_watchers *w)
 	collect(t, w, false);
 }
 
-/* A connection to watcher e; -1 when it is gone or cannot take one now. */
+/* A connection to watcher e, or -1 with errno: ECONNREFUSED or ENOENT when it is gone
+ * (nobody listens, or its socket was removed), EAGAIN when it cannot take one now. */
 static int reach(const struct db_watcher *e)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(e->path) >= sizeof(sa.sun_path))
+	if (strlen(e->path) >= sizeof(sa.sun_path)) {
+		errno = ENAMETOOLONG;
 		return -1;
+	}
 	strcpy(sa.sun_path, e->path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -1;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
 		close(fd);
+		errno = e;
 		return -1;
 	}
 	return fd;
@@ -198,10 +203,10 @@ static ctrfs_code find_gone(ctrfs_store *s, struct db_watchers *gone, ctrfs_erro
 		if (all.v[i].pid == getpid())
 			continue;
 		int fd = reach(&all.v[i]);
-		if (fd < 0)
-			gone->v[gone->n++] = all.v[i];
-		else
+		if (fd >= 0)
 			close(fd); /* alive: it answers a closed connection, harmlessly */
+		else if (errno == ECONNREFUSED || errno == ENOENT)
+			gone->v[gone->n++] = all.v[i];
 	}
 	return CTRFS_OK;
 }

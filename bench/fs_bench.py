@@ -205,6 +205,35 @@ def floor_extra(what, cold, c, n, floor):
     return (c["ns_dirs"] * 2 * req if cold else 0.0) + c["ns_files"] * op  # grep -r
 
 
+def cgroup_page_cache():
+    """Bytes of page cache charged to this process's memory cgroup (v1 or v2), or None."""
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, ctrl, path = line.split(":", 2)
+        if ctrl == "memory":
+            stat, key = Path("/sys/fs/cgroup/memory") / path.lstrip("/") / "memory.stat", "cache"
+        elif ctrl == "" and Path("/sys/fs/cgroup/cgroup.controllers").exists():
+            stat, key = Path("/sys/fs/cgroup") / path.lstrip("/") / "memory.stat", "file"
+        else:
+            continue
+        try:
+            for kv in stat.read_text().splitlines():
+                k, v = kv.split()
+                if k == key:
+                    return int(v)
+        except OSError:
+            pass
+    return None
+
+
+def idle_reclaim_mb(seconds=5.0):
+    """Page cache the machine takes back while nothing runs (some sandboxes reclaim
+    proactively): warm reads of a tree larger than what stays cached pay for it."""
+    before = cgroup_page_cache()
+    time.sleep(seconds)
+    after = cgroup_page_cache()
+    return None if before is None or after is None else max(before - after, 0) / 2**20
+
+
 def best(cmd, times=2):
     return min(timed(cmd) for _ in range(times))
 
@@ -302,6 +331,7 @@ def bench_size(n, writes, work, floor):
         for _, cmd in read_ops(mnt, tmpfs):
             run(cmd.format(mnt))
         r["daemon_memory_mb"] = m.memory_mb()
+        r["idle_page_cache_reclaimed_mb_per_5s"] = idle_reclaim_mb()
 
         # writes: one shell, `echo >` per label, against the store library directly
         target = f"{mnt}/{NAMESPACES[0]}/c000000/labels/bench"
@@ -360,6 +390,10 @@ def main():
         print(f"{r['N']:>7} mount {r['mount_ms']:.1f} ms; daemon VmRSS {mem['VmRSS']:.1f} MB "
               f"(anonymous {mem['RssAnon']:.1f} MB, store pages {mem['RssFile']:.1f} MB); "
               f"store {r['store_bytes_per_container']:.0f} B/container")
+        lost = r["idle_page_cache_reclaimed_mb_per_5s"]
+        if lost is not None:
+            print(f"{r['N']:>7} page cache taken back by the machine while idle: {lost:.0f} MB "
+                  "in 5 s (warm figures of a tree larger than what stays cached pay for it)")
         for what, v in r["write_to_visible"].items():
             print(f"{r['N']:>7} ctrfsctl write -> seen by {what}: median {v['median_ms']:.3f} ms, "
                   f"max {v['max_ms']:.3f} ms, at the first look {v['seen_at_first_look']:.0%}")

@@ -111,9 +111,9 @@ static int reach(const struct db_watcher *e)
 	if (fd < 0)
 		return -1;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
+		int saved = errno;
 		close(fd);
-		errno = e;
+		errno = saved;
 		return -1;
 	}
 	return fd;

@@ -8,7 +8,8 @@ mounts it, copies the mounted tree to tmpfs, and measures on both (ratio = ctrfs
   namespace: each cold (the first run after a fresh mount) and warm (the best of the
   next two runs), against the best of two runs on tmpfs;
   10k label writes with `echo >` from one shell, against 10k label updates through the
-  store library (ctrfs-label-updates) in the same run;
+  store library (ctrfs-label-updates) in the same run with no mount; and those library
+  updates again while mounted (each waits for the mount to have seen it);
   the latency from a ctrfsctl write (its exit) to the change seen through the mount
   (cat, stat, ls), and how often it was seen at the first look;
   mount time (mean of 5) and the daemon's memory after all the reads above on one mount
@@ -341,6 +342,12 @@ def bench_size(n, writes, work, floor):
         lib_w = float(run([str(LABEL_UPDATES), str(store), NAMESPACES[0], "c000000",
                            str(writes)]).stdout)
         m = Mounted(store, mnt)
+        # the same by another process while mounted: each write waits for the mount to
+        # have seen it (the watcher handshake)
+        lib_m = float(run([str(LABEL_UPDATES), str(store), NAMESPACES[0], "c000000",
+                           str(writes)]).stdout)
+        ops[f"{writes} library updates, mounted"] = (lib_m, lib_w)
+        floors[f"{writes} library updates, mounted"] = 1.0
         ops[f"{writes} label writes (vs library)"] = (fs_w, lib_w)
         # echo > file: OPEN, WRITE and FLUSH each a round trip (RELEASE goes unawaited)
         floors[f"{writes} label writes (vs library)"] = (

@@ -171,21 +171,28 @@ struct registration {
 	bool add;
 };
 
+/* Drops the record of process pid, if there is one. */
+static ctrfs_code drop_record(struct db_txn *t, pid_t pid, ctrfs_error *err)
+{
+	char key[64];
+	snprintf(key, sizeof(key), WATCH_PREFIX "%ld", (long)pid);
+	ctrfs_code code = db_del(t, DB_META, key, strlen(key), err);
+	return code == CTRFS_NOT_FOUND ? CTRFS_OK : code;
+}
+
 static ctrfs_code registration_txn(struct db_txn *t, void *arg, ctrfs_error *err)
 {
 	struct registration *r = arg;
-	char key[64];
 	for (size_t i = 0; i < r->gone.n; i++) {
-		snprintf(key, sizeof(key), WATCH_PREFIX "%ld", (long)r->gone.v[i].pid);
-		ctrfs_code code = db_del(t, DB_META, key, strlen(key), err);
-		if (code && code != CTRFS_NOT_FOUND)
+		ctrfs_code code = drop_record(t, r->gone.v[i].pid, err);
+		if (code)
 			return code;
 	}
+	if (!r->add)
+		return drop_record(t, getpid(), err);
+	char key[64];
 	snprintf(key, sizeof(key), WATCH_PREFIX "%ld", (long)getpid());
-	if (r->add)
-		return db_put(t, DB_META, key, strlen(key), r->path, strlen(r->path), err);
-	ctrfs_code code = db_del(t, DB_META, key, strlen(key), err);
-	return code == CTRFS_NOT_FOUND ? CTRFS_OK : code;
+	return db_put(t, DB_META, key, strlen(key), r->path, strlen(r->path), err);
 }
 
 /* The records of watchers that are gone (their sockets refuse). */

@@ -17,17 +17,38 @@ struct commit {
 	const char *path, *op;
 	const char *text; /* the file's content */
 	size_t len;
-	bool final;
+	const char *was; /* its content at open, or NULL */
+	size_t was_len;
+	enum commit_mode mode;
+	bool final; /* not a check: an incomplete JSON prefix is refused */
 };
+
+/* The store's answer to a guarded commit whose value changed meanwhile: not a refusal
+ * (the later change stands), nothing logged. */
+static int stale(const struct commit *cm, const ctrfs_error *err)
+{
+	fuse_log(FUSE_LOG_DEBUG, "%s /%s: not stored: %s\n", cm->op, cm->path, err->text);
+	return COMMIT_STALE;
+}
+
+/* One update of `paths` (none: every mutable field); `was` guards it (may be NULL). */
+static int update_paths(const struct commit *cm, ctrfs_container *c, const char *const *paths,
+			size_t npaths, const ctrfs_container *was)
+{
+	ctrfs_error err;
+	ctrfs_update_options opts = {.check_only = cm->mode == COMMIT_CHECK, .unless_changed = was};
+	c->id = (char *)cm->fp->id;
+	ctrfs_code code = ctrfs_container_update_ex(cm->fs->store, cm->fp->ns, c, paths, npaths,
+						    &opts, NULL, &err);
+	c->id = NULL; /* borrowed */
+	if (code == CTRFS_FAILED_PRECONDITION && was)
+		return stale(cm, &err);
+	return code ? refuse_store(cm->op, cm->path, &err, EPERM) : 0;
+}
 
 static int update(const struct commit *cm, ctrfs_container *c, const char *fieldpath)
 {
-	ctrfs_error err;
-	c->id = (char *)cm->fp->id;
-	ctrfs_code code = ctrfs_container_update(cm->fs->store, cm->fp->ns, c, &fieldpath,
-						 fieldpath ? 1 : 0, NULL, &err);
-	c->id = NULL; /* borrowed */
-	return code ? refuse_store(cm->op, cm->path, &err, EPERM) : 0;
+	return update_paths(cm, c, &fieldpath, fieldpath ? 1 : 0, NULL);
 }
 
 /* A JSON syntax verdict as commit_content's answer: INVALID and (when final)
@@ -99,45 +120,75 @@ static int commit_spec(const struct commit *cm)
 	return rc;
 }
 
-/* container.json: the whole container in `ctr containers info` form, one full update. */
-static int commit_info(const struct commit *cm)
+/* container.json text as the container it stands for; `stored` is the stored spec
+ * (unchanged JSON keeps its bytes; a spec that is not JSON is shown, and so read, as
+ * an Any). 0 or -errno, logged. */
+static int info_container(const struct commit *cm, const char *text, size_t len,
+			  const ctrfs_any *stored, ctrfs_container *c)
 {
-	ctrfs_container cur, c;
 	ctrfs_error err;
 	char msg[200];
-	int rc = check_json(cm);
-	if (rc)
-		return rc;
-	if (ctrfs_container_from_info_json(cm->text, cm->len, &c, &err))
-		return refuse_store(cm->op, cm->path, &err, EPERM);
-	if (c.id && *c.id && strcmp(c.id, cm->fp->id) != 0) {
-		rc = refuse(EINVAL, cm->op, cm->path,
-			    "ID \"%s\" is not this container's: IDs cannot change", c.id);
-		goto out;
-	}
-	if ((rc = load(cm, CTRFS_LOAD_SPEC, &cur)))
-		goto out;
-	const ctrfs_any *spec = &cur.spec;
 	size_t start, vlen, n;
-	if (spec->value_len && !json_text_is_json(spec->value, spec->value_len)) {
+	int rc = 0;
+	if (ctrfs_container_from_info_json(text, len, c, &err))
+		return refuse_store(cm->op, cm->path, &err, EPERM);
+	if (stored->value_len && !json_text_is_json(stored->value, stored->value_len)) {
 		/* shown as an Any, which the store's parser would take for a JSON spec */
-		if (json_text_member(cm->text, cm->len, "Spec", &start, &vlen) &&
-		    anytext_parse(cm->text + start, vlen, spec, &c.spec, msg, sizeof(msg)) !=
-			JSON_TEXT_OK) {
+		if (json_text_member(text, len, "Spec", &start, &vlen) &&
+		    anytext_parse(text + start, vlen, stored, &c->spec, msg, sizeof(msg)) !=
+			JSON_TEXT_OK)
 			rc = refuse(EINVAL, cm->op, cm->path, "Spec: %s", msg);
-		}
-	} else if (c.has_spec) {
-		char *bytes = json_bytes((char *)c.spec.value, c.spec.value_len, spec->value,
-					 spec->value_len, &n);
-		if (!bytes || ctrfs_any_set(&c.spec, spec->type_url, bytes, n))
+	} else if (c->has_spec) {
+		char *bytes = json_bytes((char *)c->spec.value, c->spec.value_len, stored->value,
+					 stored->value_len, &n);
+		if (!bytes || ctrfs_any_set(&c->spec, stored->type_url, bytes, n))
 			rc = refuse(ENOMEM, cm->op, cm->path, "out of memory");
 		free(bytes);
 	}
+	if (rc)
+		ctrfs_container_clear(c);
+	return rc;
+}
+
+/*
+ * container.json: the whole container in `ctr containers info` form. What the writer
+ * changed against what it read at open becomes one update of those fields alone, so
+ * that a handle opened earlier never reverts what others changed since (a write of
+ * what was read changes nothing). Without a reading (the file did not exist), every
+ * mutable field is replaced.
+ */
+static int commit_info(const struct commit *cm)
+{
+	ctrfs_container cur, c, was;
+	char **paths = NULL;
+	size_t npaths = 0;
+	ctrfs_error err;
+	int rc = check_json(cm);
+	if (rc)
+		return rc;
+	if ((rc = load(cm, CTRFS_LOAD_SPEC, &cur)))
+		return rc;
+	rc = info_container(cm, cm->text, cm->len, &cur.spec, &c);
+	if (!rc && c.id && *c.id && strcmp(c.id, cm->fp->id) != 0)
+		rc = refuse(EINVAL, cm->op, cm->path,
+			    "ID \"%s\" is not this container's: IDs cannot change", c.id);
+	bool diff = !rc && cm->was && !info_container(cm, cm->was, cm->was_len, &cur.spec, &was);
 	ctrfs_container_clear(&cur);
+	if (rc)
+		goto out;
 	free(c.id);
 	c.id = NULL;
-	if (!rc)
+	if (diff) {
+		ctrfs_code code = ctrfs_container_changed_paths(&was, &c, &paths, &npaths, &err);
+		ctrfs_container_clear(&was);
+		if (code)
+			rc = refuse_store(cm->op, cm->path, &err, EPERM);
+		else if (npaths)
+			rc = update_paths(cm, &c, (const char *const *)paths, npaths, NULL);
+	} else {
 		rc = update(cm, &c, NULL);
+	}
+	ctrfs_strv_free(paths, npaths);
 out:
 	ctrfs_container_clear(&c);
 	return rc;
@@ -170,47 +221,78 @@ static int commit_extension(const struct commit *cm)
 
 /* The store makes a missing namespace when a label is set on it (as containerd does);
  * through the mount, a namespace that is gone stays gone. */
-static int set_ns_label(const struct commit *cm, const char *value)
+/* The value a value file's text stands for: the text less one trailing "\n", or NULL
+ * when there is no text. *bad set for a NUL byte. malloc'd. */
+static char *text_value(const char *text, size_t len, bool *bad)
+{
+	if (!text)
+		return NULL;
+	size_t vlen = len && text[len - 1] == '\n' ? len - 1 : len;
+	*bad = memchr(text, '\0', vlen) != NULL;
+	return strndup(text, vlen);
+}
+
+/* A namespace label; `was` guards it in COMMIT_IF_UNCHANGED (NULL: absent then). */
+static int set_ns_label(const struct commit *cm, const char *value, const char *was)
 {
 	ctrfs_namespace ns;
 	ctrfs_error err;
+	ctrfs_code code;
+	/* the store makes a missing namespace when a label is set on it (as containerd
+	 * does); through the mount, a namespace that is gone stays gone */
 	if (ctrfs_namespace_get(cm->fs->store, cm->fp->ns, &ns, &err))
 		return refuse_store(cm->op, cm->path, &err, EPERM);
 	ctrfs_namespace_clear(&ns);
-	if (ctrfs_namespace_set_label(cm->fs->store, cm->fp->ns, cm->fp->key, value, &err))
-		return refuse_store(cm->op, cm->path, &err, EPERM);
+	if (cm->mode == COMMIT_CHECK) {
+		if (value && ctrfs_label_validate(cm->fp->key, value, &err))
+			return refuse(EINVAL, cm->op, cm->path, "namespace.Labels: %s", err.text);
+		return 0;
+	}
+	if (cm->mode == COMMIT_IF_UNCHANGED)
+		code = ctrfs_namespace_set_label_if(cm->fs->store, cm->fp->ns, cm->fp->key, value,
+						    was, &err);
+	else
+		code =
+		    ctrfs_namespace_set_label(cm->fs->store, cm->fp->ns, cm->fp->key, value, &err);
+	if (code == CTRFS_FAILED_PRECONDITION && cm->mode == COMMIT_IF_UNCHANGED)
+		return stale(cm, &err);
+	return code ? refuse_store(cm->op, cm->path, &err, EPERM) : 0;
+}
+
+/* Puts `value` in the field of c that a value file fp shows; the field path in *path. */
+static int value_field(const struct fspath *fp, ctrfs_container *c, const char *value, char **path)
+{
+	if (fp->kind == NODE_LABEL) {
+		/* an empty value deletes the label, as in containerd */
+		if ((value && ctrfs_labels_set(&c->labels, fp->key, value)) ||
+		    asprintf(path, "labels.%s", fp->key) < 0)
+			return -ENOMEM;
+		return 0;
+	}
+	char **f = fp->field == FIELD_IMAGE ? &c->image : &c->snapshot_key;
+	if ((value && !(*f = strdup(value))) ||
+	    !(*path = strdup(fp->field == FIELD_IMAGE ? "image" : "snapshotkey")))
+		return -ENOMEM;
 	return 0;
 }
 
-/* A value file: image, snapshot_key, a label. */
-static int commit_value(const struct commit *cm, const char *value)
+/* A value file: image, snapshot_key, a label; `was` as for set_ns_label. */
+static int commit_value(const struct commit *cm, const char *value, const char *was)
 {
-	ctrfs_container c = {0};
-	__cleanup_free char *fieldpath = NULL;
-	int rc = 0;
-	switch (cm->fp->kind) {
-	case NODE_NS_LABEL:
-		return set_ns_label(cm, value);
-	case NODE_LABEL:
-		/* an empty value deletes the label, as in containerd */
-		if (ctrfs_labels_set(&c.labels, cm->fp->key, value) ||
-		    asprintf(&fieldpath, "labels.%s", cm->fp->key) < 0) {
-			fieldpath = NULL;
-			rc = refuse(ENOMEM, cm->op, cm->path, "out of memory");
-		}
-		break;
-	default:
-		if (cm->fp->field == FIELD_IMAGE)
-			c.image = (char *)value;
-		else
-			c.snapshot_key = (char *)value;
-		rc = update(cm, &c, cm->fp->field == FIELD_IMAGE ? "image" : "snapshotkey");
-		c.image = c.snapshot_key = NULL; /* borrowed */
-		return rc;
-	}
-	if (!rc)
-		rc = update(cm, &c, fieldpath);
+	if (cm->fp->kind == NODE_NS_LABEL)
+		return set_ns_label(cm, value, was);
+	ctrfs_container c = {0}, guard = {0};
+	__cleanup_free char *path = NULL, *guard_path = NULL;
+	bool guarded = cm->mode == COMMIT_IF_UNCHANGED;
+	int rc = value_field(cm->fp, &c, value, &path);
+	if (!rc && guarded)
+		rc = value_field(cm->fp, &guard, was, &guard_path);
+	if (rc)
+		rc = refuse(ENOMEM, cm->op, cm->path, "out of memory");
+	else
+		rc = update_paths(cm, &c, (const char *const *)&path, 1, guarded ? &guard : NULL);
 	ctrfs_container_clear(&c);
+	ctrfs_container_clear(&guard);
 	return rc;
 }
 
@@ -222,23 +304,23 @@ static bool is_value_file(const struct fspath *fp)
 }
 
 int commit_content(struct ctrfs *fs, const struct fspath *fp, const char *path, const char *op,
-		   const char *content, size_t len, bool final)
+		   const struct commit_text *t, enum commit_mode mode)
 {
-	struct commit cm = {fs, fp, path, op, content, len, final};
+	struct commit cm = {fs,	    fp,	    path,	op,   t->text,
+			    t->len, t->was, t->was_len, mode, mode >= COMMIT_FINAL};
 	if (fs->read_only)
 		return refuse(EROFS, op, path, "mounted read-only");
 	if (fp->kind == NODE_FIELD && !field_writable(fp->field))
 		return refuse(EPERM, op, path, "%s is immutable", field_title(fp->field));
 	if (is_value_file(fp)) {
-		size_t vlen = len && content[len - 1] == '\n' ? len - 1 : len;
-		if (memchr(content, '\0', vlen))
+		bool bad = false, was_bad = false;
+		__cleanup_free char *value = text_value(t->text ? t->text : "", t->len, &bad);
+		__cleanup_free char *was = text_value(t->was, t->was_len, &was_bad);
+		if (bad)
 			return refuse(EINVAL, op, path, "a value cannot hold a NUL byte");
-		char *value = strndup(content, vlen);
-		if (!value)
+		if (!value || (t->was && !was))
 			return refuse(ENOMEM, op, path, "out of memory");
-		int rc = commit_value(&cm, value);
-		free(value);
-		return rc;
+		return commit_value(&cm, value, was);
 	}
 	switch (fp->kind) {
 	case NODE_EXTENSION:
@@ -252,16 +334,16 @@ int commit_content(struct ctrfs *fs, const struct fspath *fp, const char *path, 
 
 int commit_remove(struct ctrfs *fs, const struct fspath *fp, const char *path, const char *op)
 {
-	struct commit cm = {fs, fp, path, op, "", 0, true};
+	struct commit cm = {fs, fp, path, op, "", 0, NULL, 0, COMMIT_FINAL, true};
 	ctrfs_container c = {0};
 	if (fs->read_only)
 		return refuse(EROFS, cm.op, path, "mounted read-only");
 	switch (fp->kind) {
 	case NODE_NS_LABEL:
 		/* "" is a value a namespace label may hold: only NULL removes it */
-		return set_ns_label(&cm, NULL);
+		return set_ns_label(&cm, NULL, NULL);
 	case NODE_LABEL:
-		return commit_value(&cm, "");
+		return commit_value(&cm, "", NULL);
 	case NODE_EXTENSION: {
 		/* extensions.<name> naming no extension removes it */
 		__cleanup_free char *fieldpath = NULL;
@@ -278,7 +360,7 @@ int commit_remove(struct ctrfs *fs, const struct fspath *fp, const char *path, c
 		if (!field_optional(fp->field))
 			return refuse(EPERM, cm.op, path, "%s is a required field",
 				      field_title(fp->field));
-		return commit_value(&cm, "");
+		return commit_value(&cm, "", NULL);
 	default:
 		return refuse(EPERM, cm.op, path, "not a file of the store");
 	}

@@ -4,19 +4,36 @@
 
 #include "node.h"
 
-/* commit_content's answer for a JSON prefix that more bytes may complete */
-#define COMMIT_INCOMPLETE 1
+/* commit_content's answers besides 0 and -errno */
+#define COMMIT_INCOMPLETE 1 /* a JSON prefix more bytes may complete (CHECK, WRITE) */
+#define COMMIT_STALE 2	    /* COMMIT_IF_UNCHANGED: the value changed since; nothing stored */
+
+enum commit_mode {
+	COMMIT_CHECK,	     /* validate exactly as the commit would, store nothing */
+	COMMIT_WRITE,	     /* store it, unless it is a JSON prefix (COMMIT_INCOMPLETE) */
+	COMMIT_FINAL,	     /* store it: a JSON prefix is refused */
+	COMMIT_IF_UNCHANGED, /* the same, only if the stored value is still `was`'s */
+};
+
+/* A file's content, and the content it had when its handle was opened. */
+struct commit_text {
+	const char *text;
+	size_t len;
+	const char *was; /* NULL when the file did not exist then */
+	size_t was_len;
+};
 
 /*
- * Stores `content` (a file's whole text; the value is that less one trailing "\n") as
- * the value of the file `fp` at `path`, in one update of that field alone
- * (labels.<key>, image, spec, ...; container.json is one full update).
+ * Stores the content of the file `fp` at `path` (the value is the text less one
+ * trailing "\n") in one update of that field alone (labels.<key>, image, spec, ...).
+ * container.json becomes an update of the fields that differ from `was` (what the
+ * writer read), so that a handle opened earlier never reverts others' changes.
  *
- * 0 when committed; COMMIT_INCOMPLETE when JSON content is a valid prefix and `final`
- * is false (nothing stored); else -errno, the refusal logged as operation `op`.
+ * 0 when committed (or checked); COMMIT_INCOMPLETE, COMMIT_STALE; else -errno, the
+ * refusal logged as operation `op`.
  */
 int commit_content(struct ctrfs *fs, const struct fspath *fp, const char *path, const char *op,
-		   const char *content, size_t len, bool final);
+		   const struct commit_text *t, enum commit_mode mode);
 
 /* Removes the file `fp` (for unlink or rename, as `op` says): deletes a label or an
  * extension, clears an optional field (EPERM for the others). 0 or -errno, logged. */

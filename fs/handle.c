@@ -1,12 +1,23 @@
 /* Open files: each handle holds its file's content like a regular file, and decides
  * when that content is committed to the store.
  *
- * The rules (see FILESYSTEM.md, "Writing"): content is committed as soon as it is a
- * valid value, after each write(2), so that a write that can never become valid fails
- * visibly and leaves the store and the content as they were; an incomplete JSON
- * prefix waits for more. Flush commits what is pending, except an empty file: bash
- * truncates (O_TRUNC) and flushes before it writes, so emptiness waits for release
- * (or fsync). Scratch files write to their shared in-memory content instead.
+ * The rules (see FILESYSTEM.md, "Writing"; ctrfs(8), "WHEN CHANGES ARE STORED"):
+ * - A handle's writes commit until the first commit succeeds: bash reports an error
+ *   only from write(2), so `echo v > f` must meet a full disk there. An incomplete
+ *   JSON prefix waits for more.
+ * - After that, each write(2) is only validated, exactly as its commit would be (the
+ *   store's own check, in a read transaction), so that a write that can never become
+ *   valid fails visibly and leaves the content as it was; the content is committed at
+ *   flush (close(2)) or fsync: at most two updates and change-log entries per open,
+ *   however many writes (a 4 MB dd). The kernel may split one write(2) into several
+ *   requests: a part refused makes the handle's content refused, and none of that
+ *   write is ever stored.
+ * - Except an empty file: bash truncates (O_TRUNC) and flushes before it writes, so
+ *   emptiness waits for release, which the kernel sends after close(2) returned. So
+ *   that it never overtakes a later change, it is stored only if the value is still
+ *   the one it emptied (a compare-and-set in the store), and any later open, unlink or
+ *   rename of the file through the mount stores it first ("settling").
+ * Scratch files write to their shared in-memory content instead.
  */
 #include "handle.h"
 
@@ -16,10 +27,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "budget.h"
 #include "commit.h"
 #include "notify.h"
 #include "render.h"
 #include "scratch.h"
+#include "snapshot.h"
 
 /* As for scratch files: far above any container's metadata. */
 #define HANDLE_MAX (64 << 20)
@@ -32,37 +45,66 @@ struct handle {
 	struct nodeinfo ni;
 	struct cache_group *group; /* the handles sharing the page cache, or NULL */
 	struct handle *group_next;
-	char *buf; /* the content: the snapshot taken at open, then as written */
+	/* The file as the store had it when opened (shared with other handles): what is
+	 * read until the handle writes, what container.json's changes are told against,
+	 * and the value an emptying may replace (taken again at ftruncate(0)). NULL when
+	 * the file did not exist (created through the mount). */
+	struct snapshot *snap;
+	bool own;  /* the content is buf (written or truncated), no longer snap */
+	char *buf; /* own content; cap bytes taken from the memory budget */
 	size_t len, cap;
 	ctrfs_time mtime;
 	bool append;
-	bool dirty;		     /* the content is not what the store holds */
-	bool committed;		     /* a change was committed (handle_take_committed) */
+	bool dirty;	/* the content is not what the store holds */
+	bool committed; /* a change was committed (handle_take_committed) */
+	bool deferred;	/* committed once: later writes wait for the close */
+	bool settling;	/* in the list of emptied handles (settle_lock) */
+	struct handle *settle_next;
 	struct cache_group *writing; /* a writer: counted in its inode's group */
 	int refused; /* errno of a refusal already reported for the pending change */
 };
 
+static const char *content(const struct handle *h)
+{
+	if (h->own)
+		return h->buf ? h->buf : "";
+	return h->snap ? h->snap->data : "";
+}
+
+/* Makes room for len bytes of own content (copying the snapshot at the first change). */
 static int reserve(struct handle *h, size_t len)
 {
 	if (len > HANDLE_MAX)
-		return -EFBIG;
-	if (len <= h->cap)
+		return refuse(EFBIG, "write", h->ni.path, "a file holds %d MiB at most",
+			      HANDLE_MAX >> 20);
+	if (h->own && len <= h->cap)
 		return 0;
 	size_t cap = h->cap ? h->cap : 4096;
 	while (cap < len)
 		cap *= 2;
-	char *p = realloc(h->buf, cap);
-	if (!p)
+	if (cap > h->cap && !budget_take(cap - h->cap))
+		return refuse(ENOSPC, "write", h->ni.path,
+			      "the daemon's memory for file contents (%zu MiB) is used up",
+			      (size_t)BUDGET_TOTAL >> 20);
+	char *p = realloc(h->buf, cap > h->cap ? cap : h->cap);
+	if (!p) {
+		if (cap > h->cap)
+			budget_give(cap - h->cap);
 		return -ENOMEM;
+	}
+	if (!h->own && h->len)
+		memcpy(p, content(h), h->len);
+	if (cap > h->cap)
+		h->cap = cap;
 	h->buf = p;
-	h->cap = cap;
+	h->own = true;
 	return 0;
 }
 
 /* Sets the content's length, zero-filling a gap as a regular file does. */
 static int resize(struct handle *h, size_t len)
 {
-	int rc = reserve(h, len);
+	int rc = reserve(h, len > h->len ? len : h->len);
 	if (rc)
 		return rc;
 	if (len > h->len)
@@ -162,15 +204,21 @@ void handle_changed(fuse_ino_t ino, void (*inval_all)(fuse_ino_t ino),
 	pthread_mutex_lock(&cache_lock);
 	suspect_take(ino);
 	struct cache_group *g = group_find(ino);
-	/* under the lock: no handle of it can be opened meanwhile */
-	if (g) {
-		/* its handles read their snapshot: the pages they leave are suspect */
+	/* its handles read their snapshot: the pages they leave are suspect */
+	if (g)
 		g->dropped = true;
-		inval_attrs(ino);
-	} else {
-		inval_all(ino);
-	}
 	pthread_mutex_unlock(&cache_lock);
+	/*
+	 * Never notify the kernel under cache_lock: dropping pages waits for those locked
+	 * by a read in flight, whose request may itself wait for cache_lock (a handle
+	 * being opened or released): the notifier would sleep in the kernel for ever. A
+	 * handle opened meanwhile has its pages dropped once more: harmless, they are
+	 * read again from its snapshot.
+	 */
+	if (g)
+		inval_attrs(ino);
+	else
+		inval_all(ino);
 }
 
 void handles_destroy(void)
@@ -186,7 +234,7 @@ void handles_destroy(void)
 
 static bool same_content(const struct handle *a, const struct handle *b)
 {
-	return a->len == b->len && (!a->len || memcmp(a->buf, b->buf, a->len) == 0);
+	return a->len == b->len && (!a->len || memcmp(content(a), content(b), a->len) == 0);
 }
 
 static struct cache_group *group_find(fuse_ino_t ino)
@@ -351,8 +399,95 @@ static void handle_free(struct handle *h)
 	cache_leave(h);
 	nodeinfo_clear(&h->ni);
 	pthread_mutex_destroy(&h->lock);
+	snapshot_put(h->snap);
 	free(h->buf);
+	budget_give(h->cap);
 	free(h);
+}
+
+/* The file as the store has it now, as a snapshot: 0 (*out NULL when the file does not
+ * exist but is pending: created through the mount), or -errno. */
+static int take_snapshot(struct handle *h, struct source *src, struct snapshot **out)
+{
+	struct strbuf sb = STRBUF_INIT;
+	*out = NULL;
+	int rc = render_file(src, &h->ni.fp, &sb, &h->mtime);
+	if (rc == -ENOENT && h->ni.pending)
+		rc = 0; /* created through the mount, nothing stored yet */
+	else if (!rc && !(*out = snapshot_make(h->ni.ino, &sb)))
+		rc = refuse(ENOMEM, "open", h->ni.path,
+			    "the daemon's memory for file contents (%zu MiB) is used up",
+			    (size_t)BUDGET_TOTAL >> 20);
+	strbuf_release(&sb);
+	return rc;
+}
+
+/* ---- Settling emptied files ----
+ *
+ * A handle flushed empty is listed until its emptying is stored: at release, or
+ * earlier when the same file is opened, unlinked or renamed through the mount, so that
+ * whatever the user does next starts from the emptied file. Lock order: settle_lock,
+ * then a handle's lock.
+ */
+static pthread_mutex_t settle_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct handle *settle_list;
+static unsigned settle_count; /* read without the lock: most requests find none */
+
+static int commit(struct handle *h, const char *op, enum commit_mode mode);
+
+/* Stores h's emptying if it is still due; caller holds settle_lock (not h->lock). */
+static void settle_one(struct handle *h, const char *op)
+{
+	pthread_mutex_lock(&h->lock);
+	if (h->dirty && !h->len && !h->refused) {
+		if (h->ni.pending && h->ni.fp.kind == NODE_LABEL && !h->snap)
+			h->dirty = false; /* created and left empty: no label, nothing to store */
+		else
+			commit(h, op, COMMIT_IF_UNCHANGED);
+	}
+	pthread_mutex_unlock(&h->lock);
+}
+
+static void settle_remove(struct handle *h)
+{
+	for (struct handle **p = &settle_list; *p; p = &(*p)->settle_next) {
+		if (*p == h) {
+			*p = h->settle_next;
+			h->settling = false;
+			__atomic_sub_fetch(&settle_count, 1, __ATOMIC_RELAXED);
+			return;
+		}
+	}
+}
+
+void handle_settle(fuse_ino_t ino, const char *path)
+{
+	if (!__atomic_load_n(&settle_count, __ATOMIC_RELAXED))
+		return;
+	pthread_mutex_lock(&settle_lock);
+	for (struct handle *h = settle_list, *next; h; h = next) {
+		next = h->settle_next;
+		if (h->ni.ino == ino || (path && strcmp(h->ni.path, path) == 0)) {
+			settle_remove(h);
+			settle_one(h, "settle");
+		}
+	}
+	pthread_mutex_unlock(&settle_lock);
+}
+
+/* Lists h if its content is empty and due (caller holds neither lock). */
+static void settle_add(struct handle *h)
+{
+	pthread_mutex_lock(&settle_lock);
+	pthread_mutex_lock(&h->lock);
+	if (!h->settling && h->dirty && !h->len && !h->refused) {
+		h->settling = true;
+		h->settle_next = settle_list;
+		settle_list = h;
+		__atomic_add_fetch(&settle_count, 1, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&h->lock);
+	pthread_mutex_unlock(&settle_lock);
 }
 
 /* Takes ownership of *ni. */
@@ -387,15 +522,21 @@ static int open_node(struct ctrfs *fs, struct nodeinfo *ni, struct fuse_file_inf
 	if (h->ni.scratch) {
 		rc = flags & O_TRUNC ? scratch_truncate(h->ni.scratch, 0) : 0;
 	} else {
+		/* an emptying of this file still on its way is stored first */
+		handle_settle(h->ni.ino, h->ni.path);
 		/* the snapshot this handle reads, whatever changes meanwhile */
 		struct source src;
-		struct strbuf sb = STRBUF_INIT;
 		uint64_t seq = 0;
 		g = cache_begin(h->ni.ino);
 		source_init(&src, fs);
-		rc = render_file(&src, &h->ni.fp, &sb, &h->mtime);
-		if (rc == -ENOENT && h->ni.pending)
-			rc = 0; /* created through the mount, nothing stored yet */
+		rc = take_snapshot(h, &src, &h->snap);
+		if (rc == -ENOENT && (flags & O_CREAT) && node_is_key(h->ni.fp.kind)) {
+			/* the name the kernel still knew lost its record (emptied, or removed
+			 * elsewhere): O_CREAT creates it, as on any filesystem */
+			node_set_pending(h->ni.path, &h->ni.fp, true);
+			h->ni.pending = true;
+			rc = 0;
+		}
 		if (!rc && src.have_ctr) {
 			node_ctr_seen(h->ni.fp.ns, h->ni.fp.id, src.c.created_at, src.c.updated_at);
 			no_keep = node_ctr_no_keep(h->ni.fp.ns, h->ni.fp.id);
@@ -405,9 +546,9 @@ static int open_node(struct ctrfs *fs, struct nodeinfo *ni, struct fuse_file_inf
 		fresh = !rc && !source_last_seq(&src, &seq) && notify_fresh(seq) &&
 			!node_changed_within(&h->ni.fp, QUIET_NS);
 		source_clear(&src);
-		h->buf = sb.buf;
-		h->len = h->cap = sb.len;
+		h->len = h->snap ? h->snap->len : 0;
 		if (!rc && (flags & O_TRUNC)) {
+			h->own = true;
 			h->len = 0;
 			h->dirty = true;
 		}
@@ -451,7 +592,7 @@ ssize_t handle_read(struct handle *h, char *buf, size_t size, off_t off)
 	if (n > size)
 		n = size;
 	if (n)
-		memcpy(buf, h->buf + off, n);
+		memcpy(buf, content(h) + off, n);
 	pthread_mutex_unlock(&h->lock);
 	return (ssize_t)n;
 }
@@ -475,21 +616,28 @@ static ctrfs_time stored_mtime(struct handle *h)
 	return t;
 }
 
-/* Commits the content; caller holds the lock. 0, COMMIT_INCOMPLETE or -errno. */
-static int commit(struct handle *h, const char *op, bool final)
+/* Checks (COMMIT_CHECK) or commits the content; caller holds the lock. 0,
+ * COMMIT_INCOMPLETE (a check), COMMIT_STALE (nothing stored) or -errno. */
+static int commit(struct handle *h, const char *op, enum commit_mode mode)
 {
-	int rc =
-	    commit_content(h->fs, &h->ni.fp, h->ni.path, op, h->buf ? h->buf : "", h->len, final);
+	struct commit_text t = {content(h), h->len, h->snap ? h->snap->data : NULL,
+				h->snap ? h->snap->len : 0};
+	int rc = commit_content(h->fs, &h->ni.fp, h->ni.path, op, &t, mode);
 	if (rc < 0) {
 		h->refused = -rc;
 		return rc;
 	}
 	h->refused = 0;
-	h->dirty = rc == COMMIT_INCOMPLETE;
+	if (mode == COMMIT_CHECK || rc == COMMIT_INCOMPLETE)
+		return rc;
+	h->dirty = false;
 	if (!rc) {
+		h->deferred = true;
 		h->committed = true;
 		h->mtime = stored_mtime(h);
-		node_set_stored(h->ni.path, &h->ni.fp);
+		/* an emptied label is no label: its file stays, empty and not stored, as a
+		 * created one does, so that the name the user still sees is there */
+		node_set_pending(h->ni.path, &h->ni.fp, !h->len && h->ni.fp.kind == NODE_LABEL);
 	}
 	return rc;
 }
@@ -503,24 +651,41 @@ ssize_t handle_write(struct handle *h, const char *buf, size_t size, off_t off)
 	pthread_mutex_lock(&h->lock);
 	/* O_APPEND writes at our end, whatever size the kernel believes the file has */
 	size_t at = h->append ? h->len : (size_t)off, old_len = h->len;
-	bool old_dirty = h->dirty;
 	size_t kept = at < old_len ? (old_len - at < size ? old_len - at : size) : 0;
 	char *saved = malloc(kept + 1);
 	int rc = saved ? resize(h, at + size > old_len ? at + size : old_len) : -ENOMEM;
 	if (!rc) {
 		memcpy(saved, h->buf + at, kept);
 		memcpy(h->buf + at, buf, size);
-		rc = commit(h, "write", false);
+		enum commit_mode mode = h->deferred ? COMMIT_CHECK : COMMIT_WRITE;
+		rc = commit(h, "write", mode);
 		if (rc < 0) {
-			/* a refused write leaves the content as it was */
+			/* a refused write leaves the content as it was, and the whole content
+			 * refused: the kernel may have split one write(2), whose first part
+			 * must not be stored alone */
 			memcpy(h->buf + at, saved, kept);
 			h->len = old_len;
-			h->dirty = old_dirty;
-		}
+		} else if (rc || mode == COMMIT_CHECK)
+			h->dirty = true; /* only checked, or incomplete: due at close */
 	}
 	pthread_mutex_unlock(&h->lock);
 	free(saved);
 	return rc < 0 ? rc : (ssize_t)size;
+}
+
+/* ftruncate(fd, 0): the value an emptying replaces is the store's now, not at open. */
+static void rebase(struct handle *h)
+{
+	struct source src;
+	struct snapshot *snap;
+	source_init(&src, h->fs);
+	ctrfs_time keep = h->mtime;
+	if (!take_snapshot(h, &src, &snap)) {
+		snapshot_put(h->snap);
+		h->snap = snap;
+	}
+	h->mtime = keep;
+	source_clear(&src);
 }
 
 int handle_truncate(struct handle *h, off_t size)
@@ -531,6 +696,8 @@ int handle_truncate(struct handle *h, off_t size)
 	int rc = resize(h, (size_t)size);
 	if (!rc) {
 		/* committed when data follows, at flush, or at release if it stays empty */
+		if (!size)
+			rebase(h);
 		h->dirty = true;
 		h->refused = 0;
 	}
@@ -541,12 +708,17 @@ int handle_truncate(struct handle *h, off_t size)
 int handle_flush(struct handle *h)
 {
 	int rc = 0;
+	bool emptied = false;
 	pthread_mutex_lock(&h->lock);
 	if (h->dirty && h->refused)
 		rc = -h->refused; /* reported once already, by the write that failed */
 	else if (h->dirty && h->len)
-		rc = commit(h, "flush", true);
+		rc = commit(h, "flush", COMMIT_FINAL);
+	else
+		emptied = h->dirty;
 	pthread_mutex_unlock(&h->lock);
+	if (emptied)
+		settle_add(h);
 	return rc < 0 ? rc : 0;
 }
 
@@ -555,31 +727,28 @@ int handle_fsync(struct handle *h)
 	int rc = 0;
 	pthread_mutex_lock(&h->lock);
 	if (h->dirty)
-		rc = h->refused ? -h->refused : commit(h, "fsync", true);
+		rc = h->refused ? -h->refused : commit(h, "fsync", COMMIT_FINAL);
 	pthread_mutex_unlock(&h->lock);
 	return rc < 0 ? rc : 0;
 }
 
-/* A key file created through the mount and left empty: for a container label, empty
- * means no label, so there is nothing to store. */
-static bool nothing_to_store(struct handle *h)
-{
-	struct nodeinfo now;
-	if (h->len || h->ni.fp.kind != NODE_LABEL || node_find(h->ni.path, &h->ni.fp, &now))
-		return false;
-	bool pending = now.pending;
-	nodeinfo_clear(&now);
-	return pending;
-}
-
 void handle_release(struct handle *h)
 {
-	if (h->dirty && h->refused)
+	pthread_mutex_lock(&settle_lock);
+	if (h->settling)
+		settle_remove(h);
+	if (h->dirty && h->refused) {
 		fuse_log(FUSE_LOG_DEBUG, "release /%s: refused content discarded\n", h->ni.path);
-	else if (h->dirty && nothing_to_store(h))
-		node_set_stored(h->ni.path, &h->ni.fp);
-	else if (h->dirty)
-		commit(h, "release", true);
+	} else if (h->dirty && !h->len) {
+		settle_one(h, "release");
+	} else if (h->dirty) {
+		/* a flush that failed (the store was full, say): once more, unless the
+		 * value changed since, as the close that reported it is long over */
+		pthread_mutex_lock(&h->lock);
+		commit(h, "release", COMMIT_IF_UNCHANGED);
+		pthread_mutex_unlock(&h->lock);
+	}
+	pthread_mutex_unlock(&settle_lock);
 	handle_free(h);
 }
 
@@ -621,7 +790,7 @@ int handle_truncate_path(struct ctrfs *fs, const struct nodeinfo *ni, off_t size
 	pthread_mutex_lock(&h->lock);
 	rc = resize(h, (size_t)size);
 	if (!rc)
-		rc = commit(h, "truncate", true);
+		rc = commit(h, "truncate", COMMIT_FINAL);
 	h->dirty = false;
 	pthread_mutex_unlock(&h->lock);
 	handle_free(h);

@@ -44,6 +44,11 @@ bool handle_cached_attrs(fuse_ino_t ino, size_t *len, ctrfs_time *mtime);
 void handle_changed(fuse_ino_t ino, void (*inval_all)(fuse_ino_t ino),
 		    void (*inval_attrs)(fuse_ino_t ino));
 void handles_destroy(void);
+
+/* Stores first the emptying still due of the file `ino` (or at `path`, may be NULL),
+ * by a handle flushed empty and not yet released: before an open, unlink or rename of
+ * that file through the mount, so that what the user does next starts from it. */
+void handle_settle(fuse_ino_t ino, const char *path);
 /* Did the handle commit a change since the last call? */
 bool handle_take_committed(struct handle *h);
 

@@ -1,6 +1,7 @@
 /* ctrfs: the FUSE daemon showing a ctrfs store as files (options, start-up, tear-down). */
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -155,6 +156,10 @@ int main(int argc, char **argv)
 	int ret = 1;
 
 	log_setup(true, false);
+	/* file contents (rendered specs, written values) are large and short-lived: give
+	 * them their own mappings, returned to the system when freed, instead of letting
+	 * glibc raise its threshold and keep hundreds of MB in arenas after a burst */
+	mallopt(M_MMAP_THRESHOLD, 256 << 10);
 	if (fuse_opt_parse(&args, &o, ctrfs_opts, opt_proc) != 0 ||
 	    fuse_parse_cmdline(&args, &cmd) != 0) {
 		ret = 2;

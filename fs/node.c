@@ -201,11 +201,6 @@ char *path_join(const char *dir, const char *name)
 	return p;
 }
 
-static bool is_key(enum node_kind k)
-{
-	return k == NODE_LABEL || k == NODE_EXTENSION || k == NODE_NS_LABEL;
-}
-
 static bool ns_level(enum node_kind k)
 {
 	return k == NODE_NS || k == NODE_NS_LABELS || k == NODE_NS_LABEL;
@@ -774,7 +769,7 @@ static void loose_unlink(struct loose *n)
 static char *record_path(const struct fspath *fp)
 {
 	char *out = NULL, *name = NULL;
-	if (is_key(fp->kind) && !(name = names_encode(fp->key)))
+	if (node_is_key(fp->kind) && !(name = names_encode(fp->key)))
 		return NULL;
 	int rc;
 	switch (fp->kind) {
@@ -947,7 +942,7 @@ int node_find(const char *path, const struct fspath *fp, struct nodeinfo *out)
 	int rc = -ENOENT;
 	if (n) {
 		rc = copy_loose(n, out);
-	} else if (is_key(fp->kind)) {
+	} else if (node_is_key(fp->kind)) {
 		struct rec *r = rec_of(fp, false);
 		struct keyent *k = key_find(r, fp->kind, fp->key);
 		if (k) {
@@ -986,7 +981,7 @@ static fuse_ino_t ino_of(const struct fspath *fp)
 		slot = free_slot(ns_level(fp->kind) ? rec_hash(fp->ns, NULL)
 						    : rec_hash(ns ? ns->name : fp->ns, fp->id));
 	}
-	if (!is_key(fp->kind))
+	if (!node_is_key(fp->kind))
 		return make_ino(slot, fixed_sub(fp));
 	struct keyent *k = key_find(r, fp->kind, fp->key);
 	return make_ino(slot, k ? k->sub : free_sub(r, slot, fp->kind, fp->key));
@@ -1026,7 +1021,7 @@ fuse_ino_t node_remember(const char *path, const struct fspath *fp, struct scrat
 		vol = true;
 	} else if (fp->kind != NODE_SCRATCH) {
 		struct rec *r = rec_of(fp, true);
-		if (r && is_key(fp->kind)) {
+		if (r && node_is_key(fp->kind)) {
 			struct keyent *k = key_find(r, fp->kind, fp->key);
 			if (!k)
 				k = key_add(r, fp->kind, fp->key);
@@ -1078,17 +1073,22 @@ void node_forget(fuse_ino_t ino, uint64_t nlookup)
 	pthread_mutex_unlock(&lock);
 }
 
-void node_set_stored(const char *path, const struct fspath *fp)
+void node_set_pending(const char *path, const struct fspath *fp, bool pending)
 {
 	(void)path;
-	if (!is_key(fp->kind))
+	if (!node_is_key(fp->kind))
 		return;
 	pthread_mutex_lock(&lock);
-	struct rec *r = rec_of(fp, false);
-	struct keyent *k = key_find(r, fp->kind, fp->key);
+	struct rec *r = rec_of(fp, pending);
+	struct keyent *k = r ? key_find(r, fp->kind, fp->key) : NULL;
+	if (!k && r && pending)
+		k = key_add(r, fp->kind, fp->key);
 	if (k) {
-		k->pending = false;
-		key_maybe_remove(r, k);
+		k->pending = pending;
+		if (!pending)
+			key_maybe_remove(r, k);
+	} else if (r) {
+		rec_maybe_free(r);
 	}
 	pthread_mutex_unlock(&lock);
 }
@@ -1125,9 +1125,9 @@ int node_move(const char *from, const struct fspath *from_fp, const char *to,
 	int rc = 0;
 	pthread_mutex_lock(&lock);
 	struct loose *n = find_loose_path(from), *old = find_loose_path(to);
-	struct rec *fr = NULL, *tr = is_key(fp->kind) ? rec_of(fp, false) : NULL;
+	struct rec *fr = NULL, *tr = node_is_key(fp->kind) ? rec_of(fp, false) : NULL;
 	struct keyent *fk = NULL, *tk = tr ? key_find(tr, fp->kind, fp->key) : NULL;
-	if (!n && is_key(from_fp->kind)) {
+	if (!n && node_is_key(from_fp->kind)) {
 		fr = rec_of(from_fp, false);
 		fk = key_find(fr, from_fp->kind, from_fp->key);
 	}

@@ -63,6 +63,12 @@ static inline bool node_is_dir(enum node_kind k)
 	return k <= NODE_EXTENSIONS;
 }
 
+/* Files named by a key (a label key or an extension name) */
+static inline bool node_is_key(enum node_kind k)
+{
+	return k == NODE_LABEL || k == NODE_EXTENSION || k == NODE_NS_LABEL;
+}
+
 /* The file name of a fixed field and its directory (the container's or runtime/). */
 const char *field_name(enum field f);
 /* The field's file as messages name it, relative to its container ("runtime/name"). */
@@ -115,8 +121,13 @@ fuse_ino_t node_remember(const char *path, const struct fspath *fp, struct scrat
 			 bool pending, bool *volatile_);
 void node_forget(fuse_ino_t ino, uint64_t nlookup);
 
-/* Marks the file at `path` stored (no longer pending). */
-void node_set_stored(const char *path, const struct fspath *fp);
+/* Marks the key file at `path` pending (shown, empty, though the store has no such
+ * key: created or emptied through the mount) or stored (no longer pending). */
+void node_set_pending(const char *path, const struct fspath *fp, bool pending);
+static inline void node_set_stored(const char *path, const struct fspath *fp)
+{
+	node_set_pending(path, fp, false);
+}
 /* Takes the scratch file at `path` out of the tree; the node itself lives on while the
  * kernel still knows it. */
 void node_unlink(const char *path);

@@ -253,6 +253,7 @@ static void do_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fuse_reply_err(req, -rc);
 		return;
 	}
+	handle_settle(0, path); /* an emptying on its way comes first */
 	bool known = node_find(path, &fp, &ni) == 0;
 	if (fs->read_only) {
 		rc = refuse(EROFS, "unlink", path, "mounted read-only");
@@ -306,6 +307,8 @@ static int end_of(fuse_ino_t parent, const char *name, struct end *e)
 	rc = e->path ? fspath_child(&dir.fp, name, &e->fp) : -ENOMEM;
 	nodeinfo_clear(&dir);
 	if (!rc)
+		handle_settle(0, e->path); /* an emptying on its way comes first */
+	if (!rc)
 		e->known = node_find(e->path, &e->fp, &e->ni) == 0;
 	return rc;
 }
@@ -334,11 +337,13 @@ static int rename_into_store(struct ctrfs *fs, struct end *from, struct end *to)
 	__cleanup_free char *content = scratch_content(from->ni.scratch, &len);
 	if (!content)
 		return -ENOMEM;
-	int rc = commit_content(fs, &to->fp, to->path, "rename", content, len, true);
+	struct commit_text t = {content, len, NULL, 0};
+	int rc = commit_content(fs, &to->fp, to->path, "rename", &t, COMMIT_FINAL);
 	if (rc)
 		return rc;
 	node_unlink(from->path);
-	node_set_stored(to->path, &to->fp);
+	/* an empty label is none: its file stays, empty and not stored */
+	node_set_pending(to->path, &to->fp, !len && to->fp.kind == NODE_LABEL);
 	return 0;
 }
 

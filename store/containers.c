@@ -2,6 +2,7 @@
 #include "containers.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,8 +21,10 @@ static ctrfs_code ns_required(const char *ns, ctrfs_error *err)
 
 static ctrfs_code damaged(ctrfs_error *err, const char *ns, const char *id, const char *part)
 {
-	return ctrfs_fail_sys(err, CTRFS_INTERNAL, EIO, "container \"%s\" in namespace \"%s\": "
-				   "damaged %s record", id, ns, part);
+	return ctrfs_fail_sys(err, CTRFS_INTERNAL, EIO,
+			      "container \"%s\" in namespace \"%s\": "
+			      "damaged %s record",
+			      id, ns, part);
 }
 
 ctrfs_code ctr_load(struct db_txn *t, const char *ns, const char *id, unsigned load,
@@ -212,8 +215,7 @@ static ctrfs_code collect_id(const char *id, void *arg)
 	return CTRFS_OK;
 }
 
-static ctrfs_code ids_in_txn(struct db_txn *t, const char *ns, struct id_list *l,
-			     ctrfs_error *err)
+static ctrfs_code ids_in_txn(struct db_txn *t, const char *ns, struct id_list *l, ctrfs_error *err)
 {
 	ctrfs_code code = ctr_foreach(t, ns, collect_id, l, err);
 	if (code == CTRFS_INTERNAL && !t->rc)
@@ -317,8 +319,8 @@ static ctrfs_code create_txn(struct db_txn *t, void *p, ctrfs_error *err)
 	if (!code)
 		code = ctr_store(t, a->ns, &c, PART_CORE | CTRFS_LOAD_ALL, err);
 	if (!code)
-		code = events_append(t, a->ns, "/containers/create", event_container_create(&c),
-				     err);
+		code =
+		    events_append(t, a->ns, "/containers/create", event_container_create(&c), err);
 	if (!code && a->created) {
 		ctrfs_container_clear(a->created);
 		if (ctrfs_container_copy(a->created, &c))
@@ -351,6 +353,7 @@ struct update_arg {
 	const ctrfs_container *in;
 	const char *const *paths;
 	size_t npaths;
+	const ctrfs_update_options *opts;
 	ctrfs_container *updated;
 };
 
@@ -423,6 +426,120 @@ static ctrfs_code apply_path(ctrfs_container *cur, const ctrfs_container *in, co
 	return oom ? ctrfs_fail_oom(err) : CTRFS_OK;
 }
 
+static bool any_eq(bool has_a, const ctrfs_any *a, bool has_b, const ctrfs_any *b)
+{
+	if (!has_a || !has_b)
+		return has_a == has_b;
+	return str_eq(a->type_url, b->type_url) && a->value_len == b->value_len &&
+	       (!a->value_len || memcmp(a->value, b->value, a->value_len) == 0);
+}
+
+static bool labels_eq(const ctrfs_labels *a, const ctrfs_labels *b)
+{
+	if (a->count != b->count)
+		return false;
+	for (size_t i = 0; i < a->count; i++)
+		if (strcmp(a->items[i].key, b->items[i].key) ||
+		    strcmp(a->items[i].value, b->items[i].value))
+			return false;
+	return true;
+}
+
+static bool extensions_eq(const ctrfs_extensions *a, const ctrfs_extensions *b)
+{
+	if (a->count != b->count)
+		return false;
+	for (size_t i = 0; i < a->count; i++)
+		if (strcmp(a->items[i].name, b->items[i].name) ||
+		    !any_eq(true, &a->items[i].any, true, &b->items[i].any))
+			return false;
+	return true;
+}
+
+/* Does the field `path` hold the same value in a and b? (An empty label is no label.) */
+static bool path_eq(const ctrfs_container *a, const ctrfs_container *b, const char *path)
+{
+	if (strncmp(path, "labels.", 7) == 0)
+		return str_eq(ctrfs_labels_get(&a->labels, path + 7),
+			      ctrfs_labels_get(&b->labels, path + 7));
+	if (strncmp(path, "extensions.", 11) == 0) {
+		const ctrfs_any *x = ctrfs_extensions_get(&a->extensions, path + 11);
+		const ctrfs_any *y = ctrfs_extensions_get(&b->extensions, path + 11);
+		return any_eq(x != NULL, x, y != NULL, y);
+	}
+	if (strcmp(path, "labels") == 0)
+		return labels_eq(&a->labels, &b->labels);
+	if (strcmp(path, "extensions") == 0)
+		return extensions_eq(&a->extensions, &b->extensions);
+	if (strcmp(path, "spec") == 0)
+		return any_eq(a->has_spec, &a->spec, b->has_spec, &b->spec);
+	if (strcmp(path, "image") == 0)
+		return str_eq(a->image, b->image);
+	if (strcmp(path, "snapshotkey") == 0)
+		return str_eq(a->snapshot_key, b->snapshot_key);
+	return true; /* refused by apply_path */
+}
+
+static ctrfs_code add_path(char ***paths, size_t *n, const char *prefix, const char *name,
+			   ctrfs_error *err)
+{
+	char **v = realloc(*paths, (*n + 1) * sizeof(**paths));
+	if (!v)
+		return ctrfs_fail_oom(err);
+	*paths = v;
+	if (asprintf(&v[*n], "%s%s", prefix, name ? name : "") < 0)
+		return ctrfs_fail_oom(err);
+	(*n)++;
+	return CTRFS_OK;
+}
+
+ctrfs_code ctrfs_container_changed_paths(const ctrfs_container *from, const ctrfs_container *to,
+					 char ***paths, size_t *count, ctrfs_error *err)
+{
+	ctrfs_code code = CTRFS_OK;
+	*paths = NULL;
+	*count = 0;
+	if (!str_eq(from->snapshotter, to->snapshotter))
+		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+				  "container.Snapshotter field is immutable: invalid argument");
+	if (!str_eq(from->runtime_name, to->runtime_name))
+		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+				  "container.Runtime.Name field is immutable: invalid argument");
+	/* both maps are sorted: one merge walk finds every key added, changed or gone */
+	for (size_t i = 0, j = 0; !code && (i < from->labels.count || j < to->labels.count);) {
+		const ctrfs_label *a = i < from->labels.count ? &from->labels.items[i] : NULL;
+		const ctrfs_label *b = j < to->labels.count ? &to->labels.items[j] : NULL;
+		int cmp = !a ? 1 : !b ? -1 : strcmp(a->key, b->key);
+		if (cmp || strcmp(a->value, b->value))
+			code = add_path(paths, count, "labels.", cmp <= 0 ? a->key : b->key, err);
+		i += cmp <= 0;
+		j += cmp >= 0;
+	}
+	const ctrfs_extensions *fe = &from->extensions, *te = &to->extensions;
+	for (size_t i = 0, j = 0; !code && (i < fe->count || j < te->count);) {
+		const ctrfs_extension *a = i < fe->count ? &fe->items[i] : NULL;
+		const ctrfs_extension *b = j < te->count ? &te->items[j] : NULL;
+		int cmp = !a ? 1 : !b ? -1 : strcmp(a->name, b->name);
+		if (cmp || !any_eq(true, &a->any, true, &b->any))
+			code = add_path(paths, count, "extensions.", cmp <= 0 ? a->name : b->name,
+					err);
+		i += cmp <= 0;
+		j += cmp >= 0;
+	}
+	if (!code && !str_eq(from->image, to->image))
+		code = add_path(paths, count, "image", NULL, err);
+	if (!code && !str_eq(from->snapshot_key, to->snapshot_key))
+		code = add_path(paths, count, "snapshotkey", NULL, err);
+	if (!code && !any_eq(from->has_spec, &from->spec, to->has_spec, &to->spec))
+		code = add_path(paths, count, "spec", NULL, err);
+	if (code) {
+		ctrfs_strv_free(*paths, *count);
+		*paths = NULL;
+		*count = 0;
+	}
+	return code;
+}
+
 /* The end of every update: validate the merged container as containerd does, stamp
  * UpdatedAt, write the `dirty` parts, mark the namespace changed, log the event. */
 static ctrfs_code write_update(struct db_txn *t, const char *ns, ctrfs_container *cur,
@@ -441,7 +558,7 @@ static ctrfs_code write_update(struct db_txn *t, const char *ns, ctrfs_container
 }
 
 static const char *const full_update_paths[] = {"labels", "spec", "extensions", "image",
-						 "snapshotkey"};
+						"snapshotkey"};
 
 static ctrfs_code update_txn(struct db_txn *t, void *p, ctrfs_error *err)
 {
@@ -457,7 +574,7 @@ static ctrfs_code update_txn(struct db_txn *t, void *p, ctrfs_error *err)
 		spec_needed = true;
 	ctrfs_code code = ctr_load(t, a->ns, a->in->id,
 				   CTRFS_LOAD_LABELS | CTRFS_LOAD_EXTENSIONS |
-					   (spec_needed ? CTRFS_LOAD_SPEC : 0),
+				       (spec_needed ? CTRFS_LOAD_SPEC : 0),
 				   &cur, err);
 	if (code == CTRFS_NOT_FOUND)
 		return ctrfs_fail(err, code, "container \"%s\": not found", a->in->id);
@@ -467,16 +584,30 @@ static ctrfs_code update_txn(struct db_txn *t, void *p, ctrfs_error *err)
 		paths = full_update_paths;
 		npaths = sizeof(full_update_paths) / sizeof(*full_update_paths);
 		if (!str_eq(cur.snapshotter, a->in->snapshotter))
-			code = ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
-					  "container.Snapshotter field is immutable: invalid argument");
+			code = ctrfs_fail(
+			    err, CTRFS_INVALID_ARGUMENT,
+			    "container.Snapshotter field is immutable: invalid argument");
 		else if (!str_eq(cur.runtime_name, a->in->runtime_name))
-			code = ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
-					  "container.Runtime.Name field is immutable: invalid argument");
+			code = ctrfs_fail(
+			    err, CTRFS_INVALID_ARGUMENT,
+			    "container.Runtime.Name field is immutable: invalid argument");
 	}
+	const ctrfs_container *was = a->opts ? a->opts->unless_changed : NULL;
+	for (size_t i = 0; !code && was && i < npaths; i++)
+		if (!path_eq(&cur, was, paths[i]))
+			code =
+			    ctrfs_fail(err, CTRFS_FAILED_PRECONDITION,
+				       "container \"%s\": %s changed since it was read", a->in->id,
+				       strcmp(paths[i], "snapshotkey") ? paths[i] : "snapshot key");
 	for (size_t i = 0; !code && i < npaths; i++)
 		code = apply_path(&cur, a->in, paths[i], &dirty, err);
-	if (!code)
+	if (!code && a->opts && a->opts->check_only) {
+		code = ctrfs_container_validate(&cur, err);
+		if (code)
+			code = ctrfs_error_prefix(err, code, "update failed validation: ");
+	} else if (!code) {
 		code = write_update(t, a->ns, &cur, dirty, err);
+	}
 	if (!code && a->updated) {
 		for (size_t i = cur.labels.count; i-- > 0;)
 			if (!cur.labels.items[i].value[0])
@@ -490,8 +621,16 @@ static ctrfs_code update_txn(struct db_txn *t, void *p, ctrfs_error *err)
 }
 
 ctrfs_code ctrfs_container_update(ctrfs_store *s, const char *ns, const ctrfs_container *c,
-				  const char *const *paths, size_t npaths,
-				  ctrfs_container *updated, ctrfs_error *err)
+				  const char *const *paths, size_t npaths, ctrfs_container *updated,
+				  ctrfs_error *err)
+{
+	return ctrfs_container_update_ex(s, ns, c, paths, npaths, NULL, updated, err);
+}
+
+ctrfs_code ctrfs_container_update_ex(ctrfs_store *s, const char *ns, const ctrfs_container *c,
+				     const char *const *paths, size_t npaths,
+				     const ctrfs_update_options *opts, ctrfs_container *updated,
+				     ctrfs_error *err)
 {
 	if (updated)
 		memset(updated, 0, sizeof(*updated));
@@ -503,8 +642,16 @@ ctrfs_code ctrfs_container_update(ctrfs_store *s, const char *ns, const ctrfs_co
 				  "must specify a container id: invalid argument");
 	if (strlen(c->id) > CTRFS_IDENTIFIER_MAX)
 		return ctrfs_fail(err, CTRFS_NOT_FOUND, "container \"%s\": not found", c->id);
-	struct update_arg a = {ns, c, paths, npaths, updated};
-	return db_write(s, update_txn, &a, err);
+	struct update_arg a = {ns, c, paths, npaths, opts, updated};
+	if (!opts || !opts->check_only)
+		return db_write(s, update_txn, &a, err);
+	/* a check reads: it never waits for writers, nor they for it */
+	struct db_txn t;
+	code = db_read_begin(s, &t, err);
+	if (!code)
+		code = update_txn(&t, &a, err);
+	db_read_end(&t);
+	return code;
 }
 
 struct rename_arg {
@@ -516,8 +663,8 @@ static ctrfs_code rename_txn(struct db_txn *t, void *p, ctrfs_error *err)
 {
 	struct rename_arg *a = p;
 	ctrfs_container cur;
-	ctrfs_code code = ctr_load(t, a->ns, a->id, CTRFS_LOAD_LABELS | CTRFS_LOAD_EXTENSIONS,
-				   &cur, err);
+	ctrfs_code code =
+	    ctr_load(t, a->ns, a->id, CTRFS_LOAD_LABELS | CTRFS_LOAD_EXTENSIONS, &cur, err);
 	if (code == CTRFS_NOT_FOUND)
 		return ctrfs_fail(err, code, "container \"%s\": not found", a->id);
 	if (code)
@@ -551,10 +698,9 @@ static ctrfs_code rename_txn(struct db_txn *t, void *p, ctrfs_error *err)
 	if (oom)
 		code = ctrfs_fail_oom(err);
 	if (!code)
-		code = write_update(t, a->ns, &cur,
-				    PART_CORE | (a->extension ? CTRFS_LOAD_EXTENSIONS
-							      : CTRFS_LOAD_LABELS),
-				    err);
+		code = write_update(
+		    t, a->ns, &cur,
+		    PART_CORE | (a->extension ? CTRFS_LOAD_EXTENSIONS : CTRFS_LOAD_LABELS), err);
 	ctrfs_container_clear(&cur);
 	return code;
 }
@@ -590,13 +736,12 @@ static ctrfs_code delete_txn(struct db_txn *t, void *p, ctrfs_error *err)
 	if (!code)
 		code = ns_touch(t, a->ns, ctrfs_time_now(), err);
 	if (!code)
-		code = events_append(t, a->ns, "/containers/delete", json_pack("{s:s}", "id", a->id),
-				     err);
+		code = events_append(t, a->ns, "/containers/delete",
+				     json_pack("{s:s}", "id", a->id), err);
 	return code;
 }
 
-ctrfs_code ctrfs_container_delete(ctrfs_store *s, const char *ns, const char *id,
-				  ctrfs_error *err)
+ctrfs_code ctrfs_container_delete(ctrfs_store *s, const char *ns, const char *id, ctrfs_error *err)
 {
 	ctrfs_code code = ns_required(ns, err);
 	if (code)

@@ -22,7 +22,7 @@ extern "C" {
 
 #define CTRFS_STORE_DEFAULT_RUNTIME "io.containerd.runc.v2"
 #define CTRFS_SPEC_TYPE_URL "types.containerd.io/opencontainers/runtime-spec/1/Spec"
-#define CTRFS_LABEL_MAX 4096	 /* len(key) + len(value), as containerd */
+#define CTRFS_LABEL_MAX 4096	/* len(key) + len(value), as containerd */
 #define CTRFS_IDENTIFIER_MAX 76 /* as containerd's pkg/identifiers */
 
 /* Error codes, as containerd's errdefs. */
@@ -140,10 +140,10 @@ ctrfs_code ctrfs_container_validate(const ctrfs_container *c, ctrfs_error *err);
 typedef struct ctrfs_store ctrfs_store;
 
 typedef struct ctrfs_open_options {
-	bool read_only;	  /* open without write access; writes fail UNAVAILABLE/EROFS */
-	bool no_create;	  /* fail NOT_FOUND instead of creating a missing store */
-	bool no_sync;	  /* skip fsync at commit (benchmarks, throwaway stores) */
-	size_t map_size;  /* initial LMDB map size in bytes; 0 = $CTRFS_MAP_SIZE, else 256 MiB */
+	bool read_only;	 /* open without write access; writes fail UNAVAILABLE/EROFS */
+	bool no_create;	 /* fail NOT_FOUND instead of creating a missing store */
+	bool no_sync;	 /* skip fsync at commit (benchmarks, throwaway stores) */
+	size_t map_size; /* initial LMDB map size in bytes; 0 = $CTRFS_MAP_SIZE, else 256 MiB */
 } ctrfs_open_options;
 
 /* Opens (by default creating, mode 0700 directory, 0600 files) the store at `path`,
@@ -177,6 +177,10 @@ ctrfs_code ctrfs_namespace_list(ctrfs_store *s, ctrfs_namespace **out, size_t *c
 /* Sets one label; value NULL removes it. ("" is kept: namespace labels may be empty.) */
 ctrfs_code ctrfs_namespace_set_label(ctrfs_store *s, const char *name, const char *key,
 				     const char *value, ctrfs_error *err);
+/* ctrfs_namespace_set_label as a compare-and-set: fails FAILED_PRECONDITION, writing
+ * nothing, unless the label still holds `expect` (NULL: the label is absent). */
+ctrfs_code ctrfs_namespace_set_label_if(ctrfs_store *s, const char *name, const char *key,
+					const char *value, const char *expect, ctrfs_error *err);
 /* Renames a label key in one transaction, replacing `to` if it exists (as rename(2)). */
 ctrfs_code ctrfs_namespace_rename_label(ctrfs_store *s, const char *name, const char *from,
 					const char *to, ctrfs_error *err);
@@ -212,15 +216,35 @@ ctrfs_code ctrfs_container_create(ctrfs_store *s, const char *ns, const ctrfs_co
 /* containerd's Update: `c->id` names the container; `paths` are field paths (none =
  * replace every mutable field). Only the parts a path touches are rewritten. */
 ctrfs_code ctrfs_container_update(ctrfs_store *s, const char *ns, const ctrfs_container *c,
-				  const char *const *paths, size_t npaths,
-				  ctrfs_container *updated, ctrfs_error *err);
+				  const char *const *paths, size_t npaths, ctrfs_container *updated,
+				  ctrfs_error *err);
+/* How ctrfs_container_update_ex runs. */
+typedef struct ctrfs_update_options {
+	/* Validates the update exactly as it would be applied, in a read transaction, and
+	 * writes nothing (`updated` then receives the merged container). */
+	bool check_only;
+	/* Compare-and-set: fails FAILED_PRECONDITION ("... changed since it was read"),
+	 * writing nothing, when a field the paths name (every mutable field when there
+	 * are none) no longer holds the value it has in this container. */
+	const ctrfs_container *unless_changed;
+} ctrfs_update_options;
+/* ctrfs_container_update with options (opts may be NULL). */
+ctrfs_code ctrfs_container_update_ex(ctrfs_store *s, const char *ns, const ctrfs_container *c,
+				     const char *const *paths, size_t npaths,
+				     const ctrfs_update_options *opts, ctrfs_container *updated,
+				     ctrfs_error *err);
+/* The field paths of an update that turns `from` into `to`: "labels.<key>" and
+ * "extensions.<name>" for each one added, changed or removed, then "image",
+ * "snapshotkey" and "spec" when they differ (none when equal). INVALID_ARGUMENT with
+ * containerd's message when an immutable field differs. Free with ctrfs_strv_free. */
+ctrfs_code ctrfs_container_changed_paths(const ctrfs_container *from, const ctrfs_container *to,
+					 char ***paths, size_t *count, ctrfs_error *err);
 /* Renames a label (or, with extension=true, an extension) in one transaction;
  * replaces an existing target, like rename(2). NOT_FOUND if `from` is missing. */
 ctrfs_code ctrfs_container_rename_key(ctrfs_store *s, const char *ns, const char *id,
 				      bool extension, const char *from, const char *to,
 				      ctrfs_error *err);
-ctrfs_code ctrfs_container_delete(ctrfs_store *s, const char *ns, const char *id,
-				  ctrfs_error *err);
+ctrfs_code ctrfs_container_delete(ctrfs_store *s, const char *ns, const char *id, ctrfs_error *err);
 
 /* containerd's default OCI spec for a new container (cgroupsPath /ns/id), as an Any of
  * CTRFS_SPEC_TYPE_URL with compact JSON; `out` (zeroed or valid) is overwritten. */
@@ -277,9 +301,9 @@ ctrfs_code ctrfs_store_import_batch(ctrfs_store *s, const ctrfs_import_namespace
 void ctrfs_import_namespaces_free(ctrfs_import_namespace *nss, size_t n);
 /* Imports an export document (see ctrfs_store_export) or a single `ctr containers info`
  * object (into `default_ns`), through ctrfs_store_import_batch. opts may be NULL. */
-ctrfs_code ctrfs_store_import(ctrfs_store *s, const char *text, size_t len,
-			      const char *default_ns, const ctrfs_import_options *opts,
-			      ctrfs_import_result *res, ctrfs_error *err);
+ctrfs_code ctrfs_store_import(ctrfs_store *s, const char *text, size_t len, const char *default_ns,
+			      const ctrfs_import_options *opts, ctrfs_import_result *res,
+			      ctrfs_error *err);
 
 /* ---- change log ---- */
 

@@ -177,7 +177,14 @@ ctrfs_code ctrfs_namespace_list(ctrfs_store *s, ctrfs_namespace **out, size_t *c
 
 struct ns_label_arg {
 	const char *name, *key, *value, *to;
+	bool guard;	    /* set only if the label still holds `expect` */
+	const char *expect; /* NULL: absent */
 };
+
+static bool opt_str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
 
 static ctrfs_code ns_label_txn(struct db_txn *t, void *p, ctrfs_error *err)
 {
@@ -192,11 +199,16 @@ static ctrfs_code ns_label_txn(struct db_txn *t, void *p, ctrfs_error *err)
 	} else if (code) {
 		return code;
 	}
-	if (a->to) { /* rename */
+	if (a->guard && !opt_str_eq(ctrfs_labels_get(&ns.labels, a->key), a->expect)) {
+		code = ctrfs_fail(err, CTRFS_FAILED_PRECONDITION,
+				  "namespace \"%s\": label \"%s\" changed since it was read",
+				  a->name, a->key);
+	} else if (a->to) { /* rename */
 		const char *v = ctrfs_labels_get(&ns.labels, a->key);
 		if (!v) {
-			code = ctrfs_fail(err, CTRFS_NOT_FOUND, "namespace \"%s\": label \"%s\": not found",
-					  a->name, a->key);
+			code = ctrfs_fail(err, CTRFS_NOT_FOUND,
+					  "namespace \"%s\": label \"%s\": not found", a->name,
+					  a->key);
 		} else {
 			code = ctrfs_label_validate(a->to, v, err);
 			if (code)
@@ -231,14 +243,27 @@ ctrfs_code ctrfs_namespace_set_label(ctrfs_store *s, const char *name, const cha
 	code = ctrfs_label_validate(key, value, err);
 	if (code)
 		return ctrfs_error_prefix(err, code, "namespace.Labels: ");
-	struct ns_label_arg a = {name, key, value, NULL};
+	struct ns_label_arg a = {name, key, value, NULL, false, NULL};
+	return db_write(s, ns_label_txn, &a, err);
+}
+
+ctrfs_code ctrfs_namespace_set_label_if(ctrfs_store *s, const char *name, const char *key,
+					const char *value, const char *expect, ctrfs_error *err)
+{
+	ctrfs_code code = ctrfs_identifier_validate(name, err);
+	if (code)
+		return code;
+	code = ctrfs_label_validate(key, value, err);
+	if (code)
+		return ctrfs_error_prefix(err, code, "namespace.Labels: ");
+	struct ns_label_arg a = {name, key, value, NULL, true, expect};
 	return db_write(s, ns_label_txn, &a, err);
 }
 
 ctrfs_code ctrfs_namespace_rename_label(ctrfs_store *s, const char *name, const char *from,
 					const char *to, ctrfs_error *err)
 {
-	struct ns_label_arg a = {name, from, NULL, to};
+	struct ns_label_arg a = {name, from, NULL, to, false, NULL};
 	return db_write(s, ns_label_txn, &a, err);
 }
 

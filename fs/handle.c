@@ -464,12 +464,13 @@ void handle_settle(fuse_ino_t ino, const char *path)
 {
 	if (!__atomic_load_n(&settle_count, __ATOMIC_RELAXED))
 		return;
+	/* a release storing one right now holds the lock: this waits for it too */
 	pthread_mutex_lock(&settle_lock);
 	for (struct handle *h = settle_list, *next; h; h = next) {
 		next = h->settle_next;
 		if (h->ni.ino == ino || (path && strcmp(h->ni.path, path) == 0)) {
-			settle_remove(h);
 			settle_one(h, "settle");
+			settle_remove(h);
 		}
 	}
 	pthread_mutex_unlock(&settle_lock);
@@ -488,6 +489,17 @@ static void settle_add(struct handle *h)
 	}
 	pthread_mutex_unlock(&h->lock);
 	pthread_mutex_unlock(&settle_lock);
+}
+
+/* Is h's key file pending now (emptied by a settle since h's node was read)? */
+static bool still_pending(const struct handle *h)
+{
+	struct nodeinfo now;
+	if (node_find(h->ni.path, &h->ni.fp, &now))
+		return false;
+	bool pending = now.pending;
+	nodeinfo_clear(&now);
+	return pending;
 }
 
 /* Takes ownership of *ni. */
@@ -530,9 +542,10 @@ static int open_node(struct ctrfs *fs, struct nodeinfo *ni, struct fuse_file_inf
 		g = cache_begin(h->ni.ino);
 		source_init(&src, fs);
 		rc = take_snapshot(h, &src, &h->snap);
-		if (rc == -ENOENT && (flags & O_CREAT) && node_is_key(h->ni.fp.kind)) {
-			/* the name the kernel still knew lost its record (emptied, or removed
-			 * elsewhere): O_CREAT creates it, as on any filesystem */
+		if (rc == -ENOENT && node_is_key(h->ni.fp.kind) && (writable || still_pending(h))) {
+			/* the name the kernel still knows lost its record (emptied just now, or
+			 * removed elsewhere): opened to write (the kernel does not pass
+			 * O_CREAT on), it is created, as the kernel believes it exists */
 			node_set_pending(h->ni.path, &h->ni.fp, true);
 			h->ni.pending = true;
 			rc = 0;
@@ -673,9 +686,15 @@ ssize_t handle_write(struct handle *h, const char *buf, size_t size, off_t off)
 	return rc < 0 ? rc : (ssize_t)size;
 }
 
-/* ftruncate(fd, 0): the value an emptying replaces is the store's now, not at open. */
+/* ftruncate(fd, 0) of a value file: the value an emptying replaces is the store's now,
+ * not at open. (JSON files keep what was read at open: container.json's changes are
+ * told against what its writer read.) */
 static void rebase(struct handle *h)
 {
+	const struct fspath *fp = &h->ni.fp;
+	if (fp->kind == NODE_EXTENSION ||
+	    (fp->kind == NODE_FIELD && fp->field != FIELD_IMAGE && fp->field != FIELD_SNAPSHOT_KEY))
+		return;
 	struct source src;
 	struct snapshot *snap;
 	source_init(&src, h->fs);
@@ -734,9 +753,8 @@ int handle_fsync(struct handle *h)
 
 void handle_release(struct handle *h)
 {
+	/* listed until stored: a request for the file meanwhile waits for it */
 	pthread_mutex_lock(&settle_lock);
-	if (h->settling)
-		settle_remove(h);
 	if (h->dirty && h->refused) {
 		fuse_log(FUSE_LOG_DEBUG, "release /%s: refused content discarded\n", h->ni.path);
 	} else if (h->dirty && !h->len) {
@@ -748,6 +766,8 @@ void handle_release(struct handle *h)
 		commit(h, "release", COMMIT_IF_UNCHANGED);
 		pthread_mutex_unlock(&h->lock);
 	}
+	if (h->settling)
+		settle_remove(h);
 	pthread_mutex_unlock(&settle_lock);
 	handle_free(h);
 }

@@ -3,12 +3,13 @@ is capped per file and in total by its memory budget (CTRFS_MEMORY_BUDGET, bytes
 tests), and what goes past it is refused with ENOSPC (EMFILE, EFBIG) and a log line."""
 import errno
 import os
+import re
 import resource
 import time
 
 import pytest
 
-from fstest import Mount
+from fstest import name_of
 
 MiB = 1 << 20
 
@@ -211,3 +212,51 @@ def test_a_memory_budget_that_is_not_a_number_stops_the_daemon(store_only, tmp_p
     with pytest.raises(AssertionError, match="CTRFS_MEMORY_BUDGET=lots: not a number"):
         m.start()
     m.proc = None
+
+
+# ---- names longer than FUSE's 1024 bytes ----
+
+def long_name(key: bytes) -> bytes:
+    """The file name ctrfs shows for a key whose name would pass 1024 bytes (ctrfs(8),
+    NAMES): the first bytes of its name (not cut inside a %XX), "%%" and 16 hex digits."""
+    name = name_of(key)
+    n = 1024 - 18
+    if name[n - 1:n] == b"%":
+        n -= 1
+    elif name[n - 2:n - 1] == b"%":
+        n -= 2
+    return name[:n]
+
+
+def test_keys_with_names_over_1024_bytes_are_listed_read_and_removed(mnt):
+    long_a = "a" * 1500
+    long_pct = "%" * 400  # 400 bytes, a 1200-byte name
+    mnt.ctl("c", "label", "c1", f"{long_a}=v", f"{long_pct}=w")
+    names = sorted(os.listdir(os.fsencode(mnt.path("default/c1/labels"))))
+    shown = [n for n in names if len(n) > 100]
+    assert [n for n in names if len(n) <= 100] == [b"app", b"tier"]
+    assert len(shown) == 2 and all(len(n) <= 1024 for n in shown)
+    for key, value in ((long_a, "v"), (long_pct, "w")):
+        prefix = long_name(key.encode())
+        [n] = [n for n in shown if n.startswith(prefix)]
+        assert re.fullmatch(rb"%%[0-9A-F]{16}", n[len(prefix):]), n
+        assert mnt.read(os.fsdecode(b"default/c1/labels/" + n)) == value.encode() + b"\n"
+    # `rm labels/*` removes them too
+    mnt.ok("rm default/c1/labels/*")
+    assert os.listdir(mnt.path("default/c1/labels")) == []
+    assert b'"labels"' not in mnt.ctl("c", "info", "c1").out
+
+
+def test_a_long_name_can_rename_its_key_to_a_short_one(mnt):
+    mnt.ctl("c", "label", "c1", "b" * 2000 + "=v")
+    [n] = [n for n in os.listdir(mnt.path("default/c1/labels")) if len(n) > 100]
+    os.rename(mnt.path("default/c1/labels/" + n), mnt.path("default/c1/labels/short"))
+    assert sorted(os.listdir(mnt.path("default/c1/labels"))) == ["app", "short", "tier"]
+    assert mnt.text("default/c1/labels/short") == "v\n"
+
+
+def test_a_name_over_1024_bytes_cannot_be_created(mnt):
+    with mnt.unchanged():
+        with pytest.raises(OSError) as e:
+            open(mnt.path("default/c1/labels/" + "c" * 1025), "w").close()
+        assert e.value.errno == errno.ENAMETOOLONG

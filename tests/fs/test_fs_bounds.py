@@ -14,6 +14,12 @@ from fstest import name_of
 MiB = 1 << 20
 
 
+def slack(m):
+    """How much more a daemon built with AddressSanitizer holds (its quarantine keeps
+    freed memory, its allocator pads): bounds are multiplied by it."""
+    return 3 if b"AddressSanitizer" in m.exe.read_bytes() else 1
+
+
 def rss(m):
     """The daemon's resident memory, in bytes."""
     with open(f"/proc/{m.proc.pid}/status") as f:
@@ -89,7 +95,7 @@ def test_many_events_readers_reading_one_byte_hold_little(mnt, many_fds):
     finally:
         close_all(mnt, fds)
     # one line each (about 2 KB here): ~4 MB; it was over 128 MB
-    assert grown < 24 * MiB, f"the daemon grew by {grown >> 20} MiB"
+    assert grown < 24 * MiB * slack(mnt), f"the daemon grew by {grown >> 20} MiB"
 
 
 def test_events_readers_past_the_cap_are_refused_with_emfile(mnt, many_fds):
@@ -161,7 +167,7 @@ def test_scratch_files_stop_at_the_budget_with_enospc(store_only):
             break
     assert failed is not None and failed.errno == errno.ENOSPC, failed
     assert len(written) == 4  # 4 x 4 MiB: the whole budget
-    assert rss(m) - base < 24 * MiB
+    assert rss(m) - base < 24 * MiB * slack(m)
     # the daemon is alive and serves; removing a file gives its memory back
     os.unlink(written.pop())
     with open(m.path("default/c1/again"), "wb") as f:

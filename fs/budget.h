@@ -8,11 +8,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The total, far above what real metadata needs (a spec is kilobytes). */
+/* The default total, far above what real metadata needs (a spec is kilobytes). */
 #define BUDGET_TOTAL ((size_t)512 << 20)
 
+/* Sets the total from the environment variable CTRFS_MEMORY_BUDGET (bytes; tests use
+ * a small one), once at start-up before any request. -1 (after logging why) when it
+ * is set but not a positive number. */
+int budget_setup(void);
+/* The total in force: BUDGET_TOTAL unless budget_setup() read another. */
+size_t budget_total(void);
+
 /* Takes `bytes` from the budget: false (nothing taken) when that would pass the total.
- * Callers refuse then with ENOSPC (or EFBIG for one file past its own cap) and log. */
+ * Callers refuse then with ENOSPC (or EFBIG for one file past its own cap) and log
+ * (refuse_budget in ctrfs.h says it the same way everywhere). */
 bool budget_take(size_t bytes);
 /* Gives back what budget_take took. */
 void budget_give(size_t bytes);

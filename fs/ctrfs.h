@@ -35,11 +35,17 @@ static inline struct ctrfs *req_fs(fuse_req_t req)
 void log_setup(bool foreground, bool debug);
 
 /*
- * A change the filesystem refuses: logs one line "refused OP PATH: REASON (ENAME)"
- * and returns -err, so that callers can `return refuse(...)`.
+ * A change the filesystem refuses: logs one line "refused OP /PATH: REASON (ENAME)"
+ * and returns -err, so that callers can `return refuse(...)`. The path is escaped as
+ * Go's %q does (\n, \x1b, \\, \"), and any control byte of the reason too, so that a
+ * name cannot split the record or forge another line. A NULL path is left out (a
+ * file whose name the caller does not know: "refused OP: REASON (ENAME)").
  */
 int refuse(int err, const char *op, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Content past the daemon's memory budget (budget.h): refuse(ENOSPC) saying so. */
+int refuse_budget(const char *op, const char *path);
 
 /*
  * The errno for a store failure: the one place where store codes become errnos.

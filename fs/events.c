@@ -15,6 +15,12 @@
  * list (under `lock`) owns it, unregisters the interrupt callback (which waits for a
  * running callback to return) and replies. The interrupt callback itself never
  * replies: it may run inside fuse_req_interrupt_func, under the request's lock.
+ *
+ * Memory: a reader reads ahead only what the waiting read asks for (at least one line,
+ * at most READ_AHEAD) and drops its buffer once it is read, so that many idle or slow
+ * readers hold little. Each open takes READER_RESERVE from the daemon's budget
+ * (budget.h) and a larger buffer takes the rest; opens past READERS_MAX or the budget
+ * are refused (EMFILE, ENOSPC).
  */
 #include "events.h"
 
@@ -23,11 +29,16 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "budget.h"
 #include "notify.h"
 #include "strbuf.h"
 
 /* What one fill reads ahead at most, in bytes (a read takes what fits its size). */
 #define READ_AHEAD (64 << 10)
+/* Readers one mount serves at once: far more than the tools watching one host. */
+#define READERS_MAX 4096
+/* What an open takes from the budget: the reader and a line or two of events. */
+#define READER_RESERVE 4096
 
 struct waiter {
 	fuse_req_t req;
@@ -48,6 +59,9 @@ struct reader {
 	uint64_t since; /* the last event read into buf */
 	char *buf;	/* lines read ahead, from off to len */
 	size_t off, len, cap;
+	size_t want;	/* what the fill under way reads ahead */
+	size_t charged; /* taken from the budget: READER_RESERVE or the buffer's cap */
+	int fill_err;	/* why the fill under way stopped short (ENOSPC, ENOMEM) */
 	struct fuse_pollhandle *ph;
 	struct waiter *waiting;
 	struct reader *next;
@@ -55,11 +69,50 @@ struct reader {
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct reader *readers;
+static size_t nreaders;
 static struct waiter *interrupted; /* taken by the callback, for the notifier to answer */
 
 static struct reader *fh(const struct fuse_file_info *fi)
 {
 	return (struct reader *)(uintptr_t)fi->fh;
+}
+
+/* Drops the lines read ahead and gives back what they took beyond the reserve;
+ * caller holds the lock. */
+static void drop_buffer(struct reader *r)
+{
+	free(r->buf);
+	r->buf = NULL;
+	r->off = r->len = r->cap = 0;
+	budget_give(r->charged - READER_RESERVE);
+	r->charged = READER_RESERVE;
+}
+
+/* Drops the buffer once all of it was read (the answer has its own copy or was sent):
+ * a reader between reads holds nothing but its reserve. Caller holds the lock. */
+static void done_with(struct reader *r)
+{
+	if (r->off == r->len && r->buf)
+		drop_buffer(r);
+}
+
+/* Unlists a reader and frees it, giving back all it took (no read may wait on it). */
+static void reader_free(struct reader *r)
+{
+	pthread_mutex_lock(&lock);
+	for (struct reader **p = &readers; *p; p = &(*p)->next) {
+		if (*p == r) {
+			*p = r->next;
+			break;
+		}
+	}
+	drop_buffer(r);
+	budget_give(READER_RESERVE);
+	nreaders--;
+	pthread_mutex_unlock(&lock);
+	if (r->ph)
+		fuse_pollhandle_destroy(r->ph);
+	free(r);
 }
 
 void events_open(fuse_req_t req, struct fuse_file_info *fi)
@@ -82,6 +135,22 @@ void events_open(fuse_req_t req, struct fuse_file_info *fi)
 		fuse_reply_err(req, store_errno(&err, EIO));
 		return;
 	}
+	pthread_mutex_lock(&lock);
+	int rc = 0;
+	if (nreaders >= READERS_MAX)
+		rc = refuse(EMFILE, "open", ".events",
+			    "%d readers already, the most one mount serves", READERS_MAX);
+	else if (!budget_take(READER_RESERVE))
+		rc = refuse_budget("open", ".events");
+	else
+		nreaders++;
+	pthread_mutex_unlock(&lock);
+	if (rc) {
+		free(r);
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	r->charged = READER_RESERVE;
 	/* a stream: no page cache, no size, and offsets that mean nothing. Not
 	 * FOPEN_NONSEEKABLE: head(1) seeks back over what it read past its last line
 	 * and, on a regular file, reports the ESPIPE (after printing the lines); a seek
@@ -95,17 +164,8 @@ void events_open(fuse_req_t req, struct fuse_file_info *fi)
 	r->next = readers;
 	readers = r;
 	pthread_mutex_unlock(&lock);
-	if (fuse_reply_open(req, fi) != 0) {
-		pthread_mutex_lock(&lock);
-		for (struct reader **p = &readers; *p; p = &(*p)->next) {
-			if (*p == r) {
-				*p = r->next;
-				break;
-			}
-		}
-		pthread_mutex_unlock(&lock);
-		free(r);
-	}
+	if (fuse_reply_open(req, fi) != 0)
+		reader_free(r);
 }
 
 static int add_line(const ctrfs_event *ev, void *arg)
@@ -116,14 +176,22 @@ static int add_line(const ctrfs_event *ev, void *arg)
 		return 1;
 	size_t len = strlen(line);
 	if (r->len + len + 1 > r->cap) {
-		size_t cap = r->cap ? r->cap : 4096;
-		while (cap < r->len + len + 1)
-			cap *= 2;
-		char *p = realloc(r->buf, cap);
-		if (!p) {
+		/* what this fill needs, no more: a one-byte read holds one line */
+		size_t cap = r->len + len + 1;
+		size_t more = cap > r->charged ? cap - r->charged : 0;
+		if (more && !budget_take(more)) {
 			free(line);
+			r->fill_err = ENOSPC;
 			return 1;
 		}
+		char *p = realloc(r->buf, cap);
+		if (!p) {
+			budget_give(more);
+			free(line);
+			r->fill_err = ENOMEM;
+			return 1;
+		}
+		r->charged += more;
 		r->buf = p;
 		r->cap = cap;
 	}
@@ -132,19 +200,26 @@ static int add_line(const ctrfs_event *ev, void *arg)
 	r->len += len + 1;
 	r->since = ev->seq;
 	free(line);
-	return r->len >= READ_AHEAD;
+	return r->len >= r->want;
 }
 
-/* Reads the next events into r->buf when it is empty; caller holds the lock.
- * True when there is something to read. */
-static bool fill(struct reader *r)
+/* Reads the next events into r->buf when it is empty, enough for a read of `size`;
+ * caller holds the lock. 1 when there is something to read, 0 when there is nothing
+ * new, -errno when the next line does not fit in memory (logged). */
+static int fill(struct reader *r, size_t size)
 {
 	ctrfs_error err;
 	if (r->off < r->len)
-		return true;
-	r->off = r->len = 0;
+		return 1;
+	drop_buffer(r);
+	r->want = size < READ_AHEAD ? size : READ_AHEAD;
+	r->fill_err = 0;
 	ctrfs_events_read(r->fs->store, r->since, NULL, 0, add_line, r, &err);
-	return r->len > 0;
+	if (r->len > 0)
+		return 1;
+	if (r->fill_err == ENOSPC)
+		return refuse_budget("read", ".events");
+	return r->fill_err ? -r->fill_err : 0;
 }
 
 /* Up to size bytes of whole lines (a line longer than size is split); caller holds the
@@ -237,10 +312,16 @@ void events_read(fuse_req_t req, size_t size, struct fuse_file_info *fi)
 	struct reader *r = fh(fi);
 	const char *data;
 	pthread_mutex_lock(&lock);
-	if (!r->waiting && fill(r)) {
-		size_t n = take(r, size, &data);
+	int got = r->waiting ? 0 : fill(r, size);
+	if (got) {
 		/* replied under the lock: the bytes are the reader's buffer */
-		fuse_reply_buf(req, data, n);
+		if (got > 0) {
+			size_t n = take(r, size, &data);
+			fuse_reply_buf(req, data, n);
+			done_with(r);
+		} else {
+			fuse_reply_err(req, -got);
+		}
 		pthread_mutex_unlock(&lock);
 		return;
 	}
@@ -272,10 +353,14 @@ void events_read(fuse_req_t req, size_t size, struct fuse_file_info *fi)
 		return;
 	}
 	struct waiter *list = NULL;
-	if (r->waiting == w && fill(r)) {
+	got = r->waiting == w ? fill(r, size) : 0;
+	if (got > 0) {
 		/* events came while the callback was being set */
 		size_t n = take(r, size, &data);
 		claim(w, data, n, 0, &list);
+		done_with(r);
+	} else if (got < 0) {
+		claim(w, NULL, 0, -got, &list);
 	}
 	pthread_mutex_unlock(&lock);
 	send_all(list);
@@ -302,23 +387,14 @@ void events_poll(fuse_req_t req, struct fuse_file_info *fi, struct fuse_pollhand
 void events_release(fuse_req_t req, struct fuse_file_info *fi)
 {
 	struct reader *r = fh(fi);
-	pthread_mutex_lock(&lock);
-	for (struct reader **p = &readers; *p; p = &(*p)->next) {
-		if (*p == r) {
-			*p = r->next;
-			break;
-		}
-	}
 	/* no read is in flight at release; a parked one would be the kernel's loss */
 	struct waiter *list = NULL;
+	pthread_mutex_lock(&lock);
 	while (r->waiting)
 		claim(r->waiting, NULL, 0, 0, &list);
 	pthread_mutex_unlock(&lock);
 	send_all(list);
-	if (r->ph)
-		fuse_pollhandle_destroy(r->ph);
-	free(r->buf);
-	free(r);
+	reader_free(r);
 	fuse_reply_err(req, 0);
 }
 
@@ -339,11 +415,14 @@ void events_service(struct ctrfs *fs, uint64_t last)
 		claim(w, NULL, 0, EINTR, &list);
 	}
 	for (struct reader *r = readers; r; r = r->next) {
+		int got;
 		while (r->waiting && !r->waiting->registering &&
-		       (r->off < r->len || r->since < last) && fill(r)) {
-			const char *data;
-			size_t n = take(r, r->waiting->size, &data);
-			claim(r->waiting, data, n, 0, &list);
+		       (r->off < r->len || r->since < last) &&
+		       (got = fill(r, r->waiting->size)) != 0) {
+			const char *data = NULL;
+			size_t n = got > 0 ? take(r, r->waiting->size, &data) : 0;
+			claim(r->waiting, data, n, got < 0 ? -got : 0, &list);
+			done_with(r);
 		}
 		if (r->ph && nph < 64 && (r->off < r->len || r->since < last)) {
 			phs[nph++] = r->ph;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "ctrfs.h"
 #include "daemon.h"
 #include "handle.h"
@@ -192,6 +193,8 @@ int main(int argc, char **argv)
 		goto out_args;
 	}
 	log_setup(true, cmd.debug);
+	if (budget_setup())
+		goto out_args;
 	if (!(store = absolute(o.store))) {
 		fuse_log(FUSE_LOG_ERR, "%s: %s\n", o.store, strerror(errno));
 		goto out_args;

@@ -16,8 +16,10 @@
 #include "ops.h"
 #include "scratch.h"
 
-/* The kernel refuses a whole listing (EIO) holding a longer name (FUSE_NAME_MAX). */
-#define NAME_LIMIT 1024
+/* The kernel refuses a whole listing (EIO) holding a longer name (FUSE_NAME_MAX on older
+ * kernels): names.c shortens keys' names to fit, and longer names of other
+ * files are neither listed nor looked up. */
+#define NAME_LIMIT NAMES_MAX
 
 /* Long, yet bounded: a change the notifier could not see (a store replaced under the
  * mount) shows within the hour. */
@@ -27,6 +29,10 @@ int child_of(fuse_ino_t parent, const char *name, struct nodeinfo *dir, struct f
 	     char **path)
 {
 	*path = NULL;
+	/* newer kernels pass longer names; older ones answer ENAMETOOLONG themselves:
+	 * the same answer everywhere, and nothing is made that a listing cannot show */
+	if (strlen(name) > NAME_LIMIT)
+		return -ENAMETOOLONG;
 	int rc = node_get(parent, dir);
 	if (rc)
 		return rc;

@@ -9,11 +9,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "budget.h"
 #include "ctrfs.h"
 
 /* One scratch file, far below any sane limit, so that memory cannot be exhausted
- * through the mount by accident. */
+ * through the mount by accident; their sum is capped by the daemon's budget. */
 #define SCRATCH_MAX (64 << 20)
+/* The smallest buffer: what most scratch files (an editor's swap file) fit in. */
+#define SCRATCH_MIN 4096
 
 struct scratch {
 	pthread_mutex_t lock;
@@ -50,23 +53,51 @@ void scratch_put(struct scratch *s)
 		return;
 	pthread_mutex_destroy(&s->lock);
 	free(s->buf);
+	budget_give(s->cap);
 	free(s);
 }
 
-/* Grows or shrinks the content to len, zero-filling; caller holds the lock. */
-static int resize(struct scratch *s, size_t len)
+/* The buffer for len bytes: a power of two, so that appends copy little. */
+static size_t cap_for(size_t len)
+{
+	size_t cap = SCRATCH_MIN;
+	if (!len)
+		return 0;
+	while (cap < len)
+		cap *= 2;
+	return cap;
+}
+
+/* Grows or shrinks the content to len, zero-filling; caller holds the lock. The
+ * buffer's bytes are the budget's: growing takes, shrinking gives back. The scratch
+ * file's name is not known here (its handle and node have it), so refusals name the
+ * operation only. */
+static int resize(struct scratch *s, size_t len, const char *op)
 {
 	if (len > SCRATCH_MAX)
-		return -EFBIG;
-	if (len > s->cap) {
-		size_t cap = s->cap ? s->cap : 4096;
-		while (cap < len)
-			cap *= 2;
+		return refuse(EFBIG, op, NULL, "a file kept in memory holds at most %d MiB",
+			      SCRATCH_MAX >> 20);
+	size_t cap = cap_for(len);
+	if (cap > s->cap) {
+		if (!budget_take(cap - s->cap))
+			return refuse_budget(op, NULL);
 		char *p = realloc(s->buf, cap);
-		if (!p)
+		if (!p) {
+			budget_give(cap - s->cap);
 			return -ENOMEM;
+		}
 		s->buf = p;
 		s->cap = cap;
+	} else if (cap < s->cap / 2 || (!cap && s->cap)) {
+		/* well below what it held: the memory goes back (a failed shrink keeps it) */
+		char *p = cap ? realloc(s->buf, cap) : NULL;
+		if (p || !cap) {
+			if (!cap)
+				free(s->buf);
+			budget_give(s->cap - cap);
+			s->buf = p;
+			s->cap = cap;
+		}
 	}
 	if (len > s->len)
 		memset(s->buf + s->len, 0, len - s->len);
@@ -94,7 +125,7 @@ ssize_t scratch_write(struct scratch *s, const char *buf, size_t size, off_t off
 		return 0;
 	pthread_mutex_lock(&s->lock);
 	size_t at = append ? s->len : (size_t)off;
-	int rc = at + size > s->len ? resize(s, at + size) : 0;
+	int rc = at + size > s->len ? resize(s, at + size, "write to a scratch file") : 0;
 	if (!rc) {
 		memcpy(s->buf + at, buf, size);
 		clock_gettime(CLOCK_REALTIME, &s->mtime);
@@ -107,7 +138,7 @@ ssize_t scratch_write(struct scratch *s, const char *buf, size_t size, off_t off
 int scratch_truncate(struct scratch *s, off_t size)
 {
 	pthread_mutex_lock(&s->lock);
-	int rc = resize(s, (size_t)size);
+	int rc = resize(s, (size_t)size, "truncate of a scratch file");
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }

@@ -83,9 +83,7 @@ static int reserve(struct handle *h, size_t len)
 	while (cap < len)
 		cap *= 2;
 	if (cap > h->cap && !budget_take(cap - h->cap))
-		return refuse(ENOSPC, "write", h->ni.path,
-			      "the daemon's memory for file contents (%zu MiB) is used up",
-			      (size_t)BUDGET_TOTAL >> 20);
+		return refuse_budget("write", h->ni.path);
 	char *p = realloc(h->buf, cap > h->cap ? cap : h->cap);
 	if (!p) {
 		if (cap > h->cap)
@@ -415,9 +413,7 @@ static int take_snapshot(struct handle *h, struct source *src, struct snapshot *
 	if (rc == -ENOENT && h->ni.pending)
 		rc = 0; /* created through the mount, nothing stored yet */
 	else if (!rc && !(*out = snapshot_make(h->ni.ino, &sb)))
-		rc = refuse(ENOMEM, "open", h->ni.path,
-			    "the daemon's memory for file contents (%zu MiB) is used up",
-			    (size_t)BUDGET_TOTAL >> 20);
+		rc = refuse_budget("open", h->ni.path);
 	strbuf_release(&sb);
 	return rc;
 }

@@ -266,3 +266,61 @@ def test_a_name_over_1024_bytes_cannot_be_created(mnt):
         with pytest.raises(OSError) as e:
             open(mnt.path("default/c1/labels/" + "c" * 1025), "w").close()
         assert e.value.errno == errno.ENAMETOOLONG
+
+
+# ---- open files: one rendered copy per content, not per open ----
+
+def big_spec(m, kib):
+    """Gives c1 a spec of about `kib` KiB (one long env list, as real specs grow)."""
+    env = [f"VAR{i}={'x' * 100}" for i in range(kib * 1024 // 110)]
+    spec = {"ociVersion": "1.1.0", "process": {"args": ["sh"], "env": env, "cwd": "/"},
+            "root": {"path": "rootfs"}}
+    m.path("default/c1/spec.json").write_text(__import__("json").dumps(spec))
+    return m.path("default/c1/spec.json").stat().st_size
+
+
+def test_many_opens_of_one_file_share_its_content(mnt, many_fds):
+    size = big_spec(mnt, 1024)  # a 1 MiB spec.json, opened 1000 times: 1 GB of old
+    before = rss(mnt)
+    fds = []
+    try:
+        for _ in range(1000):
+            fds.append(os.open(mnt.path("default/c1/spec.json"), os.O_RDONLY))
+        assert os.pread(fds[-1], 10, size - 10) == os.pread(fds[0], 10, size - 10)
+        grown = rss(mnt) - before
+    finally:
+        close_all(mnt, fds)
+    assert grown < 48 * MiB * slack(mnt), f"the daemon grew by {grown >> 20} MiB"
+    # and gives the memory back once they are closed
+    assert rss(mnt) - before < 32 * MiB * slack(mnt)
+
+
+def test_opens_past_the_budget_are_refused_with_enospc(store_only, tmp_path):
+    m = store_only
+    env = [f"VAR{i}={'x' * 100}" for i in range(1024 * 1024 // 110)]
+    for i in range(8):  # eight containers, each with its own 1 MiB spec
+        spec = {"ociVersion": "1.1.0", "process": {"args": [f"sh{i}"], "env": env}}
+        (tmp_path / "spec.json").write_text(__import__("json").dumps(spec))
+        m.ctl("c", "create", "--spec", tmp_path / "spec.json", f"big{i}")
+    budget(m, 4 * MiB)
+    m.expect(r"^ctrfs: refused open /default/big\d/spec.json: the daemon's memory budget "
+             r"for file content \(4 MiB\) is used up \(ENOSPC\)$")
+    m.start()
+    fds = []
+    try:
+        for i in range(8):
+            try:
+                fds.append(os.open(m.path(f"default/big{i}/spec.json"), os.O_RDONLY))
+            except OSError as e:
+                assert e.errno == errno.ENOSPC
+                break
+        else:
+            raise AssertionError("no open was refused")
+        assert 2 <= len(fds) <= 4
+        for fd in fds:
+            os.close(fd)
+        fds = []
+        settle(m)
+        os.close(os.open(m.path("default/big7/spec.json"), os.O_RDONLY))  # room again
+    finally:
+        close_all(m, fds)

@@ -24,6 +24,12 @@ extern "C" {
 #define CTRFS_SPEC_TYPE_URL "types.containerd.io/opencontainers/runtime-spec/1/Spec"
 #define CTRFS_LABEL_MAX 4096	/* len(key) + len(value), as containerd */
 #define CTRFS_IDENTIFIER_MAX 76 /* as containerd's pkg/identifiers */
+/* How deeply a spec's JSON may nest ({} and [] count one level each). Ours: containerd
+ * accepts any depth. Real OCI specs nest fewer than 10 levels; without a bound, a 20 KB
+ * spec nested 9999 deep pretty-prints (spec.json, `ctr containers info`) as 400 MB,
+ * since indentation grows with depth. Writes of deeper specs are refused; data already
+ * deeper (older or hand-made stores) renders with its deeper levels compact. */
+#define CTRFS_JSON_NESTING_MAX 64
 
 /* Error codes, as containerd's errdefs. */
 typedef enum ctrfs_code {
@@ -132,7 +138,8 @@ void ctrfs_extensions_clear(ctrfs_extensions *e);
 ctrfs_code ctrfs_identifier_validate(const char *s, ctrfs_error *err);
 /* containerd's pkg/labels: len(key)+len(value) <= 4096 */
 ctrfs_code ctrfs_label_validate(const char *key, const char *value, ctrfs_error *err);
-/* validateContainer of containerd's metadata store, in its order */
+/* validateContainer of containerd's metadata store, in its order; then ours: a spec
+ * that is JSON nests at most CTRFS_JSON_NESTING_MAX levels */
 ctrfs_code ctrfs_container_validate(const ctrfs_container *c, ctrfs_error *err);
 
 /* ---- the store ---- */
@@ -330,6 +337,12 @@ ctrfs_code ctrfs_events_first_seq(ctrfs_store *s, uint64_t *seq, ctrfs_error *er
 ctrfs_code ctrfs_events_last_seq(ctrfs_store *s, uint64_t *seq, ctrfs_error *err);
 /* How many events the log keeps; older ones are dropped as new ones are written. */
 #define CTRFS_EVENTS_RETAINED 100000
+/* And how many bytes of LMDB pages it may fill: an update event carries every label of
+ * its container (each up to 4 KiB), so a count alone lets a few large containers grow
+ * the store by gigabytes. The oldest events beyond either bound are dropped in the
+ * transaction that adds one; the newest is always kept. A store reads
+ * $CTRFS_EVENTS_MAX_BYTES, when set, instead (tests use a small log). */
+#define CTRFS_EVENTS_MAX_BYTES ((size_t)64 << 20)
 
 /* ---- watchers: processes caching what they read (ctrfs mounts) ----
  *

@@ -2,6 +2,7 @@
 #include "db.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "ownership.h"
 
 #define DB_DEFAULT_MAP_SIZE ((size_t)256 << 20)
 
@@ -128,6 +130,20 @@ void db_read_end(struct db_txn *t)
 	pthread_rwlock_unlock(&t->store->resize_lock);
 }
 
+/* Is the data file LMDB writes still the store at s->path? After `rm -rf` of the store
+ * (or a new store made in its place) every write would be acknowledged into a file that
+ * nobody reads again, lost at close. One fstat and one stat per write transaction. */
+static ctrfs_code still_in_place(ctrfs_store *s, ctrfs_error *err)
+{
+	struct stat st;
+	if (fstat(s->data_fd, &st) == 0 && st.st_nlink > 0 && stat(s->data_path, &st) == 0 &&
+	    st.st_dev == s->data_dev && st.st_ino == s->data_ino)
+		return CTRFS_OK;
+	return ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, ESTALE,
+			      "store %s was removed or replaced while open: reopen it (remount)",
+			      s->path);
+}
+
 ctrfs_code db_write(ctrfs_store *s, db_txn_fn fn, void *arg, ctrfs_error *err)
 {
 	if (s->read_only)
@@ -139,7 +155,9 @@ ctrfs_code db_write(ctrfs_store *s, db_txn_fn fn, void *arg, ctrfs_error *err)
 		int rc = txn_begin(s, 0, &t.txn);
 		if (rc)
 			return db_fail(NULL, rc, err, "write transaction");
-		ctrfs_code code = fn(&t, arg, err);
+		ctrfs_code code = still_in_place(s, err);
+		if (code == CTRFS_OK)
+			code = fn(&t, arg, err);
 		if (code == CTRFS_OK) {
 			db_watchers_collect(&t, &w);
 			rc = mdb_txn_commit(t.txn);
@@ -249,6 +267,68 @@ static ctrfs_code open_tables(ctrfs_store *s, ctrfs_error *err)
 	return CTRFS_OK;
 }
 
+/* The store directory, opened without following a symbolic link in its last component
+ * (whose target could change between our checks and LMDB's open); created (0700) when
+ * missing and allowed. */
+static ctrfs_code open_dir(const char *path, const ctrfs_open_options *opts, int *fd,
+			   ctrfs_error *err)
+{
+	const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	*fd = open(path, flags);
+	if (*fd < 0 && errno == ENOENT && !opts->no_create && !opts->read_only) {
+		/* 0700: container specs hold secrets (env vars) */
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			return ctrfs_fail_sys(err, CTRFS_INTERNAL, errno, "creating %s: %s", path,
+					      strerror(errno));
+		*fd = open(path, flags);
+	}
+	if (*fd >= 0)
+		return CTRFS_OK;
+	if (errno == ENOENT)
+		return ctrfs_fail(err, CTRFS_NOT_FOUND, "store %s: not found", path);
+	int saved = errno;
+	struct stat st;
+	/* O_NOFOLLOW|O_DIRECTORY on a symbolic link fails ENOTDIR or ELOOP */
+	if ((saved == ENOTDIR || saved == ELOOP) && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		return ctrfs_fail(
+		    err, CTRFS_INVALID_ARGUMENT,
+		    "store %s: a symbolic link: give the path of the directory itself", path);
+	if (saved == ENOTDIR)
+		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT, "store %s: not a directory", path);
+	return ctrfs_fail_sys(err, CTRFS_INTERNAL, saved, "%s: %s", path, strerror(saved));
+}
+
+/* Remembers the data file LMDB opened, after checking that it is the one in the
+ * directory that was checked (not one swapped in meanwhile). */
+static ctrfs_code note_data_file(ctrfs_store *s, int dirfd, ctrfs_error *err)
+{
+	struct stat st, in_dir;
+	int rc = mdb_env_get_fd(s->env, &s->data_fd);
+	if (rc)
+		return db_fail(NULL, rc, err, s->path);
+	if (asprintf(&s->data_path, "%s/data.mdb", s->path) < 0) {
+		s->data_path = NULL;
+		return ctrfs_fail_oom(err);
+	}
+	if (fstat(s->data_fd, &st) < 0 ||
+	    fstatat(dirfd, "data.mdb", &in_dir, AT_SYMLINK_NOFOLLOW) < 0)
+		return ctrfs_fail_sys(err, CTRFS_INTERNAL, errno, "store %s: %s", s->path,
+				      strerror(errno));
+	if (st.st_dev != in_dir.st_dev || st.st_ino != in_dir.st_ino)
+		return ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, ESTALE,
+				      "store %s: data.mdb was replaced while being opened",
+				      s->path);
+	s->data_dev = st.st_dev;
+	s->data_ino = st.st_ino;
+	return CTRFS_OK;
+}
+
+static size_t size_from_env(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? strtoull(v, NULL, 10) : 0;
+}
+
 ctrfs_code ctrfs_store_open(const char *path, const ctrfs_open_options *opts, ctrfs_store **out,
 			    ctrfs_error *err)
 {
@@ -256,27 +336,28 @@ ctrfs_code ctrfs_store_open(const char *path, const ctrfs_open_options *opts, ct
 	if (!opts)
 		opts = &none;
 	*out = NULL;
-	struct stat st;
-	if (stat(path, &st) < 0) {
-		if (errno != ENOENT)
-			return ctrfs_fail_sys(err, CTRFS_INTERNAL, errno, "%s: %s", path,
-					      strerror(errno));
-		if (opts->no_create || opts->read_only)
-			return ctrfs_fail(err, CTRFS_NOT_FOUND, "store %s: not found", path);
-		/* 0700: container specs hold secrets (env vars) */
-		if (mkdir(path, 0700) < 0 && errno != EEXIST)
-			return ctrfs_fail_sys(err, CTRFS_INTERNAL, errno, "creating %s: %s", path,
-					      strerror(errno));
-	} else if (!S_ISDIR(st.st_mode)) {
-		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT, "store %s: not a directory", path);
+	int dirfd;
+	ctrfs_code code = open_dir(path, opts, &dirfd, err);
+	if (code)
+		return code;
+	code = ownership_check(path, dirfd, err);
+	if (code) {
+		close(dirfd);
+		return code;
 	}
 
 	ctrfs_store *s = calloc(1, sizeof(*s));
 	if (!s || !(s->path = strdup(path))) {
 		free(s);
+		close(dirfd);
 		return ctrfs_fail_oom(err);
 	}
 	s->read_only = opts->read_only;
+	s->data_fd = -1;
+	/* CTRFS_EVENTS_MAX_BYTES lets tests use a small change log */
+	s->events_max_bytes = size_from_env("CTRFS_EVENTS_MAX_BYTES");
+	if (!s->events_max_bytes)
+		s->events_max_bytes = CTRFS_EVENTS_MAX_BYTES;
 	pthread_rwlock_init(&s->resize_lock, NULL);
 	pthread_mutex_init(&s->watch_lock, NULL);
 	int rc = mdb_env_create(&s->env);
@@ -284,11 +365,8 @@ ctrfs_code ctrfs_store_open(const char *path, const ctrfs_open_options *opts, ct
 		rc = mdb_env_set_maxdbs(s->env, DB_NTABLES + 2);
 	if (!rc)
 		rc = mdb_env_set_maxreaders(s->env, 1022);
-	size_t map_size = opts->map_size;
 	/* CTRFS_MAP_SIZE (bytes) lets tests start small to exercise the map growth */
-	const char *env_size = getenv("CTRFS_MAP_SIZE");
-	if (!map_size && env_size && *env_size)
-		map_size = strtoull(env_size, NULL, 10);
+	size_t map_size = opts->map_size ? opts->map_size : size_from_env("CTRFS_MAP_SIZE");
 	if (!rc)
 		rc = mdb_env_set_mapsize(s->env, map_size ? map_size : DB_DEFAULT_MAP_SIZE);
 	/* NOTLS: read transactions are not tied to threads (the FUSE daemon has a pool). */
@@ -296,7 +374,6 @@ ctrfs_code ctrfs_store_open(const char *path, const ctrfs_open_options *opts, ct
 			 (opts->no_sync ? MDB_NOSYNC : 0);
 	if (!rc)
 		rc = mdb_env_open(s->env, path, flags, 0600);
-	ctrfs_code code = CTRFS_OK;
 	if (rc) {
 		code = rc == ENOENT ? ctrfs_fail(err, CTRFS_NOT_FOUND, "store %s: not found", path)
 				    : db_fail(NULL, rc, err, path);
@@ -304,8 +381,11 @@ ctrfs_code ctrfs_store_open(const char *path, const ctrfs_open_options *opts, ct
 		int dead = 0;
 		/* readers left by processes that died (kill -9) would pin old pages forever */
 		mdb_reader_check(s->env, &dead);
-		code = open_tables(s, err);
+		code = note_data_file(s, dirfd, err);
+		if (!code)
+			code = open_tables(s, err);
 	}
+	close(dirfd);
 	if (code) {
 		ctrfs_store_close(s);
 		return code;
@@ -323,6 +403,7 @@ void ctrfs_store_close(ctrfs_store *s)
 	pthread_rwlock_destroy(&s->resize_lock);
 	pthread_mutex_destroy(&s->watch_lock);
 	free(s->watch_path);
+	free(s->data_path);
 	free(s->path);
 	free(s);
 }

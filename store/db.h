@@ -40,6 +40,14 @@ struct ctrfs_store {
 	MDB_dbi dbi[DB_NTABLES];
 	char *path;
 	bool read_only;
+	/* The data file LMDB has open, as it was at open: a write into a file that was
+	 * removed (or replaced at its path) since would be acknowledged and lost. */
+	char *data_path;
+	int data_fd;
+	dev_t data_dev;
+	ino_t data_ino;
+	/* events.c: the change log's byte bound (CTRFS_EVENTS_MAX_BYTES, or its variable) */
+	size_t events_max_bytes;
 	/* Held shared by every transaction of this process, exclusively to grow the map:
 	 * LMDB allows mdb_env_set_mapsize only while this process has no transaction. */
 	pthread_rwlock_t resize_lock;

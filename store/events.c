@@ -59,6 +59,13 @@ static uint64_t seq_from_key(const MDB_val *k)
 	return seq;
 }
 
+/* The bytes of the pages a table fills (what it costs on disk). */
+static size_t table_bytes(const MDB_stat *st)
+{
+	return (size_t)st->ms_psize *
+	       (st->ms_branch_pages + st->ms_leaf_pages + st->ms_overflow_pages);
+}
+
 ctrfs_code events_append(struct db_txn *t, const char *ns, const char *topic, json_t *payload,
 			 ctrfs_error *err)
 {
@@ -93,19 +100,16 @@ ctrfs_code events_append(struct db_txn *t, const char *ns, const char *topic, js
 		code = db_put_sb(t, DB_EVENTS, key, sizeof(key), &sb, err);
 	strbuf_release(&sb);
 
-	/* retention: drop the oldest events beyond the bound */
-	MDB_stat st;
-	if (!code && mdb_stat(t->txn, t->store->dbi[DB_EVENTS], &st) == 0) {
-		size_t excess = st.ms_entries > CTRFS_EVENTS_RETAINED
-					? st.ms_entries - CTRFS_EVENTS_RETAINED
-					: 0;
-		while (excess-- && !code) {
-			rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-			if (!rc)
-				rc = mdb_cursor_del(cur, 0);
-			if (rc)
-				code = db_fail(t, rc, err, "events");
-		}
+	/* retention: drop the oldest events beyond either bound (mdb_stat is O(1)) */
+	for (MDB_stat st; !code && mdb_stat(t->txn, t->store->dbi[DB_EVENTS], &st) == 0;) {
+		if (st.ms_entries <= 1 || (st.ms_entries <= CTRFS_EVENTS_RETAINED &&
+					   table_bytes(&st) <= t->store->events_max_bytes))
+			break;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+		if (!rc)
+			rc = mdb_cursor_del(cur, 0);
+		if (rc)
+			code = db_fail(t, rc, err, "events");
 	}
 	mdb_cursor_close(cur);
 	return code;

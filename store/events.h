@@ -6,7 +6,8 @@
 
 #include "db.h"
 
-/* Appends an event (payload is consumed) and drops the oldest beyond the retention. */
+/* Appends an event (payload is consumed) and drops the oldest beyond the retention
+ * (CTRFS_EVENTS_RETAINED events, the store's events_max_bytes). */
 ctrfs_code events_append(struct db_txn *t, const char *ns, const char *topic, json_t *payload,
 			 ctrfs_error *err);
 

@@ -517,11 +517,15 @@ char *json_text_compact(const char *s, size_t len, size_t *outlen)
 	return strbuf_detach(&sb, outlen);
 }
 
-static void add_newline(struct strbuf *sb, const char *prefix, const char *indent, size_t depth)
+/* A newline and the indentation of `level`, unless that level is beyond the cap (see
+ * json_text.h): then nothing, and the value there is written compact. */
+static void add_newline(struct strbuf *sb, const char *prefix, const char *indent, size_t level)
 {
+	if (level > CTRFS_JSON_NESTING_MAX)
+		return;
 	strbuf_addc(sb, '\n');
 	strbuf_adds(sb, prefix);
-	for (size_t i = 0; i < depth; i++)
+	for (size_t i = 0; i < level; i++)
 		strbuf_adds(sb, indent);
 }
 
@@ -568,14 +572,22 @@ bool json_text_indent(struct strbuf *sb, const char *s, size_t len, const char *
 			add_newline(sb, prefix, indent, depth);
 			break;
 		case ':':
-			strbuf_add(sb, ": ", 2);
+			if (depth <= CTRFS_JSON_NESTING_MAX)
+				strbuf_add(sb, ": ", 2);
+			else
+				strbuf_addc(sb, ':');
 			break;
 		case '}':
 		case ']':
-			if (need_indent)
+			if (need_indent) {
 				need_indent = false;
-			else
-				add_newline(sb, prefix, indent, --depth);
+			} else {
+				/* the closing bracket goes on a line of its own when its members
+				 * did (the member level is depth, before it drops) */
+				if (depth <= CTRFS_JSON_NESTING_MAX)
+					add_newline(sb, prefix, indent, depth - 1);
+				depth--;
+			}
 			strbuf_addc(sb, (char)c);
 			break;
 		default:
@@ -591,6 +603,29 @@ bool json_text_indent(struct strbuf *sb, const char *s, size_t len, const char *
 		sb->buf[orig] = '\0';
 	}
 	return ok;
+}
+
+size_t json_text_depth(const char *s, size_t len)
+{
+	size_t depth = 0, max = 0;
+	bool in_string = false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"') {
+			in_string = true;
+		} else if (c == '{' || c == '[') {
+			if (++depth > max)
+				max = depth;
+		} else if ((c == '}' || c == ']') && depth) {
+			depth--;
+		}
+	}
+	return max;
 }
 
 void json_text_quote_go(struct strbuf *sb, const char *s, size_t len)

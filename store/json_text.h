@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ctrfs_store.h"
 #include "strbuf.h"
 
 /* Deeper nesting is refused, as Go's scanner does (its maxNestingDepth). */
@@ -36,9 +37,20 @@ char *json_text_compact(const char *s, size_t len, size_t *outlen);
  * each newline but does not start the output, empty objects/arrays stay "{}"/"[]",
  * leading whitespace is dropped and trailing whitespace is kept. Returns false, leaving
  * sb as it was, when the input is not valid; false also when sb ran out of memory.
+ * Unlike Go, values nested deeper than CTRFS_JSON_NESTING_MAX levels are written
+ * compact: indentation costs up to depth * len(indent) bytes per token, so that
+ * hostile depth would otherwise make the output grow with the square of the input
+ * (20 KB nested 9999 deep: 400 MB); capped, each token costs at most
+ * 1 + len(prefix) + CTRFS_JSON_NESTING_MAX * len(indent) more. Text the store accepts
+ * nests no deeper, and prints exactly as Go does.
  */
 bool json_text_indent(struct strbuf *sb, const char *s, size_t len, const char *prefix,
 		      const char *indent);
+
+/* How deeply the objects and arrays of valid JSON text nest: "1" 0, "[]" 1, "[{}]" 2.
+ * One cheap pass counting brackets outside strings: exact for valid JSON, an estimate
+ * for other text. */
+size_t json_text_depth(const char *s, size_t len);
 
 /* Is the whole buffer one valid JSON value (strict UTF-8 inside strings)? */
 bool json_text_is_json(const void *s, size_t len);

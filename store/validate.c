@@ -1,5 +1,6 @@
 /* containerd's validation rules, in its order and with its messages. */
 #include "error.h"
+#include "json_text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -102,8 +103,16 @@ ctrfs_code ctrfs_container_validate(const ctrfs_container *c, ctrfs_error *err)
 		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
 				  "container.Spec must be set: invalid argument");
 	if (c->snapshot_key && *c->snapshot_key && !(c->snapshotter && *c->snapshotter))
+		return ctrfs_fail(
+		    err, CTRFS_INVALID_ARGUMENT,
+		    "container.Snapshotter must be set if container.SnapshotKey is set: "
+		    "invalid argument");
+	/* ours, not containerd's: see CTRFS_JSON_NESTING_MAX (the cheap count first) */
+	if (json_text_depth((const char *)c->spec.value, c->spec.value_len) >
+		CTRFS_JSON_NESTING_MAX &&
+	    json_text_is_json(c->spec.value, c->spec.value_len))
 		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
-				  "container.Snapshotter must be set if container.SnapshotKey is set: "
-				  "invalid argument");
+				  "spec: JSON nested deeper than %d levels: invalid argument",
+				  CTRFS_JSON_NESTING_MAX);
 	return CTRFS_OK;
 }

@@ -2,8 +2,10 @@
  * Watchers: processes that cache what they read from a store (ctrfs mounts), and the
  * handshake by which every write waits until they have seen it.
  *
- * A watcher listens on a Unix socket in the store directory and records it in the
- * meta table ("watch/<pid>" -> socket path). A write reads those records inside its
+ * A watcher listens on a Unix socket in the store directory, watch-<pid>.sock, and
+ * records its pid in the meta table ("watch/<pid>" -> socket path; the path is only
+ * informative: the socket is always looked for by the name built from the pid, never
+ * at a path read from the store). A write reads those records inside its
  * transaction (one cursor seek: nothing to do when there are none) and, once it has
  * committed, connects to each socket and waits for one byte. The watcher accepts,
  * catches up with the change log (which holds the write: it was committed before the
@@ -19,12 +21,14 @@
 #include "db.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,6 +68,31 @@ static void give_up(ctrfs_store *s, pid_t pid)
 	pthread_mutex_unlock(&s->watch_lock);
 }
 
+/* The socket of watcher `pid` of store s, in its store directory. The path recorded
+ * with the pid is never used: whoever can write the store could record any path, and
+ * root would then connect to it, or unlink it once it refused. false if too long. */
+static bool socket_path_of(const ctrfs_store *s, pid_t pid, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s/watch-%ld.sock", s->path, (long)pid);
+	return n > 0 && (size_t)n < size;
+}
+
+/* The pid of a record's key "watch/<pid>": a positive decimal number, else 0. */
+static pid_t record_pid(const MDB_val *k)
+{
+	const char *p = (const char *)k->mv_data + strlen(WATCH_PREFIX);
+	size_t n = k->mv_size - strlen(WATCH_PREFIX);
+	long long pid = 0;
+	if (n == 0 || n > 10)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+		pid = pid * 10 + (p[i] - '0');
+	}
+	return pid > 0 && pid <= INT32_MAX ? (pid_t)pid : 0;
+}
+
 /* The records as they are in transaction t: every one when `all`, else those to wait
  * for (not this process, not given up on). */
 static void collect(struct db_txn *t, struct db_watchers *w, bool all)
@@ -77,19 +106,22 @@ static void collect(struct db_txn *t, struct db_watchers *w, bool all)
 	for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	     !rc && prefixed(&k) && w->n < DB_WATCH_MAX; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		struct db_watcher *e = &w->v[w->n];
-		char num[24];
-		size_t nl = k.mv_size - strlen(WATCH_PREFIX);
-		if (nl >= sizeof(num) || v.mv_size >= sizeof(e->path))
-			continue; /* not ours to read: a newer version's record */
-		memcpy(num, (char *)k.mv_data + strlen(WATCH_PREFIX), nl);
-		num[nl] = '\0';
-		e->pid = (pid_t)strtol(num, NULL, 10);
-		memcpy(e->path, v.mv_data, v.mv_size);
-		e->path[v.mv_size] = '\0';
+		e->pid = record_pid(&k);
+		if (!e->pid || !socket_path_of(t->store, e->pid, e->path, sizeof(e->path)))
+			continue; /* not a record this version wrote */
 		if (all || (e->pid != self && !given_up(t->store, e->pid)))
 			w->n++;
 	}
 	mdb_cursor_close(cur);
+}
+
+/* Removes a watcher socket left behind, and nothing else: whatever else is found at
+ * that path (put there by someone who can write the store dir) stays. */
+static void remove_socket(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(path);
 }
 
 void db_watchers_collect(struct db_txn *t, struct db_watchers *w)
@@ -233,14 +265,14 @@ ctrfs_code ctrfs_store_watch(ctrfs_store *s, int *out, ctrfs_error *err)
 		return code;
 	}
 	strcpy(sa.sun_path, path);
-	unlink(path); /* a dead process's of the same pid */
+	remove_socket(path); /* a dead process's of the same pid */
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 128) < 0) {
 		ctrfs_code code = ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, errno, "%s: %s", path,
 						 strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		unlink(path);
+		remove_socket(path);
 		free(path);
 		return code;
 	}
@@ -250,12 +282,12 @@ ctrfs_code ctrfs_store_watch(ctrfs_store *s, int *out, ctrfs_error *err)
 		code = db_write(s, registration_txn, &r, err);
 	if (code) {
 		close(fd);
-		unlink(path);
+		remove_socket(path);
 		free(path);
 		return code;
 	}
 	for (size_t i = 0; i < r.gone.n; i++)
-		unlink(r.gone.v[i].path);
+		remove_socket(r.gone.v[i].path);
 	pthread_mutex_lock(&s->watch_lock);
 	free(s->watch_path);
 	s->watch_path = path;
@@ -277,7 +309,7 @@ void ctrfs_store_unwatch(ctrfs_store *s, int fd)
 	if (!path)
 		return;
 	/* the socket first: writers meanwhile find it gone, and do not wait */
-	unlink(path);
+	remove_socket(path);
 	/* a read-only or full store keeps the record: the next watcher drops it */
 	db_write(s, registration_txn, &r, &err);
 	free(path);

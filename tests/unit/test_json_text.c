@@ -406,12 +406,83 @@ static void test_fixtures(const char *dir)
 	CHECK(n == 14, "%d fixtures checked, want 14", n);
 }
 
+/* Beyond CTRFS_JSON_NESTING_MAX levels, indent writes compact: output bounded by
+ * len + tokens * (1 + len(prefix) + MAX * len(indent)), not by depth squared. */
+static void test_indent_depth_cap(void)
+{
+	const size_t max = CTRFS_JSON_NESTING_MAX, deep = 5000;
+	struct strbuf in = STRBUF_INIT, want = STRBUF_INIT, out = STRBUF_INIT;
+
+	/* at the cap: exactly Go's output, every level on its own lines */
+	for (size_t i = 0; i < max; i++)
+		strbuf_addc(&in, '[');
+	strbuf_addc(&in, '1');
+	for (size_t i = 0; i < max; i++)
+		strbuf_addc(&in, ']');
+	for (size_t i = 0; i < max; i++) {
+		strbuf_addc(&want, '[');
+		strbuf_addc(&want, '\n');
+		for (size_t j = 0; j <= i; j++)
+			strbuf_addc(&want, ' ');
+	}
+	strbuf_addc(&want, '1');
+	for (size_t i = max; i-- > 0;) {
+		strbuf_addc(&want, '\n');
+		for (size_t j = 0; j < i; j++)
+			strbuf_addc(&want, ' ');
+		strbuf_addc(&want, ']');
+	}
+	CHECK(json_text_indent(&out, in.buf, in.len, "", " "), "indent at the cap");
+	CHECK(out.len == want.len && memcmp(out.buf, want.buf, want.len) == 0, "%s", out.buf);
+	CHECK(json_text_depth(in.buf, in.len) == max, "depth %zu", json_text_depth(in.buf, in.len));
+
+	/* one level more: the innermost array is written compact, on its parent's line */
+	strbuf_release(&in);
+	strbuf_release(&out);
+	strbuf_adds(&in, "[");
+	for (size_t i = 0; i < max; i++)
+		strbuf_adds(&in, "{\"k\":");
+	strbuf_adds(&in, "[1,2]");
+	for (size_t i = 0; i < max; i++)
+		strbuf_addc(&in, '}');
+	strbuf_adds(&in, "]");
+	CHECK(json_text_depth(in.buf, in.len) == max + 2, "depth");
+	CHECK(json_text_indent(&out, in.buf, in.len, "", " "), "indent past the cap");
+	CHECK(strstr(out.buf, "\"k\":[1,2]") && !strstr(out.buf, "\"k\": [1,2]"),
+	      "the deepest object's member is compact: %s", out.buf + out.len - 200);
+	CHECK(strstr(out.buf, "\"k\": {\"k\":[1,2]}") != NULL, "the cap level: %s",
+	      out.buf + out.len - 200);
+	size_t clen;
+	char *c = json_text_compact(out.buf, out.len, &clen);
+	CHECK(c && clen == in.len && memcmp(c, in.buf, clen) == 0, "same JSON");
+	free(c);
+
+	/* hostile depth: output grows linearly, not quadratically */
+	strbuf_release(&in);
+	strbuf_release(&out);
+	for (size_t i = 0; i < deep; i++)
+		strbuf_addc(&in, '[');
+	for (size_t i = 0; i < deep; i++)
+		strbuf_addc(&in, ']');
+	CHECK(json_text_indent(&out, in.buf, in.len, "    ", "    "), "indent deep");
+	CHECK(out.len < in.len + 2 * max * (1 + 4 + 4 * max), "%zu bytes for %zu", out.len, in.len);
+
+	/* depth counts brackets outside strings only */
+	CHECK(json_text_depth(S("\"[[[\"")) == 0, "in a string");
+	CHECK(json_text_depth(S("[\"\\\"[\",{}]")) == 2, "escaped quote");
+	CHECK(json_text_depth(S("1")) == 0, "scalar");
+	strbuf_release(&in);
+	strbuf_release(&want);
+	strbuf_release(&out);
+}
+
 int main(int argc, char **argv)
 {
 	const char *fixtures = argc > 1 ? argv[1] : getenv("CTRFS_FIXTURES");
 
 	test_check();
 	test_depth();
+	test_indent_depth_cap();
 	test_compact_indent();
 	test_quote();
 	test_member();

@@ -170,10 +170,10 @@ def test_scratch_files_stop_at_the_budget_with_enospc(store_only):
     assert rss(m) - base < 24 * MiB * slack(m)
     # the daemon is alive and serves; removing a file gives its memory back
     os.unlink(written.pop())
+    assert m.text("default/c1/image") == "docker.io/library/nginx:1.25\n"
     with open(m.path("default/c1/again"), "wb") as f:
         f.write(chunk * 4)
     assert os.path.getsize(m.path("default/c1/again")) == 4 * MiB
-    assert m.text("default/c1/image") == "docker.io/library/nginx:1.25\n"
 
 
 def test_a_truncated_scratch_file_gives_its_memory_back(store_only):

@@ -182,7 +182,8 @@ static void events(void)
 	size_t count = 0;
 	REQUIRE(ctrfs_events_first_seq(store, &first, &err) == CTRFS_OK);
 	REQUIRE(ctrfs_events_last_seq(store, &last, &err) == CTRFS_OK);
-	REQUIRE(first <= last);
+	/* (first <= last only holds for 8-byte keys: a shorter one sorts after, its
+	 * seq read from fewer bytes; check reports such keys as malformed) */
 	ctrfs_events_read(store, 0, NULL, 0, event_line, &count, &err);
 	ctrfs_events_read(store, first, filters, 2, event_line, &count, &err);
 }

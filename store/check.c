@@ -7,6 +7,7 @@
 
 #include "containers.h"
 #include "error.h"
+#include "events.h"
 #include "namespaces.h"
 #include "record.h"
 
@@ -174,7 +175,7 @@ static ctrfs_code check_events(struct checker *c, ctrfs_error *err)
 		free(record_get_str(&r));
 		free(record_get_str(&r));
 		char *payload = record_get_str(&r);
-		if (r.bad || !payload)
+		if (r.bad || !event_payload_ok(payload))
 			problem(c, "events: a damaged event record");
 		free(payload);
 	}

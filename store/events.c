@@ -115,6 +115,11 @@ ctrfs_code events_append(struct db_txn *t, const char *ns, const char *topic, js
 	return code;
 }
 
+bool event_payload_ok(const char *payload)
+{
+	return payload && !strpbrk(payload, "\r\n") && json_text_is_json(payload, strlen(payload));
+}
+
 char *ctrfs_event_json(const ctrfs_event *ev)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -200,7 +205,7 @@ ctrfs_code ctrfs_events_read(ctrfs_store *s, uint64_t since, const char *const *
 		char *ns = record_get_str(&r), *topic = record_get_str(&r),
 		     *payload = record_get_str(&r);
 		int stop = 0;
-		if (r.bad) {
+		if (r.bad || !event_payload_ok(payload)) {
 			code = ctrfs_fail_sys(err, CTRFS_INTERNAL, EIO, "event %llu is damaged",
 					      (unsigned long long)ev.seq);
 		} else {

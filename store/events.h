@@ -11,6 +11,11 @@
 ctrfs_code events_append(struct db_txn *t, const char *ns, const char *topic, json_t *payload,
 			 ctrfs_error *err);
 
+/* Is a stored payload what events_append writes, compact JSON (no raw CR or LF, which
+ * valid JSON has only as whitespace)? Anything else, from a damaged or hostile store,
+ * would break the one-line-per-event form of ctrfs_event_json. */
+bool event_payload_ok(const char *payload);
+
 /* Payloads, as containerd's events types (protobuf JSON names). */
 json_t *event_labels_json(const ctrfs_labels *l);
 json_t *event_container_create(const ctrfs_container *c);

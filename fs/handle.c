@@ -460,16 +460,21 @@ void handle_settle(fuse_ino_t ino, const char *path)
 {
 	if (!__atomic_load_n(&settle_count, __ATOMIC_RELAXED))
 		return;
+	bool stored = false;
 	/* a release storing one right now holds the lock: this waits for it too */
 	pthread_mutex_lock(&settle_lock);
 	for (struct handle *h = settle_list, *next; h; h = next) {
 		next = h->settle_next;
 		if (h->ni.ino == ino || (path && strcmp(h->ni.path, path) == 0)) {
 			settle_one(h, "settle");
+			stored |= handle_take_committed(h);
 			settle_remove(h);
 		}
 	}
 	pthread_mutex_unlock(&settle_lock);
+	/* what the user does next sees the emptying everywhere in the mount */
+	if (stored)
+		notify_sync();
 }
 
 /* Lists h if its content is empty and due (caller holds neither lock). */

@@ -219,8 +219,14 @@ void handle_changed(fuse_ino_t ino, void (*inval_all)(fuse_ino_t ino),
 		inval_all(ino);
 }
 
+static void settle_all(void);
+
 void handles_destroy(void)
 {
+	/* the kernel may end the connection with RELEASEs still queued (an unmount while
+	 * files were being closed): the emptyings they would have stored were
+	 * acknowledged, so store them now */
+	settle_all();
 	for (int i = 0; i < SUSPECT_BUCKETS; i++) {
 		while (suspects[i]) {
 			struct suspect *s = suspects[i];
@@ -475,6 +481,17 @@ void handle_settle(fuse_ino_t ino, const char *path)
 	/* what the user does next sees the emptying everywhere in the mount */
 	if (stored)
 		notify_sync();
+}
+
+static void settle_all(void)
+{
+	pthread_mutex_lock(&settle_lock);
+	while (settle_list) {
+		struct handle *h = settle_list;
+		settle_one(h, "unmount");
+		settle_remove(h);
+	}
+	pthread_mutex_unlock(&settle_lock);
 }
 
 /* Lists h if its content is empty and due (caller holds neither lock). */

@@ -128,6 +128,21 @@ static int open_store(struct ctrfs *fs, const char *path, bool ro)
 	return 0;
 }
 
+/* Is a filesystem mounted at `path` (as /proc/self/mountinfo lists it)? */
+static bool mounted_at(const char *path)
+{
+	char real[PATH_MAX], line[4096], mnt[PATH_MAX];
+	bool found = false;
+	if (!realpath(path, real))
+		return false;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 && strcmp(mnt, real) == 0;
+	if (f)
+		fclose(f);
+	return found;
+}
+
 static int loop(struct fuse_session *se, const struct fuse_cmdline_opts *cmd)
 {
 	if (cmd->singlethread)
@@ -246,6 +261,10 @@ int main(int argc, char **argv)
 		daemon_ready();
 	}
 	int rc = loop(se, &cmd);
+	/* an unmount while requests were still queued (RELEASEs after many closes) makes
+	 * the kernel abort the connection rather than end it: a clean stop all the same */
+	if (rc == -ECONNABORTED && !mounted_at(cmd.mountpoint))
+		rc = 0;
 	/* a positive answer is the signal that ended the loop: a clean stop */
 	ret = rc < 0 ? 1 : 0;
 	if (rc < 0)

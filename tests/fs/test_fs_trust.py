@@ -279,3 +279,14 @@ def test_invalidations_never_wait_for_a_page_a_queued_request_holds(store_only, 
                 p.kill()
                 p.wait()
     assert not any(t.is_alive() for t in threads), "a client hung: the daemon deadlocked"
+
+
+def test_fsync_stores_an_emptying_before_close(mnt):
+    # the documented way to know an emptying is stored (ctrfs(8), WRITING)
+    fd = os.open(mnt.path("default/c1/labels/app"), os.O_WRONLY | os.O_TRUNC)
+    try:
+        os.fsync(fd)
+        assert label(mnt, "c1", "app") is None
+    finally:
+        os.close(fd)
+    assert label(mnt, "c1", "app") is None

@@ -13,19 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int failures;
+#include "check.h"
+
 static const char *set_dir;
 static char tmp_dir[] = "/tmp/test_containerd_db.XXXXXX";
-
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			failures++;                                                                \
-			fprintf(stderr, "%s:%d: FAIL %s: ", __FILE__, __LINE__, #cond);            \
-			fprintf(stderr, __VA_ARGS__);                                              \
-			fputc('\n', stderr);                                                       \
-		}                                                                                  \
-	} while (0)
 
 /* ---- small helpers ---- */
 

@@ -234,8 +234,9 @@ static ctrfs_code ns_label_txn(struct db_txn *t, void *p, ctrfs_error *err)
 	return code;
 }
 
-ctrfs_code ctrfs_namespace_set_label(ctrfs_store *s, const char *name, const char *key,
-				     const char *value, ctrfs_error *err)
+/* Sets (value NULL: removes) a label, guarded by `expect` when `guard`. */
+static ctrfs_code set_label(ctrfs_store *s, const char *name, const char *key, const char *value,
+			    bool guard, const char *expect, ctrfs_error *err)
 {
 	ctrfs_code code = ctrfs_identifier_validate(name, err);
 	if (code)
@@ -243,21 +244,20 @@ ctrfs_code ctrfs_namespace_set_label(ctrfs_store *s, const char *name, const cha
 	code = ctrfs_label_validate(key, value, err);
 	if (code)
 		return ctrfs_error_prefix(err, code, "namespace.Labels: ");
-	struct ns_label_arg a = {name, key, value, NULL, false, NULL};
+	struct ns_label_arg a = {name, key, value, NULL, guard, expect};
 	return db_write(s, ns_label_txn, &a, err);
+}
+
+ctrfs_code ctrfs_namespace_set_label(ctrfs_store *s, const char *name, const char *key,
+				     const char *value, ctrfs_error *err)
+{
+	return set_label(s, name, key, value, false, NULL, err);
 }
 
 ctrfs_code ctrfs_namespace_set_label_if(ctrfs_store *s, const char *name, const char *key,
 					const char *value, const char *expect, ctrfs_error *err)
 {
-	ctrfs_code code = ctrfs_identifier_validate(name, err);
-	if (code)
-		return code;
-	code = ctrfs_label_validate(key, value, err);
-	if (code)
-		return ctrfs_error_prefix(err, code, "namespace.Labels: ");
-	struct ns_label_arg a = {name, key, value, NULL, true, expect};
-	return db_write(s, ns_label_txn, &a, err);
+	return set_label(s, name, key, value, true, expect, err);
 }
 
 ctrfs_code ctrfs_namespace_rename_label(ctrfs_store *s, const char *name, const char *from,

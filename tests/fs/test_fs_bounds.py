@@ -343,7 +343,6 @@ def test_opens_past_the_budget_are_refused_with_enospc(store_only, tmp_path):
         for fd in fds:
             os.close(fd)
         fds = []
-        settle(m)
-        os.close(os.open(m.path("default/big7/spec.json"), os.O_RDONLY))  # room again
+        os.close(open_once_released(m.path("default/big7/spec.json")))  # room again
     finally:
         close_all(m, fds)

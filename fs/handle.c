@@ -1,7 +1,7 @@
 /* Open files: each handle holds its file's content like a regular file, and decides
  * when that content is committed to the store.
  *
- * The rules (see FILESYSTEM.md, "Writing"; ctrfs(8), "WHEN CHANGES ARE STORED"):
+ * The rules (see FILESYSTEM.md, "Writing"; ctrfs(8), WRITING):
  * - A handle's writes commit until the first commit succeeds: bash reports an error
  *   only from write(2), so `echo v > f` must meet a full disk there. An incomplete
  *   JSON prefix waits for more.

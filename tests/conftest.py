@@ -22,3 +22,22 @@ def build_dir():
 def source_dir():
     """The source tree (for test data)."""
     return SOURCE_DIR
+
+
+# The suites that drive a real mount: skipped, with the reason, where none can be made.
+MOUNT_SUITES = ("fs", "stress")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not (BUILD_DIR / "fs" / "ctrfs").exists():
+        reason = "ctrfs is not built (meson found no fuse3)"
+    elif not Path("/dev/fuse").exists():
+        reason = "no /dev/fuse"
+    else:
+        return
+    skip = pytest.mark.skip(reason=reason)
+    here = Path(__file__).resolve().parent
+    for item in items:
+        suite = Path(item.fspath).resolve().parent
+        if suite.parent == here and suite.name in MOUNT_SUITES:
+            item.add_marker(skip)

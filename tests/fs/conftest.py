@@ -13,19 +13,6 @@ BUILD_DIR = Path(os.environ.get("CTRFS_BUILD_DIR",
                                 Path(__file__).resolve().parents[2] / "build"))
 
 
-def pytest_collection_modifyitems(config, items):
-    if not (BUILD_DIR / "fs" / "ctrfs").exists():
-        reason = "ctrfs is not built (meson found no fuse3)"
-    elif not Path("/dev/fuse").exists():
-        reason = "no /dev/fuse"
-    else:
-        return
-    skip = pytest.mark.skip(reason=reason)
-    for item in items:
-        if Path(item.fspath).parent == Path(__file__).parent:
-            item.add_marker(skip)
-
-
 @pytest.fixture
 def fs_build_dir():
     return BUILD_DIR

@@ -147,10 +147,11 @@ class Mount:
         return self.mnt / rel
 
     def sh(self, script, cwd=None, input=None, env=None, timeout=60):
-        """Runs a bash script in the mount (or in cwd, relative to it)."""
+        """Runs a bash script in the mount (or in cwd, relative to it). The timeout
+        only stops a hang; it is stretched when the daemon runs under a tool."""
         p = subprocess.run(["bash", "-c", script], cwd=self.mnt / (cwd or ""),
                            input=input, capture_output=True, text=True,
-                           env={**self.env, **(env or {})}, timeout=timeout)
+                           env={**self.env, **(env or {})}, timeout=timeout * SLOW)
         return Result(p.returncode, p.stdout, p.stderr)
 
     def ok(self, script, **kw):
@@ -171,7 +172,7 @@ class Mount:
         if ns:
             argv += ["-n", ns]
         p = subprocess.run(argv + [str(a) for a in args], input=input, capture_output=True,
-                           env=self.env, timeout=60)
+                           env=self.env, timeout=60 * SLOW)
         if check:
             assert p.returncode == 0, f"ctrfsctl {args}: {p.stderr!r}"
         return Result(p.returncode, p.stdout, p.stderr)

@@ -46,10 +46,10 @@ def test_daemon_and_its_man_page_are_installed_when_fuse_is_built(destdir):
     assert any(f.endswith("man/man8/ctrfs.8") for f in files), files
 
 
-def test_systemd_unit_runs_the_installed_daemon_in_the_foreground(destdir):
+def test_systemd_unit_runs_the_installed_daemon(destdir):
     prefix, opts = prefix_of(destdir)
     unit = (prefix / "lib/systemd/system/ctrfs.service").read_text()
-    assert f"ExecStart={opts['prefix']}/{opts['sbindir']}/ctrfs -f " in unit
+    assert f"ExecStart={opts['prefix']}/{opts['sbindir']}/ctrfs $CTRFS_OPTIONS " in unit
     assert "WantedBy=multi-user.target" in unit
 
 

@@ -1,16 +1,21 @@
 #!/bin/sh
 # Sets up a fresh Debian 12 machine, builds ctrfs, creates a demo store from real
-# containerd data, mounts it and shows it.   Usage: sudo tools/demo.sh [DIR]
+# containerd data, mounts it and shows it.
+#   Usage: sudo tools/demo.sh [DIR]
+# DIR (default /tmp/ctrfs-demo) gets the store (DIR/store) and the mount point
+# (DIR/mnt); a demo already there is unmounted and replaced. CTRFS_SKIP_DEPS=1 skips
+# installing packages; CTRFS_BUILD_DIR picks the build directory (default build/).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 demo=${1:-/tmp/ctrfs-demo}
+build=${CTRFS_BUILD_DIR:-$top/build}
 [ "${CTRFS_SKIP_DEPS:-}" = 1 ] || tools/install-deps
-[ -f build/build.ninja ] || meson setup build >/dev/null
-ninja -C build >/dev/null
+[ -f "$build/build.ninja" ] || meson setup "$build" >/dev/null
+ninja -C "$build" >/dev/null
 
-ctl="$top/build/tools/ctrfsctl --store $demo/store"
-daemon="$top/build/fs/ctrfs"
+ctl="$build/tools/ctrfsctl --store $demo/store"
+daemon="$build/fs/ctrfs"
 if mountpoint -q "$demo/mnt" 2>/dev/null; then
 	fusermount3 -u "$demo/mnt"
 fi

@@ -39,17 +39,26 @@ int grpc_reader_feed(struct grpc_reader *r, const uint8_t *data, size_t len, grp
 				return -1;
 			}
 			r->msg_got = 0;
-			free(r->msg);
-			/* +1: malloc(0) may return NULL */
-			r->msg = malloc(r->msg_len + 1);
-			if (!r->msg) {
-				ctrd_status_set(st, CTRD_RESOURCE_EXHAUSTED, "out of memory");
-				return -1;
-			}
 		}
 		size_t take = r->msg_len - r->msg_got;
 		if (take > len)
 			take = len;
+		/* grown as bytes arrive, not as the prefix claims: a peer that announces
+		 * 64 MB and sends 10 bytes costs 10 bytes */
+		if (r->msg_got + take + 1 > r->msg_cap) {
+			size_t cap = r->msg_cap ? r->msg_cap * 2 : 4096;
+			if (cap < r->msg_got + take + 1)
+				cap = r->msg_got + take + 1;
+			if (cap > r->msg_len + 1)
+				cap = r->msg_len + 1;
+			uint8_t *p = realloc(r->msg, cap);
+			if (!p) {
+				ctrd_status_set(st, CTRD_RESOURCE_EXHAUSTED, "out of memory");
+				return -1;
+			}
+			r->msg = p;
+			r->msg_cap = cap;
+		}
 		memcpy(r->msg + r->msg_got, data, take);
 		r->msg_got += take;
 		data += take;
@@ -58,8 +67,12 @@ int grpc_reader_feed(struct grpc_reader *r, const uint8_t *data, size_t len, grp
 			return 0;
 		r->prefix_len = 0;
 		int rc = fn(r->msg, r->msg_len, user);
-		free(r->msg);
-		r->msg = NULL;
+		if (r->msg_cap > (1u << 20)) {
+			/* keep a small buffer for the next message, not a big one */
+			free(r->msg);
+			r->msg = NULL;
+			r->msg_cap = 0;
+		}
 		if (rc)
 			return rc;
 	}

@@ -19,7 +19,7 @@ struct grpc_reader {
 	uint8_t prefix[5];
 	size_t prefix_len;
 	uint8_t *msg;
-	size_t msg_len, msg_got;
+	size_t msg_len, msg_got, msg_cap;
 };
 
 /* Called per complete message; a nonzero return stops the feed and is returned. */

@@ -21,6 +21,8 @@ from pathlib import Path
 SOURCE_DIR = Path(os.environ.get("CTRFS_SOURCE_DIR", Path(__file__).resolve().parents[2]))
 BUILD_DIR = Path(os.environ.get("CTRFS_BUILD_DIR", SOURCE_DIR / "build"))
 PROBE = BUILD_DIR / "containerd" / "ctrd-probe"
+# tests/valgrind.sh runs the probe under memcheck: a memory error fails the test
+PROBE_CMD = os.environ.get("CTRFS_PROBE_WRAPPER", "").split() + [str(PROBE)]
 
 
 def skip_reason():
@@ -78,7 +80,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 
     def probe(self, *args, address=None, timeout_ms=None):
         """Runs ctrd-probe; returns (exit status, parsed JSON or None, stderr)."""
-        cmd = [str(PROBE), "-a", address or self.sock]
+        cmd = PROBE_CMD + ["-a", address or self.sock]
         if timeout_ms is not None:
             cmd += ["-t", str(timeout_ms)]
         r = subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=60)

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from ctrdtest import PROBE
+from ctrdtest import PROBE_CMD
 
 SPEC_URL = "types.containerd.io/opencontainers/runtime-spec/1/Spec"
 
@@ -322,7 +322,7 @@ class Events:
     """ctrd-probe events in the background, read line by line with a bound."""
 
     def __init__(self, containerd, *filters):
-        self.proc = subprocess.Popen([str(PROBE), "-a", containerd.sock, "events", *filters],
+        self.proc = subprocess.Popen(PROBE_CMD + ["-a", containerd.sock, "events", *filters],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lines = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()

@@ -9,6 +9,8 @@
  *   t ls NS | t get NS ID
  *   events [-n COUNT] [FILTER...]    prints "ready", then one JSON line per event
  *   bench-get NS ID COUNT            COUNT Gets on one connection: mean microseconds
+ *   bench-list NS COUNT              COUNT Lists of NS on one connection: containers and
+ *                                    mean milliseconds
  *
  * A container's JSON: {"id","labels":{},"image","runtime":{"name","options":ANY},
  * "spec":ANY,"snapshotter","snapshot_key","created_at":TIME,"updated_at":TIME,
@@ -183,7 +185,8 @@ static int fail(struct ctrd_status *st)
 
 static int usage(void)
 {
-	fputs("usage: ctrd-probe [-a ADDRESS] [-t TIMEOUT_MS] ns|c|t|events|bench-get ...\n",
+	fputs("usage: ctrd-probe [-a ADDRESS] [-t TIMEOUT_MS] ns|c|t|events|bench-get|bench-list "
+	      "...\n",
 	      stderr);
 	return 2;
 }
@@ -353,12 +356,19 @@ static int cmd_events(ctrd_client *c, int argc, char **argv, struct ctrd_status 
 	return 0;
 }
 
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return ((double)(t1.tv_sec - t0->tv_sec) * 1e9 + (double)(t1.tv_nsec - t0->tv_nsec)) / 1e6;
+}
+
 static int cmd_bench_get(ctrd_client *c, int argc, char **argv, struct ctrd_status *st)
 {
 	if (argc < 3)
 		return usage();
 	long n = atol(argv[2]);
-	struct timespec t0, t1;
+	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (long i = 0; i < n; i++) {
 		struct ctrd_container out;
@@ -366,10 +376,26 @@ static int cmd_bench_get(ctrd_client *c, int argc, char **argv, struct ctrd_stat
 			return fail(st);
 		ctrd_container_clear(&out);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	double us = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) /
-		    1e3 / (double)(n > 0 ? n : 1);
-	printf("%.1f\n", us);
+	printf("%.1f\n", ms_since(&t0) * 1e3 / (double)(n > 0 ? n : 1));
+	return 0;
+}
+
+static int cmd_bench_list(ctrd_client *c, int argc, char **argv, struct ctrd_status *st)
+{
+	if (argc < 2)
+		return usage();
+	long n = atol(argv[1]);
+	size_t count = 0;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (long i = 0; i < n; i++) {
+		struct ctrd_container_list l;
+		if (ctrd_containers_list(c, argv[0], NULL, 0, &l, st))
+			return fail(st);
+		count = l.n;
+		ctrd_container_list_clear(&l);
+	}
+	printf("%zu %.2f\n", count, ms_since(&t0) / (double)(n > 0 ? n : 1));
 	return 0;
 }
 
@@ -406,6 +432,8 @@ int main(int argc, char **argv)
 		rc = cmd_events(c, argc - 1, argv + 1, &st);
 	else if (strcmp(argv[0], "bench-get") == 0)
 		rc = cmd_bench_get(c, argc - 1, argv + 1, &st);
+	else if (strcmp(argv[0], "bench-list") == 0)
+		rc = cmd_bench_list(c, argc - 1, argv + 1, &st);
 	else
 		rc = usage();
 	ctrd_client_free(c);

@@ -1,7 +1,7 @@
 /* ctrd-probe: drives the containerd client from the command line, printing JSON, for
  * the tests (tests/containerd) and for measuring it. Not installed.
  *
- *   ctrd-probe [-a ADDRESS] [-t TIMEOUT_MS] COMMAND...
+ *   ctrd-probe [-a ADDRESS] [-t TIMEOUT_MS] [-c CANCEL_AFTER_MS] COMMAND...
  *   ns ls | ns get NAME | ns create NAME [K=V...] | ns update NAME PATH... [-- K=V...]
  *   ns rm NAME
  *   c ls NS [FILTER...] | c get NS ID | c create NS JSON | c update NS JSON PATH...
@@ -18,9 +18,11 @@
  * {"seconds","nanos"} or null. Errors: "CODE NAME: message" on stderr, exit 64+CODE. */
 #include <getopt.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include "ctrd_client.h"
@@ -185,7 +187,8 @@ static int fail(struct ctrd_status *st)
 
 static int usage(void)
 {
-	fputs("usage: ctrd-probe [-a ADDRESS] [-t TIMEOUT_MS] ns|c|t|events|bench-get|bench-list "
+	fputs("usage: ctrd-probe [-a ADDRESS] [-t TIMEOUT_MS] [-c CANCEL_MS] "
+	      "ns|c|t|events|bench-get|bench-list "
 	      "...\n",
 	      stderr);
 	return 2;
@@ -399,15 +402,34 @@ static int cmd_bench_list(ctrd_client *c, int argc, char **argv, struct ctrd_sta
 	return 0;
 }
 
+/* -c: ctrd_cancel() from a signal handler, as a daemon's shutdown would */
+static ctrd_client *to_cancel;
+
+static void cancel_on_alarm(int sig)
+{
+	(void)sig;
+	ctrd_cancel(to_cancel);
+}
+
+static void cancel_after(int ms)
+{
+	struct sigaction sa = {.sa_handler = cancel_on_alarm};
+	sigaction(SIGALRM, &sa, NULL);
+	struct itimerval it = {.it_value = {.tv_sec = ms / 1000, .tv_usec = ms % 1000 * 1000}};
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	const char *address = ctrd_address_from_env();
-	int timeout = -1, opt;
-	while ((opt = getopt(argc, argv, "+a:t:")) != -1) {
+	int timeout = -1, cancel_ms = 0, opt;
+	while ((opt = getopt(argc, argv, "+a:t:c:")) != -1) {
 		if (opt == 'a')
 			address = optarg;
 		else if (opt == 't')
 			timeout = atoi(optarg);
+		else if (opt == 'c')
+			cancel_ms = atoi(optarg);
 		else
 			return usage();
 	}
@@ -421,6 +443,9 @@ int main(int argc, char **argv)
 		return fail(&st);
 	if (timeout >= 0)
 		ctrd_set_timeout(c, timeout);
+	to_cancel = c;
+	if (cancel_ms > 0)
+		cancel_after(cancel_ms);
 	int rc;
 	if (strcmp(argv[0], "ns") == 0)
 		rc = cmd_ns(c, argc - 1, argv + 1, &st);

@@ -5,15 +5,18 @@ import calendar
 import json
 import os
 import re
+import shutil
+import signal
 import queue
 import socket
+import tempfile
 import subprocess
 import threading
 import time
 
 import pytest
 
-from ctrdtest import PROBE_CMD
+from ctrdtest import PROBE_CMD, Containerd
 
 SPEC_URL = "types.containerd.io/opencontainers/runtime-spec/1/Spec"
 
@@ -416,3 +419,25 @@ def test_subscribe_filters_are_containerds(containerd, ns):
         assert (seen[0]["namespace"], seen[0]["container_id"]) == (ns, "f1")
     finally:
         ev.close()
+
+
+def test_cancel_ends_a_subscription_as_cancelled(containerd):
+    # the probe's -c calls ctrd_cancel() from a SIGALRM handler, mid-stream
+    rc, _, err = containerd.probe("-c", "200", "events")
+    assert (rc, err) == (64 + 1, "1 Canceled: context canceled\n")
+
+
+def test_a_subscription_ends_unavailable_when_containerd_dies(containerd):
+    tmp = tempfile.mkdtemp(prefix="ctrfs-containerd-dying-")
+    other = Containerd(tmp)
+    try:
+        ev = Events(other)
+        ev.warm_up(other, "dying")
+        other.proc.send_signal(signal.SIGKILL)
+        other.proc.wait()
+        assert ev.proc.wait(timeout=20) == 64 + 14
+        assert ev.proc.stderr.read() == f"14 Unavailable: containerd unreachable at {other.sock}\n"
+        ev.close()
+    finally:
+        other.stop()
+        shutil.rmtree(tmp, ignore_errors=True)

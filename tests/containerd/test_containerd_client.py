@@ -236,6 +236,19 @@ def test_no_socket_is_unavailable_with_the_address(containerd, tmp_path):
         14, f"containerd unreachable at {addr}")
 
 
+def test_the_address_comes_from_containerd_address(containerd, tmp_path):
+    def probe_with(env_address):
+        env = dict(os.environ, CONTAINERD_ADDRESS=env_address)
+        return subprocess.run(PROBE_CMD + ["ns", "ls"], env=env, capture_output=True, text=True,
+                              timeout=60)
+    r = probe_with(containerd.sock)
+    assert r.returncode == 0 and {n["name"] for n in json.loads(r.stdout)} == set(
+        ctr_namespaces(containerd))
+    missing = str(tmp_path / "env.sock")
+    r = probe_with(missing)
+    assert (r.returncode, r.stderr) == (64 + 14, f"14 Unavailable: containerd unreachable at {missing}\n")
+
+
 def test_a_dead_socket_is_unavailable(containerd, tmp_path):
     addr = str(tmp_path / "dead.sock")
     s = socket.socket(socket.AF_UNIX)

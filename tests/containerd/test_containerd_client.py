@@ -209,6 +209,15 @@ def test_not_found_is_containerds_not_found(containerd, ns):
     assert msg == ctr_error(containerd.ctr("c", "info", "nope", ns=ns, check=False))
 
 
+def test_a_message_beyond_ascii_comes_back_as_sent(containerd, ns):
+    # grpc-go percent-encodes grpc-message outside printable ASCII: é must decode
+    containerd.ctr("ns", "create", ns)
+    code, msg = error(containerd.probe("c", "get", ns, "caf\u00e9"))
+    assert code == 5
+    assert msg == f'container "caf\u00e9" in namespace "{ns}": not found'
+    assert msg == ctr_error(containerd.ctr("c", "info", "caf\u00e9", ns=ns, check=False))
+
+
 def test_duplicate_create_is_already_exists(containerd, ns):
     create_with_ctr(containerd, ns, "dup")
     code, msg = error(containerd.probe("c", "create", ns, json.dumps(

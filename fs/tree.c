@@ -13,6 +13,7 @@
 #include "handle.h"
 #include "notify.h"
 #include "ops.h"
+#include "removal.h"
 #include "scratch.h"
 
 /* Does the store-backed file fp exist? 0 yes, -ENOENT no, -errno. */
@@ -171,7 +172,9 @@ static int make_container(struct ctrfs *fs, const char *ns, const char *id, cons
 	c.has_spec = true;
 	if (ctrfs_container_create(fs->store, ns, &c, NULL, &err))
 		rc = refuse_store("mkdir", path, &err, EPERM);
-	c.id = c.runtime_name = NULL; /* borrowed */
+	else
+		removal_forget(ns, id); /* marks of a container of that name that was deleted */
+	c.id = c.runtime_name = NULL;	/* borrowed */
 	ctrfs_container_clear(&c);
 	return rc;
 }
@@ -214,6 +217,15 @@ static void do_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 		node_forget(e.ino, 1);
 }
 
+/* A removal refused because the same process was refused another one in the
+ * container before (removal.h). */
+static int refuse_piecemeal(const char *op, const char *path)
+{
+	return refuse(EPERM, op, path,
+		      "this process was refused removing another file of the container, so it "
+		      "removes nothing more of it: rmdir deletes a container");
+}
+
 static void do_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct ctrfs *fs = req_fs(req);
@@ -228,13 +240,23 @@ static void do_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	}
 	if (fs->read_only)
 		rc = refuse(EROFS, "rmdir", path, "mounted read-only");
+	else if (fp.kind != NODE_CTR && removal_marked(req, &fp))
+		rc = refuse_piecemeal("rmdir", path);
 	else if (fp.kind == NODE_NS && ctrfs_namespace_delete(fs->store, fp.ns, &err))
 		rc = refuse_store("rmdir", path, &err, ENOTEMPTY);
 	else if (fp.kind == NODE_CTR && ctrfs_container_delete(fs->store, fp.ns, fp.id, &err))
 		rc = refuse_store("rmdir", path, &err, EBUSY);
 	else if (fp.kind != NODE_NS && fp.kind != NODE_CTR)
-		rc = node_is_dir(fp.kind) ? refuse(EPERM, "rmdir", path, "part of a container")
-					  : -ENOTDIR;
+		/* it cannot go while its owner stays: a successful rmdir would make the
+		 * kernel treat the directory as dead though it is still there */
+		rc = node_is_dir(fp.kind)
+			 ? refuse(EPERM, "rmdir", path,
+				  "part of a %s and always there (rmdir of the %s deletes it all)",
+				  fp.kind == NODE_NS_LABELS ? "namespace" : "container",
+				  fp.kind == NODE_NS_LABELS ? "namespace" : "container")
+			 : -ENOTDIR;
+	if (!rc && fp.kind == NODE_CTR)
+		removal_forget(fp.ns, fp.id);
 	if (!rc)
 		node_unlink_below(path); /* its scratch files go with it */
 	fspath_clear(&fp);
@@ -257,6 +279,8 @@ static void do_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	bool known = node_find(path, &fp, &ni) == 0;
 	if (fs->read_only) {
 		rc = refuse(EROFS, "unlink", path, "mounted read-only");
+	} else if (fp.kind != NODE_SCRATCH && removal_marked(req, &fp)) {
+		rc = refuse_piecemeal("unlink", path);
 	} else if (fp.kind == NODE_SCRATCH) {
 		if (known && ni.scratch)
 			node_unlink(path);
@@ -270,6 +294,8 @@ static void do_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 		rc = commit_remove(fs, &fp, path, "unlink");
 		if (!rc)
 			node_set_stored(path, &fp);
+		else if (rc == -EPERM && fp.kind == NODE_FIELD)
+			removal_refused(req, &fp); /* rm -r met a file it cannot remove */
 	}
 	if (known)
 		nodeinfo_clear(&ni);

@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "commit.h"
+#include "creation.h"
 #include "handle.h"
+#include "making.h"
 #include "notify.h"
 #include "ops.h"
 #include "removal.h"
@@ -67,7 +69,7 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	nodeinfo_clear(&dir);
 	if (rc == -ENOENT)
 		rc = refuse(EPERM, "create", path, "only directories are made here");
-	bool pending = false;
+	bool pending = false, making = false;
 	if (rc) {
 		/* refused above */
 	} else if (fs->read_only) {
@@ -77,12 +79,20 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 			rc = -ENOMEM;
 	} else if (is_key(fp.kind)) {
 		rc = owner_exists(fs, &fp);
+		/* one its maker does not see yet is written anew (making.h) */
+		making = !rc && making_hidden(req, &fp);
 		/* stored meanwhile by someone else: then it is simply opened */
 		if (!rc && exists(fs, &fp) == -ENOENT)
 			pending = true;
 	} else if (node_is_dir(fp.kind)) {
 		/* an existing directory was found by the kernel's lookup before create */
 		rc = refuse(EPERM, "create", path, "only directories are made here");
+	} else if (making_active(fp.ns, fp.id)) {
+		/* cp of a saved container: the file, hidden from its maker, is opened to be
+		 * written anew (making.h); runtime/options appears, empty, to be written */
+		making = true;
+		if (exists(fs, &fp) == -ENOENT)
+			rc = creation_set(fs, &fp, path, "create", NULL, &(ctrfs_any){0}, false);
 	} else if (exists(fs, &fp) == -ENOENT) {
 		rc = refuse(EPERM, "create", path, "%s is immutable", field_title(fp.field));
 	} else {
@@ -101,6 +111,8 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		rc = entry_of(&src, path, &fp, &e);
 		source_clear(&src);
 	}
+	if (!rc && making)
+		fi->flags |= O_TRUNC; /* what the maker creates starts empty */
 	if (!rc && !(rc = node_get(e.ino, &ni))) {
 		rc = handle_new(fs, &ni, fi, &h);
 		nodeinfo_clear(&ni);
@@ -118,6 +130,7 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		fuse_reply_err(req, -rc);
 		return;
 	}
+	making_made(req, &fp);
 	fspath_clear(&fp);
 	scratch_put(scratch);
 	fi->fh = (uintptr_t)h;
@@ -159,8 +172,9 @@ void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char 
 	refuse_kind(req, parent, name, "symlink", "symbolic links are not supported");
 }
 
-static int make_container(struct ctrfs *fs, const char *ns, const char *id, const char *path)
+static int make_container(fuse_req_t req, const char *ns, const char *id, const char *path)
 {
+	struct ctrfs *fs = req_fs(req);
 	ctrfs_container c = {0};
 	ctrfs_error err;
 	int rc = 0;
@@ -172,11 +186,27 @@ static int make_container(struct ctrfs *fs, const char *ns, const char *id, cons
 	c.has_spec = true;
 	if (ctrfs_container_create(fs->store, ns, &c, NULL, &err))
 		rc = refuse_store("mkdir", path, &err, EPERM);
-	else
+	if (!rc) {
 		removal_forget(ns, id); /* marks of a container of that name that was deleted */
-	c.id = c.runtime_name = NULL;	/* borrowed */
+		making_begin(req, ns, id);
+	}
+	c.id = c.runtime_name = NULL; /* borrowed */
 	ctrfs_container_clear(&c);
 	return rc;
+}
+
+/* Is name (in the container directory dir) one of the container's own directories,
+ * hidden from the caller, its maker? Then the caller sees it from now on. */
+static bool made_by_maker(fuse_req_t req, const struct fspath *dir, const char *name)
+{
+	struct fspath fp;
+	if (fspath_child(dir, name, &fp))
+		return false;
+	bool hidden = node_is_dir(fp.kind) && making_hidden(req, &fp);
+	if (hidden)
+		making_made(req, &fp);
+	fspath_clear(&fp);
+	return hidden;
 }
 
 static void do_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
@@ -201,7 +231,9 @@ static void do_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 	else if (dir.fp.kind == NODE_ROOT && ctrfs_namespace_create(fs->store, name, NULL, &err))
 		rc = refuse_store("mkdir", path, &err, EPERM);
 	else if (dir.fp.kind == NODE_NS)
-		rc = make_container(fs, dir.fp.ns, name, path);
+		rc = make_container(req, dir.fp.ns, name, path);
+	else if (dir.fp.kind == NODE_CTR && made_by_maker(req, &dir.fp, name))
+		rc = 0; /* cp of a saved container makes runtime/, labels/... (making.h) */
 	else if (dir.fp.kind != NODE_ROOT)
 		rc = refuse(EPERM, "mkdir", path, "only namespaces and containers are directories");
 	if (!rc && !(rc = fspath_child(&dir.fp, name, &fp))) {
@@ -255,8 +287,10 @@ static void do_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 				  fp.kind == NODE_NS_LABELS ? "namespace" : "container",
 				  fp.kind == NODE_NS_LABELS ? "namespace" : "container")
 			 : -ENOTDIR;
-	if (!rc && fp.kind == NODE_CTR)
+	if (!rc && fp.kind == NODE_CTR) {
 		removal_forget(fp.ns, fp.id);
+		making_forget(fp.ns, fp.id);
+	}
 	if (!rc)
 		node_unlink_below(path); /* its scratch files go with it */
 	fspath_clear(&fp);

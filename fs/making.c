@@ -167,12 +167,19 @@ bool making_hidden(fuse_req_t req, const struct fspath *fp)
 
 void making_made(fuse_req_t req, const struct fspath *fp)
 {
-	struct caller who;
-	if (!__atomic_load_n(&used, __ATOMIC_RELAXED) || !in_container(fp) || !caller_of(req, &who))
+	struct caller who = {fuse_req_ctx(req)->pid, 0};
+	if (!__atomic_load_n(&used, __ATOMIC_RELAXED) || !in_container(fp) || who.pid <= 0)
+		return;
+	pthread_mutex_lock(&lock);
+	struct making *m = find(fp->ns, fp->id);
+	bool candidate = m && m->maker.pid == who.pid;
+	pthread_mutex_unlock(&lock);
+	/* only the maker's requests pay for reading its start time */
+	if (!candidate || !caller_of(req, &who))
 		return;
 	char *key = made_bit(fp) ? NULL : key_name(fp);
 	pthread_mutex_lock(&lock);
-	struct making *m = find(fp->ns, fp->id);
+	m = find(fp->ns, fp->id);
 	if (m && caller_same(&m->maker, &who) && !made_by(m, fp, key)) {
 		if (made_bit(fp)) {
 			m->made |= made_bit(fp);

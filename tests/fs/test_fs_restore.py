@@ -71,7 +71,8 @@ def test_rsync_of_another_container_onto_one_made_before_is_refused(mnt, tmp_pat
         mnt.expect(rf"refused rename /default/c2/{f}: {f} is immutable \(EPERM\)")
     mnt.expect(r"refused rename /default/c2/container.json: .* \(EINVAL\)")
     mnt.expect(r"refused rename /default/c2/snapshot_key: .* \(EINVAL\)")
-    r = mnt.sh(f"rsync -a {backup}/ default/c2/")
+    # -I: every file, even one of the same size and time (runtime/name)
+    r = mnt.sh(f"rsync -aI {backup}/ default/c2/")
     assert r.status != 0 and "Operation not permitted" in r.err
     assert info(mnt, "c2")["Runtime"]["Name"] == "io.containerd.runc.v2"
 
@@ -128,3 +129,26 @@ def test_creation_fields_are_immutable_once_the_maker_ended(mnt):
     with mnt.unchanged():
         mnt.fails("echo overlayfs > default/x/snapshotter", "Operation not permitted")
     assert mnt.ok("ls default/x | head -1") == "container.json\n"
+
+
+KEYS_AFTER_INFO = r"""
+import os
+d = "default/made"
+info = open("default/c1/container.json").read()
+os.mkdir(d)
+with open(d + "/container.json", "x") as f:
+    f.write(info)
+# container.json gave it labels; the maker still creates them as cp does
+os.mkdir(d + "/labels")
+with open(d + "/labels/app", "x") as f:
+    f.write("api\n")
+"""
+
+
+def test_the_maker_creates_keys_that_container_json_gave_already(mnt, tmp_path):
+    (tmp_path / "maker.py").write_text(KEYS_AFTER_INFO)
+    mnt.ok(f"python3 {tmp_path}/maker.py")
+    doc = info(mnt, "made")
+    want = info(mnt, "c1")
+    want["Labels"]["app"] = "api"
+    assert doc == want

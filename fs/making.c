@@ -97,11 +97,14 @@ bool making_active(const char *ns, const char *id)
 		entry_remove((size_t)(m - table));
 	}
 	pthread_mutex_unlock(&lock);
-	if (lost)
-		refuse(EINVAL, "write", NULL,
-		       "/%s/%s/snapshot_key: the container was made without a snapshotter, so "
-		       "its snapshot key \"%s\" was not stored",
-		       ns, id, lost);
+	if (lost) {
+		char path[2 * CTRFS_IDENTIFIER_MAX + 32];
+		snprintf(path, sizeof(path), "%s/%s/snapshot_key", ns, id);
+		refuse(EINVAL, "write", path,
+		       "the container was made without a snapshotter, so its snapshot key "
+		       "\"%s\" was not stored",
+		       lost);
+	}
 	free(lost);
 	return active;
 }

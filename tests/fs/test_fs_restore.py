@@ -152,3 +152,17 @@ def test_the_maker_creates_keys_that_container_json_gave_already(mnt, tmp_path):
     want = info(mnt, "c1")
     want["Labels"]["app"] = "api"
     assert doc == want
+
+
+def test_a_held_snapshot_key_without_snapshotter_is_reported_not_stored(mnt, tmp_path):
+    (tmp_path / "maker.py").write_text(
+        "import os\nos.mkdir('default/made')\n"
+        "open('default/made/snapshot_key', 'x').write('k1\\n')\n")
+    mnt.ok(f"python3 {tmp_path}/maker.py")
+    assert mnt.text("default/made/snapshot_key") == "\n"
+    # noticed at the next change that asks whether the container is being made
+    mnt.expect(r'refused write /default/made/snapshot_key: the container was made without '
+               r'a snapshotter, so its snapshot key "k1" was not stored \(EINVAL\)')
+    mnt.expect(r"refused open /default/made/snapshotter: snapshotter is immutable \(EPERM\)")
+    mnt.fails("echo overlayfs > default/made/snapshotter", "Operation not permitted")
+    assert json.loads(mnt.ctl("c", "info", "made").out)["SnapshotKey"] == ""

@@ -8,7 +8,10 @@
 #include <string.h>
 
 #include "anytext.h"
+#include "creation.h"
 #include "json_text.h"
+#include "making.h"
+#include "render.h"
 
 /* Everything one commit needs to say where and what. */
 struct commit {
@@ -169,6 +172,12 @@ static int commit_info(const struct commit *cm)
 	if ((rc = load(cm, CTRFS_LOAD_SPEC, &cur)))
 		return rc;
 	rc = info_container(cm, cm->text, cm->len, &cur.spec, &c);
+	if (!rc && making_active(cm->fp->ns, cm->fp->id)) {
+		/* the whole container, creation-time fields too; ID and times are ours */
+		ctrfs_container_clear(&cur);
+		return creation_store_info(cm->fs, cm->fp, cm->path, cm->op, &c,
+					   cm->mode == COMMIT_CHECK);
+	}
 	if (!rc && c.id && *c.id && strcmp(c.id, cm->fp->id) != 0)
 		rc = refuse(EINVAL, cm->op, cm->path,
 			    "ID \"%s\" is not this container's: IDs cannot change", c.id);
@@ -296,6 +305,76 @@ static int commit_value(const struct commit *cm, const char *value, const char *
 	return rc;
 }
 
+/* An immutable field of a container being made (making.h): creation-time fields are
+ * set, the store's own times accept any timestamp without effect. */
+static int commit_creation(const struct commit *cm)
+{
+	enum field f = cm->fp->field;
+	bool check = cm->mode == COMMIT_CHECK, bad = false;
+	char msg[200];
+	int rc = 0;
+	if (f == FIELD_RUNTIME_OPTIONS) {
+		ctrfs_container cur;
+		ctrfs_any any = {0};
+		if ((rc = load(cm, 0, &cur)))
+			return rc;
+		rc = json_verdict(
+		    cm,
+		    anytext_parse(cm->text, cm->len,
+				  cur.has_runtime_options ? &cur.runtime_options : NULL, &any, msg,
+				  sizeof(msg)),
+		    msg);
+		if (!rc)
+			rc = creation_set(cm->fs, cm->fp, cm->path, cm->op, NULL, &any, check);
+		ctrfs_any_clear(&any);
+		ctrfs_container_clear(&cur);
+		return rc;
+	}
+	__cleanup_free char *value = text_value(cm->text ? cm->text : "", cm->len, &bad);
+	if (!value)
+		return refuse(ENOMEM, cm->op, cm->path, "out of memory");
+	if (bad)
+		return refuse(EINVAL, cm->op, cm->path, "a value cannot hold a NUL byte");
+	if (f == FIELD_CREATED_AT || f == FIELD_UPDATED_AT) {
+		ctrfs_time t;
+		if (ctrfs_time_parse(value, &t))
+			return 0; /* the store's: accepted, without effect */
+		if (!cm->final)
+			return COMMIT_INCOMPLETE; /* more bytes may make it one */
+		return refuse(EINVAL, cm->op, cm->path, "%s: not an RFC 3339 time", field_title(f));
+	}
+	return creation_set(cm->fs, cm->fp, cm->path, cm->op, value, NULL, check);
+}
+
+/* An immutable field written (by rename: opening one to write is refused) with what
+ * it already shows: nothing to change, accepted, so that rsync -a of a saved
+ * container onto itself works. So is any time in updated_at, which every change
+ * sets (the restore itself changes it). Anything else is refused. */
+static int commit_unchanged(const struct commit *cm)
+{
+	ctrfs_time t;
+	if (cm->fp->field == FIELD_UPDATED_AT) {
+		__cleanup_free char *v = cm->text ? strndup(cm->text, cm->len) : NULL;
+		size_t n = v ? strlen(v) : 0;
+		if (n && v[n - 1] == '\n')
+			v[n - 1] = '\0';
+		if (v && n == cm->len && ctrfs_time_parse(v, &t))
+			return 0;
+	}
+	struct source src;
+	struct strbuf sb = STRBUF_INIT;
+	source_init(&src, cm->fs);
+	int rc = render_file(&src, cm->fp, &sb, NULL);
+	source_clear(&src);
+	size_t len = cm->len && cm->text[cm->len - 1] == '\n' ? cm->len - 1 : cm->len;
+	size_t shown = sb.len && sb.buf[sb.len - 1] == '\n' ? sb.len - 1 : sb.len;
+	bool same = !rc && len == shown && (!len || memcmp(cm->text, sb.buf, len) == 0);
+	strbuf_release(&sb);
+	if (same)
+		return 0;
+	return refuse(EPERM, cm->op, cm->path, "%s is immutable", field_title(cm->fp->field));
+}
+
 static bool is_value_file(const struct fspath *fp)
 {
 	return fp->kind == NODE_LABEL || fp->kind == NODE_NS_LABEL ||
@@ -311,7 +390,7 @@ int commit_content(struct ctrfs *fs, const struct fspath *fp, const char *path, 
 	if (fs->read_only)
 		return refuse(EROFS, op, path, "mounted read-only");
 	if (fp->kind == NODE_FIELD && !field_writable(fp->field))
-		return refuse(EPERM, op, path, "%s is immutable", field_title(fp->field));
+		return making_active(fp->ns, fp->id) ? commit_creation(&cm) : commit_unchanged(&cm);
 	if (is_value_file(fp)) {
 		bool bad = false, was_bad = false;
 		__cleanup_free char *value = text_value(t->text ? t->text : "", t->len, &bad);
@@ -320,6 +399,9 @@ int commit_content(struct ctrfs *fs, const struct fspath *fp, const char *path, 
 			return refuse(EINVAL, op, path, "a value cannot hold a NUL byte");
 		if (!value || (t->was && !was))
 			return refuse(ENOMEM, op, path, "out of memory");
+		if (fp->kind == NODE_FIELD && fp->field == FIELD_SNAPSHOT_KEY &&
+		    creation_hold_key(fs, fp, value, mode == COMMIT_CHECK))
+			return 0; /* waits for the snapshotter of a container being made */
 		return commit_value(&cm, value, was);
 	}
 	switch (fp->kind) {

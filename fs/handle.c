@@ -19,6 +19,7 @@
  *   rename of the file through the mount stores it first ("settling").
  * Scratch files write to their shared in-memory content instead.
  */
+#include "making.h"
 #include "handle.h"
 
 #include <errno.h>
@@ -533,7 +534,8 @@ static int open_node(struct ctrfs *fs, struct nodeinfo *ni, struct fuse_file_inf
 		rc = -EISDIR;
 	else if (writable && fs->read_only)
 		rc = refuse(EROFS, "open", path, "mounted read-only");
-	else if (writable && ni->fp.kind == NODE_FIELD && !field_writable(ni->fp.field))
+	else if (writable && ni->fp.kind == NODE_FIELD && !field_writable(ni->fp.field) &&
+		 !making_active(ni->fp.ns, ni->fp.id))
 		rc = refuse(EPERM, "open", path, "%s is immutable", field_title(ni->fp.field));
 	struct handle *h = rc ? NULL : calloc(1, sizeof(*h));
 	if (!rc && !h)

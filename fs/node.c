@@ -157,7 +157,10 @@ int fspath_child(const struct fspath *dir, const char *name, struct fspath *out)
 				return 0;
 			}
 		}
-		return -ENOENT;
+		/* a scratch file, as in the container's directory (rsync writes
+		 * runtime/.name.XXXXXX, then renames it over runtime/name) */
+		out->kind = NODE_SCRATCH;
+		return 0;
 	default:
 		return -ENOTDIR;
 	}

@@ -12,6 +12,7 @@
 #include <sys/statvfs.h>
 
 #include "handle.h"
+#include "making.h"
 #include "names.h"
 #include "ops.h"
 #include "scratch.h"
@@ -92,9 +93,16 @@ void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fuse_reply_err(req, -rc);
 		return;
 	}
+	/* the maker of a container sees only what it made in it (making.h); the answer
+	 * is not cached, so others still see the file */
+	if (making_hidden(req, &fp)) {
+		rc = -ENOENT;
+		goto out;
+	}
 	source_init(&src, req_fs(req));
 	rc = entry_of(&src, path, &fp, &e);
 	source_clear(&src);
+out:
 	fspath_clear(&fp);
 	nodeinfo_clear(&dir);
 	if (rc)

@@ -10,9 +10,12 @@
 #include <string.h>
 
 #include "commit.h"
+#include "creation.h"
 #include "handle.h"
+#include "making.h"
 #include "notify.h"
 #include "ops.h"
+#include "removal.h"
 #include "scratch.h"
 
 /* Does the store-backed file fp exist? 0 yes, -ENOENT no, -errno. */
@@ -66,7 +69,7 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	nodeinfo_clear(&dir);
 	if (rc == -ENOENT)
 		rc = refuse(EPERM, "create", path, "only directories are made here");
-	bool pending = false;
+	bool pending = false, making = false;
 	if (rc) {
 		/* refused above */
 	} else if (fs->read_only) {
@@ -76,12 +79,20 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 			rc = -ENOMEM;
 	} else if (is_key(fp.kind)) {
 		rc = owner_exists(fs, &fp);
+		/* one its maker does not see yet is written anew (making.h) */
+		making = !rc && making_hidden(req, &fp);
 		/* stored meanwhile by someone else: then it is simply opened */
 		if (!rc && exists(fs, &fp) == -ENOENT)
 			pending = true;
 	} else if (node_is_dir(fp.kind)) {
 		/* an existing directory was found by the kernel's lookup before create */
 		rc = refuse(EPERM, "create", path, "only directories are made here");
+	} else if (making_active(fp.ns, fp.id)) {
+		/* cp of a saved container: the file, hidden from its maker, is opened to be
+		 * written anew (making.h); runtime/options appears, empty, to be written */
+		making = true;
+		if (exists(fs, &fp) == -ENOENT)
+			rc = creation_set(fs, &fp, path, "create", NULL, &(ctrfs_any){0}, false);
 	} else if (exists(fs, &fp) == -ENOENT) {
 		rc = refuse(EPERM, "create", path, "%s is immutable", field_title(fp.field));
 	} else {
@@ -100,6 +111,8 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		rc = entry_of(&src, path, &fp, &e);
 		source_clear(&src);
 	}
+	if (!rc && making)
+		fi->flags |= O_TRUNC; /* what the maker creates starts empty */
 	if (!rc && !(rc = node_get(e.ino, &ni))) {
 		rc = handle_new(fs, &ni, fi, &h);
 		nodeinfo_clear(&ni);
@@ -117,6 +130,7 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		fuse_reply_err(req, -rc);
 		return;
 	}
+	making_made(req, &fp);
 	fspath_clear(&fp);
 	scratch_put(scratch);
 	fi->fh = (uintptr_t)h;
@@ -158,8 +172,9 @@ void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char 
 	refuse_kind(req, parent, name, "symlink", "symbolic links are not supported");
 }
 
-static int make_container(struct ctrfs *fs, const char *ns, const char *id, const char *path)
+static int make_container(fuse_req_t req, const char *ns, const char *id, const char *path)
 {
+	struct ctrfs *fs = req_fs(req);
 	ctrfs_container c = {0};
 	ctrfs_error err;
 	int rc = 0;
@@ -171,9 +186,27 @@ static int make_container(struct ctrfs *fs, const char *ns, const char *id, cons
 	c.has_spec = true;
 	if (ctrfs_container_create(fs->store, ns, &c, NULL, &err))
 		rc = refuse_store("mkdir", path, &err, EPERM);
+	if (!rc) {
+		removal_forget(ns, id); /* marks of a container of that name that was deleted */
+		making_begin(req, ns, id);
+	}
 	c.id = c.runtime_name = NULL; /* borrowed */
 	ctrfs_container_clear(&c);
 	return rc;
+}
+
+/* Is name (in the container directory dir) one of the container's own directories,
+ * hidden from the caller, its maker? Then the caller sees it from now on. */
+static bool made_by_maker(fuse_req_t req, const struct fspath *dir, const char *name)
+{
+	struct fspath fp;
+	if (fspath_child(dir, name, &fp))
+		return false;
+	bool hidden = node_is_dir(fp.kind) && making_hidden(req, &fp);
+	if (hidden)
+		making_made(req, &fp);
+	fspath_clear(&fp);
+	return hidden;
 }
 
 static void do_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
@@ -198,7 +231,9 @@ static void do_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 	else if (dir.fp.kind == NODE_ROOT && ctrfs_namespace_create(fs->store, name, NULL, &err))
 		rc = refuse_store("mkdir", path, &err, EPERM);
 	else if (dir.fp.kind == NODE_NS)
-		rc = make_container(fs, dir.fp.ns, name, path);
+		rc = make_container(req, dir.fp.ns, name, path);
+	else if (dir.fp.kind == NODE_CTR && made_by_maker(req, &dir.fp, name))
+		rc = 0; /* cp of a saved container makes runtime/, labels/... (making.h) */
 	else if (dir.fp.kind != NODE_ROOT)
 		rc = refuse(EPERM, "mkdir", path, "only namespaces and containers are directories");
 	if (!rc && !(rc = fspath_child(&dir.fp, name, &fp))) {
@@ -212,6 +247,15 @@ static void do_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 		fuse_reply_err(req, -rc);
 	else if (fuse_reply_entry(req, &e) != 0)
 		node_forget(e.ino, 1);
+}
+
+/* A removal refused because the same process was refused another one in the
+ * container before (removal.h). */
+static int refuse_piecemeal(const char *op, const char *path)
+{
+	return refuse(EPERM, op, path,
+		      "this process was refused removing another file of the container, so it "
+		      "removes nothing more of it: rmdir deletes a container");
 }
 
 static void do_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -228,13 +272,25 @@ static void do_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	}
 	if (fs->read_only)
 		rc = refuse(EROFS, "rmdir", path, "mounted read-only");
+	else if (fp.kind != NODE_CTR && removal_marked(req, &fp))
+		rc = refuse_piecemeal("rmdir", path);
 	else if (fp.kind == NODE_NS && ctrfs_namespace_delete(fs->store, fp.ns, &err))
 		rc = refuse_store("rmdir", path, &err, ENOTEMPTY);
 	else if (fp.kind == NODE_CTR && ctrfs_container_delete(fs->store, fp.ns, fp.id, &err))
 		rc = refuse_store("rmdir", path, &err, EBUSY);
 	else if (fp.kind != NODE_NS && fp.kind != NODE_CTR)
-		rc = node_is_dir(fp.kind) ? refuse(EPERM, "rmdir", path, "part of a container")
-					  : -ENOTDIR;
+		/* it cannot go while its owner stays: a successful rmdir would make the
+		 * kernel treat the directory as dead though it is still there */
+		rc = node_is_dir(fp.kind)
+			 ? refuse(EPERM, "rmdir", path,
+				  "part of a %s and always there (rmdir of the %s deletes it all)",
+				  fp.kind == NODE_NS_LABELS ? "namespace" : "container",
+				  fp.kind == NODE_NS_LABELS ? "namespace" : "container")
+			 : -ENOTDIR;
+	if (!rc && fp.kind == NODE_CTR) {
+		removal_forget(fp.ns, fp.id);
+		making_forget(fp.ns, fp.id);
+	}
 	if (!rc)
 		node_unlink_below(path); /* its scratch files go with it */
 	fspath_clear(&fp);
@@ -257,6 +313,8 @@ static void do_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	bool known = node_find(path, &fp, &ni) == 0;
 	if (fs->read_only) {
 		rc = refuse(EROFS, "unlink", path, "mounted read-only");
+	} else if (fp.kind != NODE_SCRATCH && removal_marked(req, &fp)) {
+		rc = refuse_piecemeal("unlink", path);
 	} else if (fp.kind == NODE_SCRATCH) {
 		if (known && ni.scratch)
 			node_unlink(path);
@@ -270,6 +328,8 @@ static void do_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 		rc = commit_remove(fs, &fp, path, "unlink");
 		if (!rc)
 			node_set_stored(path, &fp);
+		else if (rc == -EPERM && fp.kind == NODE_FIELD)
+			removal_refused(req, &fp); /* rm -r met a file it cannot remove */
 	}
 	if (known)
 		nodeinfo_clear(&ni);

@@ -654,6 +654,51 @@ ctrfs_code ctrfs_container_update_ex(ctrfs_store *s, const char *ns, const ctrfs
 	return code;
 }
 
+struct recreate_arg {
+	const char *ns;
+	const ctrfs_container *in;
+};
+
+static ctrfs_code recreate_txn(struct db_txn *t, void *p, ctrfs_error *err)
+{
+	struct recreate_arg *a = p;
+	ctrfs_container cur;
+	ctrfs_code code = ctr_load(t, a->ns, a->in->id, 0, &cur, err);
+	if (code == CTRFS_NOT_FOUND)
+		return ctrfs_fail(err, code, "container \"%s\": not found", a->in->id);
+	if (code)
+		return code;
+	ctrfs_container c = *a->in; /* shallow: only timestamps change */
+	c.created_at = cur.created_at;
+	c.updated_at = ctrfs_time_now();
+	ctrfs_container_clear(&cur);
+	code = ctr_remove(t, a->ns, c.id, err);
+	if (!code)
+		code = ctr_store(t, a->ns, &c, PART_CORE | CTRFS_LOAD_ALL, err);
+	if (!code)
+		code = ns_touch(t, a->ns, c.updated_at, err);
+	if (!code)
+		code =
+		    events_append(t, a->ns, "/containers/update", event_container_update(&c), err);
+	return code;
+}
+
+ctrfs_code ctrfs_container_recreate(ctrfs_store *s, const char *ns, const ctrfs_container *c,
+				    ctrfs_error *err)
+{
+	ctrfs_code code = ns_required(ns, err);
+	if (code)
+		return code;
+	if (!c->id || strlen(c->id) > CTRFS_IDENTIFIER_MAX)
+		return ctrfs_fail(err, CTRFS_NOT_FOUND, "container \"%s\": not found",
+				  c->id ? c->id : "");
+	code = ctrfs_container_validate(c, err);
+	if (code)
+		return ctrfs_error_prefix(err, code, "update failed validation: ");
+	struct recreate_arg a = {ns, c};
+	return db_write(s, recreate_txn, &a, err);
+}
+
 struct rename_arg {
 	const char *ns, *id, *from, *to;
 	bool extension;

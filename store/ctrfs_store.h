@@ -252,6 +252,13 @@ ctrfs_code ctrfs_container_rename_key(ctrfs_store *s, const char *ns, const char
 				      bool extension, const char *from, const char *to,
 				      ctrfs_error *err);
 ctrfs_code ctrfs_container_delete(ctrfs_store *s, const char *ns, const char *id, ctrfs_error *err);
+/* Rewrites the existing container c->id wholly as given, its creation-time fields
+ * (runtime, snapshotter, sandbox) included, keeping its CreatedAt and stamping
+ * UpdatedAt, in one transaction ("/containers/update" event); validated as a create.
+ * Not containerd's: for ctrfs to finish a container whose creation came in several
+ * writes (mkdir, then cp -a of a saved container). NOT_FOUND if it does not exist. */
+ctrfs_code ctrfs_container_recreate(ctrfs_store *s, const char *ns, const ctrfs_container *c,
+				    ctrfs_error *err);
 
 /* containerd's default OCI spec for a new container (cgroupsPath /ns/id), as an Any of
  * CTRFS_SPEC_TYPE_URL with compact JSON; `out` (zeroed or valid) is overwritten. */

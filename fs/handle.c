@@ -62,8 +62,15 @@ struct handle {
 	bool settling;	/* in the list of emptied handles (settle_lock) */
 	struct handle *settle_next;
 	struct cache_group *writing; /* a writer: counted in its inode's group */
-	int refused; /* errno of a refusal already reported for the pending change */
+	int refused;	    /* errno of a refusal already reported for the pending change */
+	size_t checked_len; /* the content's length when a write last checked it */
 };
+
+/* Content up to this size is checked (or committed) at every write. Beyond it, a write
+ * does so only once the content has doubled since, so that a stream of n bytes costs
+ * O(n) in all, not O(n^2): a value the store will refuse is then refused at a later
+ * write or at close, still whole, the stored value unchanged. */
+#define HANDLE_CHECK_EVERY_WRITE (64 * 1024)
 
 static const char *content(const struct handle *h)
 {
@@ -691,7 +698,10 @@ ssize_t handle_write(struct handle *h, const char *buf, size_t size, off_t off)
 		memcpy(saved, h->buf + at, kept);
 		memcpy(h->buf + at, buf, size);
 		enum commit_mode mode = h->deferred ? COMMIT_CHECK : COMMIT_WRITE;
-		rc = commit(h, "write", mode);
+		bool later = h->len > HANDLE_CHECK_EVERY_WRITE && h->len < 2 * h->checked_len;
+		rc = later ? COMMIT_INCOMPLETE : commit(h, "write", mode);
+		if (!later && rc >= 0)
+			h->checked_len = h->len;
 		if (rc < 0) {
 			/* a refused write leaves the content as it was, and the whole content
 			 * refused: the kernel may have split one write(2), whose first part

@@ -195,6 +195,19 @@ def test_many_writes_of_one_open_are_one_or_two_commits(mnt):
     assert mnt.path("default/c1/image").stat().st_size == size + 1
 
 
+
+def test_a_long_stream_refused_at_its_end_is_refused_whole(mnt, tmp_path):
+    # beyond 64 KiB a stream's writes are checked as its content doubles, not each
+    # time: a value that turns bad in its last bytes is still refused whole, by a later
+    # write or by close, and the stored spec stays as it was
+    before = mnt.path("default/c1/spec.json").read_bytes()
+    src = tmp_path / "spec"
+    src.write_text(json.dumps({"ociVersion": "1.0.2", "pad": "x" * (1 << 20)}) + " garbage")
+    r = mnt.sh(f"dd if={src} of=default/c1/spec.json bs=4096 status=none")
+    assert r.status != 0, r
+    assert mnt.path("default/c1/spec.json").read_bytes() == before
+    mnt.expect(r"spec\.json")
+
 def abort_connection(m):
     """Ends a hung FUSE connection, as `umount -f` would, through fusectl."""
     conns = "/sys/fs/fuse/connections"

@@ -61,7 +61,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
 	if (ino == NODE_EVENTS_INO) {
-		events_read(req, size, fi);
+		events_read(req, size, off, fi);
 		return;
 	}
 	char *buf = malloc(size ? size : 1);

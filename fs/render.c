@@ -10,6 +10,7 @@
 
 #include "anytext.h"
 #include "containers.h"
+#include "events.h"
 #include "handle.h"
 #include "json_text.h"
 #include "namespaces.h"
@@ -471,9 +472,17 @@ int render_stat(struct source *src, const struct nodeinfo *ni, struct stat *st, 
 	}
 	base_stat(src->fs, ni->ino, st);
 	if (ni->fp.kind == NODE_EVENTS) {
-		/* a stream: no size, no end; mtime is the mount's */
+		/* a stream, with a size that grows with the log (events.c); mtime is the
+		 * mount's */
+		uint64_t seq;
+		int rc = source_last_seq(src, &seq);
+		if (rc)
+			return rc;
 		st->st_mode = S_IFREG | 0444;
+		st->st_size = (off_t)events_size(seq);
 		set_times(st, src->fs->mounted_at);
+		if (volatile_)
+			*volatile_ = true;
 		return 0;
 	}
 	if (node_is_dir(ni->fp.kind))

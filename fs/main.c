@@ -19,11 +19,12 @@
 static const char usage[] =
     "Usage: ctrfs [options] STORE MOUNTPOINT\n"
     "\n"
-    "Mount the ctrfs store STORE (a directory, created if missing) on MOUNTPOINT:\n"
+    "Mount the ctrfs store STORE (a directory) on MOUNTPOINT:\n"
     "namespaces and containers as directories, their fields as files.\n"
     "See ctrfs(8).\n"
     "\n"
     "ctrfs options:\n"
+    "    -o create              create STORE when missing (else: an error)\n"
     "    -o ro                  refuse every change (EROFS)\n"
     "    -o allow_other         let other users in (permissions are checked)\n"
     "    -o runtime=NAME        runtime of containers made by mkdir\n"
@@ -34,6 +35,7 @@ struct options {
 	char *runtime;
 	char *store;
 	int ro;
+	int create;
 	int allow_other;
 	int fsname, subtype;
 };
@@ -42,6 +44,7 @@ enum { KEY_RO, KEY_RW, KEY_ALLOW_OTHER, KEY_FSNAME, KEY_SUBTYPE };
 
 static const struct fuse_opt ctrfs_opts[] = {
     {"runtime=%s", offsetof(struct options, runtime), 0},
+    {"create", offsetof(struct options, create), 1},
     /* seen here, and kept for the kernel mount too */
     FUSE_OPT_KEY("ro", KEY_RO),
     FUSE_OPT_KEY("rw", KEY_RW),
@@ -110,17 +113,27 @@ static int add_opt(struct fuse_args *args, const char *name, const char *value)
 	return rc;
 }
 
-/* Opens the store, creating it when missing. A read-only mount opens it for writing
+/* Opens the store; a missing one only with -o create (a mistyped path must not mount
+ * a new, empty store). A read-only mount opens it for writing
  * too when it can, only to register as a watcher (notify.c) so that other writers wait
  * for it; every change through the mount is refused all the same (fs->read_only). A
  * store it cannot write (read-only media, permissions) is opened read-only. */
-static int open_store(struct ctrfs *fs, const char *path, bool ro)
+static int open_store(struct ctrfs *fs, const char *path, bool ro, bool create)
 {
-	ctrfs_open_options oo = {.read_only = true};
+	ctrfs_open_options oo = {.no_create = !create};
 	ctrfs_error err;
-	ctrfs_code code = ctrfs_store_open(path, NULL, &fs->store, &err);
-	if (code && ro && err.sys_errno != ENOSPC)
+	ctrfs_code code = ctrfs_store_open(path, &oo, &fs->store, &err);
+	if (code && code != CTRFS_NOT_FOUND && ro && err.sys_errno != ENOSPC) {
+		oo.read_only = true;
 		code = ctrfs_store_open(path, &oo, &fs->store, &err);
+	}
+	if (code == CTRFS_NOT_FOUND && !create) {
+		fuse_log(FUSE_LOG_ERR,
+			 "store %s does not exist (no such directory, or no store in it); add -o "
+			 "create to create a new, empty store there\n",
+			 path);
+		return -1;
+	}
 	if (code) {
 		fuse_log(FUSE_LOG_ERR, "%s\n", err.text);
 		return -1;
@@ -234,7 +247,7 @@ int main(int argc, char **argv)
 		fuse_log(FUSE_LOG_ERR, "fork: %s\n", strerror(errno));
 		goto out_args;
 	}
-	if (open_store(&fs, store, fs.read_only))
+	if (open_store(&fs, store, fs.read_only, o.create))
 		goto out_args;
 	if (nodes_init()) {
 		fuse_log(FUSE_LOG_ERR, "out of memory\n");

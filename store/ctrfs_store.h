@@ -148,7 +148,8 @@ typedef struct ctrfs_store ctrfs_store;
 
 typedef struct ctrfs_open_options {
 	bool read_only;	 /* open without write access; writes fail UNAVAILABLE/EROFS */
-	bool no_create;	 /* fail NOT_FOUND instead of creating a missing store */
+	bool no_create;	 /* fail NOT_FOUND instead of creating a missing store (a missing
+			  * directory, or one without a store in it) */
 	bool no_sync;	 /* skip fsync at commit (benchmarks, throwaway stores) */
 	size_t map_size; /* initial LMDB map size in bytes; 0 = $CTRFS_MAP_SIZE, else 256 MiB */
 } ctrfs_open_options;

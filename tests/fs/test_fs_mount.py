@@ -27,10 +27,27 @@ def test_a_wrong_command_line_exits_2(fs_build_dir, tmp_path):
     assert r.returncode == 2 and "Usage:" in r.stderr
 
 
-def test_a_missing_store_is_created(tmp_path, fs_build_dir):
+@pytest.mark.parametrize("fg", [True, False])
+@pytest.mark.parametrize("empty_dir", [False, True])
+def test_a_missing_store_fails_clearly_and_creates_nothing(tmp_path, fs_build_dir, fg,
+                                                            empty_dir):
+    """A mistyped store path: no new, empty store mounted in silence."""
+    store, mnt = tmp_path / "typo", tmp_path / "mnt"
+    mnt.mkdir()
+    if empty_dir:
+        store.mkdir()
+    r = subprocess.run([str(fs_build_dir / "fs" / "ctrfs"), *(["-f"] if fg else []),
+                        str(store), str(mnt)], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 1
+    assert f"store {store} does not exist" in r.stderr and "-o create" in r.stderr
+    assert not is_mounted(mnt)
+    assert os.listdir(store) == [] if empty_dir else not store.exists()
+
+
+def test_a_missing_store_is_created_with_o_create(tmp_path, fs_build_dir):
     m = Mount(fs_build_dir, tmp_path, store=tmp_path / "new" / "store")
     (tmp_path / "new").mkdir()
-    m.start()
+    m.start("-o", "create")
     try:
         assert os.listdir(m.mnt) == []
         m.ok("mkdir default")

@@ -12,6 +12,7 @@
 #include "ctrfs.h"
 #include "daemon.h"
 #include "handle.h"
+#include "mountpoint.h"
 #include "node.h"
 #include "notify.h"
 #include "ops.h"
@@ -25,6 +26,7 @@ static const char usage[] =
     "\n"
     "ctrfs options:\n"
     "    -o create              create STORE when missing (else: an error)\n"
+    "    -o nonempty            mount over a non-empty directory or another mount\n"
     "    -o ro                  refuse every change (EROFS)\n"
     "    -o allow_other         let other users in (permissions are checked)\n"
     "    -o runtime=NAME        runtime of containers made by mkdir\n"
@@ -36,6 +38,7 @@ struct options {
 	char *store;
 	int ro;
 	int create;
+	int nonempty;
 	int allow_other;
 	int fsname, subtype;
 };
@@ -45,6 +48,7 @@ enum { KEY_RO, KEY_RW, KEY_ALLOW_OTHER, KEY_FSNAME, KEY_SUBTYPE };
 static const struct fuse_opt ctrfs_opts[] = {
     {"runtime=%s", offsetof(struct options, runtime), 0},
     {"create", offsetof(struct options, create), 1},
+    {"nonempty", offsetof(struct options, nonempty), 1},
     /* seen here, and kept for the kernel mount too */
     FUSE_OPT_KEY("ro", KEY_RO),
     FUSE_OPT_KEY("rw", KEY_RW),
@@ -141,21 +145,6 @@ static int open_store(struct ctrfs *fs, const char *path, bool ro, bool create)
 	return 0;
 }
 
-/* Is a filesystem mounted at `path` (as /proc/self/mountinfo lists it)? */
-static bool mounted_at(const char *path)
-{
-	char real[PATH_MAX], line[4096], mnt[PATH_MAX];
-	bool found = false;
-	if (!realpath(path, real))
-		return false;
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	while (f && !found && fgets(line, sizeof(line), f))
-		found = sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 && strcmp(mnt, real) == 0;
-	if (f)
-		fclose(f);
-	return found;
-}
-
 static int loop(struct fuse_session *se, const struct fuse_cmdline_opts *cmd)
 {
 	if (cmd->singlethread)
@@ -249,6 +238,8 @@ int main(int argc, char **argv)
 	}
 	if (open_store(&fs, store, fs.read_only, o.create))
 		goto out_args;
+	if (mountpoint_check(cmd.mountpoint, o.nonempty))
+		goto out_store;
 	if (nodes_init()) {
 		fuse_log(FUSE_LOG_ERR, "out of memory\n");
 		goto out_store;
@@ -276,7 +267,7 @@ int main(int argc, char **argv)
 	int rc = loop(se, &cmd);
 	/* an unmount while requests were still queued (RELEASEs after many closes) makes
 	 * the kernel abort the connection rather than end it: a clean stop all the same */
-	if (rc == -ECONNABORTED && !mounted_at(cmd.mountpoint))
+	if (rc == -ECONNABORTED && !mountpoint_taken(cmd.mountpoint, NULL, 0))
 		rc = 0;
 	/* a positive answer is the signal that ended the loop: a clean stop */
 	ret = rc < 0 ? 1 : 0;

@@ -11,6 +11,7 @@
 #include "budget.h"
 #include "ctrfs.h"
 #include "daemon.h"
+#include "errors.h"
 #include "handle.h"
 #include "mountpoint.h"
 #include "node.h"
@@ -27,6 +28,8 @@ static const char usage[] =
     "ctrfs options:\n"
     "    -o create              create STORE when missing (else: an error)\n"
     "    -o nonempty            mount over a non-empty directory or another mount\n"
+    "    -o log=FILE            append every log line to FILE too (refusals: also\n"
+    "                           MOUNTPOINT/.errors)\n"
     "    -o ro                  refuse every change (EROFS)\n"
     "    -o allow_other         let other users in (permissions are checked)\n"
     "    -o runtime=NAME        runtime of containers made by mkdir\n"
@@ -35,6 +38,7 @@ static const char usage[] =
 
 struct options {
 	char *runtime;
+	char *log;
 	char *store;
 	int ro;
 	int create;
@@ -47,6 +51,7 @@ enum { KEY_RO, KEY_RW, KEY_ALLOW_OTHER, KEY_FSNAME, KEY_SUBTYPE };
 
 static const struct fuse_opt ctrfs_opts[] = {
     {"runtime=%s", offsetof(struct options, runtime), 0},
+    {"log=%s", offsetof(struct options, log), 0},
     {"create", offsetof(struct options, create), 1},
     {"nonempty", offsetof(struct options, nonempty), 1},
     /* seen here, and kept for the kernel mount too */
@@ -210,6 +215,10 @@ int main(int argc, char **argv)
 		goto out_args;
 	}
 	log_setup(true, cmd.debug);
+	if (o.log && log_open_file(o.log) < 0) {
+		fuse_log(FUSE_LOG_ERR, "-o log=%s: %s\n", o.log, strerror(errno));
+		goto out_args;
+	}
 	if (budget_setup())
 		goto out_args;
 	if (!(store = absolute(o.store))) {
@@ -292,6 +301,8 @@ out_args:
 	free(cmd.mountpoint);
 	free(o.store);
 	free(o.runtime);
+	free(o.log);
+	errors_destroy();
 	fuse_opt_free_args(&args);
 	return ret;
 }

@@ -10,6 +10,7 @@
 
 #include "anytext.h"
 #include "containers.h"
+#include "errors.h"
 #include "events.h"
 #include "handle.h"
 #include "json_text.h"
@@ -270,9 +271,9 @@ int render_file(struct source *src, const struct fspath *fp, struct strbuf *out,
 	int rc;
 	if (!mtime)
 		mtime = &t;
-	if (fp->kind == NODE_EVENTS) {
+	if (NODE_IS_OWN(fp->kind)) {
 		*mtime = src->fs->mounted_at;
-		return 0; /* read through events.c, never rendered */
+		return 0; /* read through events.c and errors.c, never rendered */
 	}
 	if (fp->kind == NODE_NS_LABEL) {
 		if ((rc = source_namespace(src, fp->ns, &n)))
@@ -480,6 +481,15 @@ int render_stat(struct source *src, const struct nodeinfo *ni, struct stat *st, 
 			return rc;
 		st->st_mode = S_IFREG | 0444;
 		st->st_size = (off_t)events_size(seq);
+		set_times(st, src->fs->mounted_at);
+		if (volatile_)
+			*volatile_ = true;
+		return 0;
+	}
+	if (ni->fp.kind == NODE_ERRORS) {
+		/* what a new open reads; mtime is the mount's */
+		st->st_mode = S_IFREG | 0444;
+		st->st_size = (off_t)errors_size();
 		set_times(st, src->fs->mounted_at);
 		if (volatile_)
 			*volatile_ = true;

@@ -17,7 +17,7 @@
 
 static const char *const table_names[DB_NTABLES] = {
     [DB_META] = "meta",	    [DB_NS] = "namespaces",  [DB_CTR] = "containers", [DB_SPEC] = "specs",
-    [DB_LABELS] = "labels", [DB_EXT] = "extensions", [DB_EVENTS] = "events",
+    [DB_LABELS] = "labels", [DB_EXT] = "extensions", [DB_EVENTS] = "events",  [DB_TIMES] = "times",
 };
 
 const char *ctrfs_store_path(const ctrfs_store *s)
@@ -230,6 +230,11 @@ static ctrfs_code open_tables(ctrfs_store *s, ctrfs_error *err)
 	pthread_rwlock_unlock(&s->resize_lock);
 	for (int i = 0; i < DB_NTABLES; i++) {
 		rc = mdb_dbi_open(txn, table_names[i], s->read_only ? 0 : MDB_CREATE, &s->dbi[i]);
+		if (rc == MDB_NOTFOUND && i == DB_TIMES) {
+			/* added later: an older store, opened read-only, shows UpdatedAt */
+			s->no_times = true;
+			continue;
+		}
 		if (rc) {
 			mdb_txn_abort(txn);
 			if (rc == MDB_NOTFOUND)

@@ -517,3 +517,37 @@ def test_two_mounts_of_one_store_both_see_a_write_at_once(store_only, tmp_path):
             seen("stat", lambda: os.stat(b.path("default/c1/image")).st_size == len(f"via-a{i}") + 1)
     finally:
         b.stop()
+
+
+# ---- inotify: only this mount's own changes (ctrfs(8) says so, and .events) ----
+
+def test_inotify_sees_only_the_mounts_own_changes_as_the_man_page_says(mnt):
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    IN_MODIFY, IN_CREATE, IN_NONBLOCK = 0x2, 0x100, 0o4000
+    fd = libc.inotify_init1(IN_NONBLOCK)
+    assert fd >= 0
+    try:
+        wd = libc.inotify_add_watch(fd, str(mnt.path("default/c1/labels")).encode(),
+                                    IN_MODIFY | IN_CREATE)
+        assert wd >= 0
+
+        def events(timeout):
+            r, _, _ = select.select([fd], [], [], timeout)
+            return os.read(fd, 4096) if r else b""
+
+        mnt.ok("echo v > default/c1/labels/mine")
+        assert b"mine" in events(5 * SLOW), "a change through the mount raises events"
+        mnt.ctl("c", "label", "c1", "theirs=1")
+        assert mnt.text("default/c1/labels/theirs") == "1\n"  # visible at once...
+        assert events(0.3) == b"", "...but raises no inotify event"
+    finally:
+        os.close(fd)
+    man = (mnt_source() / "doc" / "ctrfs.8").read_text()
+    para = next(p for p in man.split("\n.PP\n") if p.startswith(".BR inotify (7)"))
+    assert "only the\nchanges made through this mount" in para and ".events" in para
+
+
+def mnt_source():
+    from pathlib import Path
+    return Path(os.environ.get("CTRFS_SOURCE_DIR", Path(__file__).parents[2]))

@@ -125,7 +125,18 @@ void errors_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *
 		return;
 	}
 	size_t n = s->len - (size_t)off;
-	fuse_reply_buf(req, s->buf + off, n < size ? n : size);
+	if (n > size)
+		n = size;
+	/* a copy: the kernel may send RELEASE, which frees the snapshot, as soon as it
+	 * has the reply, while this thread is still returning from sending it */
+	char *copy = malloc(n);
+	if (!copy) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	memcpy(copy, s->buf + off, n);
+	fuse_reply_buf(req, copy, n);
+	free(copy);
 }
 
 void errors_release(fuse_req_t req, struct fuse_file_info *fi)

@@ -33,13 +33,16 @@ static inline struct ctrfs *req_fs(fuse_req_t req)
 /* Sends fuse_log() output to stderr (foreground) or syslog (daemon); debug lines only
  * with -d. */
 void log_setup(bool foreground, bool debug);
+/* -o log=FILE: every line also goes to FILE (appended, stamped with time and pid).
+ * -1 (errno set) when it cannot be opened. */
+int log_open_file(const char *path);
 
 /*
- * A change the filesystem refuses: logs one line "refused OP /PATH: REASON (ENAME)"
- * and returns -err, so that callers can `return refuse(...)`. The path is escaped as
- * Go's %q does (\n, \x1b, \\, \"), and any control byte of the reason too, so that a
- * name cannot split the record or forge another line. A NULL path is left out (a
- * file whose name the caller does not know: "refused OP: REASON (ENAME)").
+ * A change the filesystem refuses: logs one line "refused OP /PATH: REASON (ENAME)",
+ * keeps it in MOUNT/.errors (errors.c) and returns -err, so that callers can `return refuse(...)`.
+ * The path is escaped as Go's %q does (\n, \x1b, \\, \"), and any control byte of the reason too,
+ * so that a name cannot split the record or forge another line. A NULL path is left out (a file
+ * whose name the caller does not know: "refused OP: REASON (ENAME)").
  */
 int refuse(int err, const char *op, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -5,6 +5,17 @@
  * head -n 5 waits for the next five changes (`ctrfsctl events` shows the retained
  * history). It is not listed in the root: grep -r and find would read it forever.
  *
+ * Offsets and size, for the tools that follow a growing log file (tail -f, less +F):
+ * each reader sees its own stream, and a read waits for events only where the
+ * reader's previous read ended (cat, head, tail -n +1 read on from 0). A read anywhere
+ * else (after a seek) is the end of the file at once, and the reader goes on from
+ * there. st_size is never 0 and grows with each event by more than any line takes
+ * (events_size): GNU tail -f seeks to the end, reads backwards for its last lines
+ * (end of file at once: the file holds nothing from before the open), then, once
+ * st_size grows, reads on where it stopped with O_NONBLOCK, which gets EAGAIN
+ * instead of a wait when nothing is new. A size of 0 made tail read it as a pipe,
+ * waiting for an end that never comes.
+ *
  * The file never ends: a read with nothing new waits, without holding a thread. The
  * request is parked here and answered by the notifier thread when events come, or
  * with EINTR when the kernel interrupts it (a signal such as Ctrl-C: the kernel cannot
@@ -25,6 +36,7 @@
 #include "events.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <string.h>
@@ -57,6 +69,7 @@ struct waiter {
 struct reader {
 	struct ctrfs *fs;
 	uint64_t since; /* the last event read into buf */
+	off_t read_end; /* where the previous read ended: a read here waits for events */
 	char *buf;	/* lines read ahead, from off to len */
 	size_t off, len, cap;
 	size_t want;	/* what the fill under way reads ahead */
@@ -237,6 +250,7 @@ static size_t take(struct reader *r, size_t size, const char **out)
 	}
 	*out = r->buf + r->off;
 	r->off += n;
+	r->read_end += (off_t)n;
 	return n;
 }
 
@@ -307,12 +321,31 @@ static void send_all(struct waiter *w)
 	}
 }
 
-void events_read(fuse_req_t req, size_t size, struct fuse_file_info *fi)
+uint64_t events_size(uint64_t last_seq)
+{
+	/* past any block a backwards reader starts with; then more than any event line
+	 * takes (a container's labels are bounded well below it) */
+	return ((uint64_t)1 << 40) + last_seq * ((uint64_t)1 << 24);
+}
+
+void events_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct reader *r = fh(fi);
 	const char *data;
 	pthread_mutex_lock(&lock);
+	if (off != r->read_end && !r->waiting) {
+		/* after a seek: the end of the file, and the reader goes on from here */
+		r->read_end = off;
+		pthread_mutex_unlock(&lock);
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
 	int got = r->waiting ? 0 : fill(r, size);
+	if (!got && !r->waiting && (fi->flags & O_NONBLOCK)) {
+		pthread_mutex_unlock(&lock);
+		fuse_reply_err(req, EAGAIN);
+		return;
+	}
 	if (got) {
 		/* replied under the lock: the bytes are the reader's buffer */
 		if (got > 0) {

@@ -5,7 +5,10 @@
 #include "ctrfs.h"
 
 void events_open(fuse_req_t req, struct fuse_file_info *fi);
-void events_read(fuse_req_t req, size_t size, struct fuse_file_info *fi);
+void events_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi);
+/* st_size of .events when the newest event is `last_seq`: never 0, and growing with
+ * each event by more than its line (see events.c: what tail -f needs). */
+uint64_t events_size(uint64_t last_seq);
 void events_poll(fuse_req_t req, struct fuse_file_info *fi, struct fuse_pollhandle *ph);
 void events_release(fuse_req_t req, struct fuse_file_info *fi);
 

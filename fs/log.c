@@ -1,15 +1,20 @@
-/* Daemon output (stderr or syslog) and the mapping of refusals to errnos and log lines. */
+/* Daemon output (stderr or syslog, and -o log=FILE) and the mapping of refusals to
+ * errnos and log lines (which .errors keeps too: errors.c). */
 #include "budget.h"
 #include "ctrfs.h"
+#include "errors.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 static bool log_foreground = true;
 static bool log_debug;
+static int log_fd = -1; /* -o log=FILE */
 
 /* The length of the valid UTF-8 sequence at p (of n bytes) and its code point, or 0. */
 static size_t utf8_rune(const unsigned char *p, size_t n, unsigned *rune)
@@ -100,6 +105,19 @@ static void log_func(enum fuse_log_level level, const char *fmt, va_list ap)
 	/* one record per line, whatever a name or a message carried: no byte of it can
 	 * end the line or start another (a forged "refused" line) */
 	n = (int)escape(line, (size_t)n, false, safe, sizeof(safe));
+	if (log_fd >= 0) {
+		/* one write per line (O_APPEND): lines of concurrent requests and of other
+		 * daemons sharing the file do not interleave */
+		char stamp[64], rec[sizeof(safe) + 128];
+		ctrfs_time_format(ctrfs_time_now(), stamp, sizeof(stamp));
+		int len = snprintf(rec, sizeof(rec), "%s ctrfs[%d]: %.*s\n", stamp, (int)getpid(),
+				   n, safe);
+		if (len > 0 &&
+		    write(log_fd, rec, (size_t)len < sizeof(rec) ? (size_t)len : sizeof(rec) - 1) <
+			0) {
+			/* nowhere left to say it */
+		}
+	}
 	if (!log_foreground) {
 		/* fuse_log_level values are syslog's priorities */
 		syslog((int)level, "%.*s", n, safe);
@@ -107,6 +125,17 @@ static void log_func(enum fuse_log_level level, const char *fmt, va_list ap)
 	}
 	/* one write per line, so that lines of concurrent requests do not interleave */
 	fprintf(stderr, "ctrfs: %.*s\n", n, safe);
+}
+
+int log_open_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0)
+		return -1;
+	if (log_fd >= 0)
+		close(log_fd);
+	log_fd = fd;
+	return 0;
 }
 
 void log_setup(bool foreground, bool debug)
@@ -136,7 +165,17 @@ int refuse(int err, const char *op, const char *path, const char *fmt, ...)
 		where[1] = '/';
 		escape(path, strlen(path), true, where + 2, sizeof(where) - 2);
 	}
-	fuse_log(FUSE_LOG_NOTICE, "refused %s%s: %s (%s)\n", op, where, reason, errname(err));
+	char line[4096], safe[4 * sizeof(line)];
+	int n =
+	    snprintf(line, sizeof(line), "refused %s%s: %s (%s)", op, where, reason, errname(err));
+	if (n < 0)
+		return -err;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	/* escaped once here, for both: no byte of a name or reason ends a line */
+	size_t len = escape(line, (size_t)n, false, safe, sizeof(safe));
+	fuse_log(FUSE_LOG_NOTICE, "%s\n", safe);
+	errors_add(safe, len);
 	return -err;
 }
 

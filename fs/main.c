@@ -11,7 +11,9 @@
 #include "budget.h"
 #include "ctrfs.h"
 #include "daemon.h"
+#include "errors.h"
 #include "handle.h"
+#include "mountpoint.h"
 #include "node.h"
 #include "notify.h"
 #include "ops.h"
@@ -19,11 +21,15 @@
 static const char usage[] =
     "Usage: ctrfs [options] STORE MOUNTPOINT\n"
     "\n"
-    "Mount the ctrfs store STORE (a directory, created if missing) on MOUNTPOINT:\n"
+    "Mount the ctrfs store STORE (a directory) on MOUNTPOINT:\n"
     "namespaces and containers as directories, their fields as files.\n"
     "See ctrfs(8).\n"
     "\n"
     "ctrfs options:\n"
+    "    -o create              create STORE when missing (else: an error)\n"
+    "    -o nonempty            mount over a non-empty directory or another mount\n"
+    "    -o log=FILE            append every log line to FILE too (refusals: also\n"
+    "                           MOUNTPOINT/.errors)\n"
     "    -o ro                  refuse every change (EROFS)\n"
     "    -o allow_other         let other users in (permissions are checked)\n"
     "    -o runtime=NAME        runtime of containers made by mkdir\n"
@@ -32,8 +38,11 @@ static const char usage[] =
 
 struct options {
 	char *runtime;
+	char *log;
 	char *store;
 	int ro;
+	int create;
+	int nonempty;
 	int allow_other;
 	int fsname, subtype;
 };
@@ -42,6 +51,9 @@ enum { KEY_RO, KEY_RW, KEY_ALLOW_OTHER, KEY_FSNAME, KEY_SUBTYPE };
 
 static const struct fuse_opt ctrfs_opts[] = {
     {"runtime=%s", offsetof(struct options, runtime), 0},
+    {"log=%s", offsetof(struct options, log), 0},
+    {"create", offsetof(struct options, create), 1},
+    {"nonempty", offsetof(struct options, nonempty), 1},
     /* seen here, and kept for the kernel mount too */
     FUSE_OPT_KEY("ro", KEY_RO),
     FUSE_OPT_KEY("rw", KEY_RW),
@@ -110,37 +122,32 @@ static int add_opt(struct fuse_args *args, const char *name, const char *value)
 	return rc;
 }
 
-/* Opens the store, creating it when missing. A read-only mount opens it for writing
+/* Opens the store; a missing one only with -o create (a mistyped path must not mount
+ * a new, empty store). A read-only mount opens it for writing
  * too when it can, only to register as a watcher (notify.c) so that other writers wait
  * for it; every change through the mount is refused all the same (fs->read_only). A
  * store it cannot write (read-only media, permissions) is opened read-only. */
-static int open_store(struct ctrfs *fs, const char *path, bool ro)
+static int open_store(struct ctrfs *fs, const char *path, bool ro, bool create)
 {
-	ctrfs_open_options oo = {.read_only = true};
+	ctrfs_open_options oo = {.no_create = !create};
 	ctrfs_error err;
-	ctrfs_code code = ctrfs_store_open(path, NULL, &fs->store, &err);
-	if (code && ro && err.sys_errno != ENOSPC)
+	ctrfs_code code = ctrfs_store_open(path, &oo, &fs->store, &err);
+	if (code && code != CTRFS_NOT_FOUND && ro && err.sys_errno != ENOSPC) {
+		oo.read_only = true;
 		code = ctrfs_store_open(path, &oo, &fs->store, &err);
+	}
+	if (code == CTRFS_NOT_FOUND && !create) {
+		fuse_log(FUSE_LOG_ERR,
+			 "store %s does not exist (no such directory, or no store in it); add -o "
+			 "create to create a new, empty store there\n",
+			 path);
+		return -1;
+	}
 	if (code) {
 		fuse_log(FUSE_LOG_ERR, "%s\n", err.text);
 		return -1;
 	}
 	return 0;
-}
-
-/* Is a filesystem mounted at `path` (as /proc/self/mountinfo lists it)? */
-static bool mounted_at(const char *path)
-{
-	char real[PATH_MAX], line[4096], mnt[PATH_MAX];
-	bool found = false;
-	if (!realpath(path, real))
-		return false;
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	while (f && !found && fgets(line, sizeof(line), f))
-		found = sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 && strcmp(mnt, real) == 0;
-	if (f)
-		fclose(f);
-	return found;
 }
 
 static int loop(struct fuse_session *se, const struct fuse_cmdline_opts *cmd)
@@ -208,6 +215,10 @@ int main(int argc, char **argv)
 		goto out_args;
 	}
 	log_setup(true, cmd.debug);
+	if (o.log && log_open_file(o.log) < 0) {
+		fuse_log(FUSE_LOG_ERR, "-o log=%s: %s\n", o.log, strerror(errno));
+		goto out_args;
+	}
 	if (budget_setup())
 		goto out_args;
 	if (!(store = absolute(o.store))) {
@@ -234,8 +245,10 @@ int main(int argc, char **argv)
 		fuse_log(FUSE_LOG_ERR, "fork: %s\n", strerror(errno));
 		goto out_args;
 	}
-	if (open_store(&fs, store, fs.read_only))
+	if (open_store(&fs, store, fs.read_only, o.create))
 		goto out_args;
+	if (mountpoint_check(cmd.mountpoint, o.nonempty))
+		goto out_store;
 	if (nodes_init()) {
 		fuse_log(FUSE_LOG_ERR, "out of memory\n");
 		goto out_store;
@@ -263,7 +276,7 @@ int main(int argc, char **argv)
 	int rc = loop(se, &cmd);
 	/* an unmount while requests were still queued (RELEASEs after many closes) makes
 	 * the kernel abort the connection rather than end it: a clean stop all the same */
-	if (rc == -ECONNABORTED && !mounted_at(cmd.mountpoint))
+	if (rc == -ECONNABORTED && !mountpoint_taken(cmd.mountpoint, NULL, 0))
 		rc = 0;
 	/* a positive answer is the signal that ended the loop: a clean stop */
 	ret = rc < 0 ? 1 : 0;
@@ -288,6 +301,8 @@ out_args:
 	free(cmd.mountpoint);
 	free(o.store);
 	free(o.runtime);
+	free(o.log);
+	errors_destroy();
 	fuse_opt_free_args(&args);
 	return ret;
 }

@@ -112,6 +112,10 @@ int fspath_child(const struct fspath *dir, const char *name, struct fspath *out)
 			out->kind = NODE_EVENTS;
 			return 0;
 		}
+		if (strcmp(name, ".errors") == 0) {
+			out->kind = NODE_ERRORS;
+			return 0;
+		}
 		if (!is_identifier(name))
 			return -ENOENT;
 		out->kind = NODE_NS;
@@ -211,7 +215,7 @@ static bool ns_level(enum node_kind k)
 
 /* ---- inode numbers ----
  *
- * slot << 24 | sub, with slot 0 for the root and .events. Loose nodes made here have
+ * slot << 24 | sub, with slot 0 for the root, .events and .errors. Loose nodes made here have
  * bit 63 set; a loose node that was a key keeps its number, which its record then
  * never gives out again while the loose node lives. */
 
@@ -907,14 +911,18 @@ static int special_node(fuse_ino_t ino, struct nodeinfo *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->ino = ino;
-	out->fp.kind = ino == FUSE_ROOT_ID ? NODE_ROOT : NODE_EVENTS;
-	out->path = strdup(ino == FUSE_ROOT_ID ? "" : ".events");
+	out->fp.kind = ino == FUSE_ROOT_ID	? NODE_ROOT
+		       : ino == NODE_EVENTS_INO ? NODE_EVENTS
+						: NODE_ERRORS;
+	out->path = strdup(ino == FUSE_ROOT_ID	    ? ""
+			   : ino == NODE_EVENTS_INO ? ".events"
+						    : ".errors");
 	return out->path ? 0 : -ENOMEM;
 }
 
 int node_get(fuse_ino_t ino, struct nodeinfo *out)
 {
-	if (ino == FUSE_ROOT_ID || ino == NODE_EVENTS_INO)
+	if (ino == FUSE_ROOT_ID || ino == NODE_EVENTS_INO || ino == NODE_ERRORS_INO)
 		return special_node(ino, out);
 	memset(out, 0, sizeof(*out));
 	pthread_mutex_lock(&lock);
@@ -996,6 +1004,8 @@ fuse_ino_t node_ino_of(const char *path, const struct fspath *fp)
 		return FUSE_ROOT_ID;
 	if (fp->kind == NODE_EVENTS)
 		return NODE_EVENTS_INO;
+	if (fp->kind == NODE_ERRORS)
+		return NODE_ERRORS_INO;
 	pthread_mutex_lock(&lock);
 	struct loose *n = find_loose_path(path);
 	fuse_ino_t ino = n ? n->ino : fp->kind == NODE_SCRATCH ? free_loose_ino(path) : ino_of(fp);
@@ -1008,10 +1018,12 @@ fuse_ino_t node_remember(const char *path, const struct fspath *fp, struct scrat
 {
 	bool vol = false;
 	fuse_ino_t ino = 0;
-	if (fp->kind == NODE_ROOT || fp->kind == NODE_EVENTS) {
+	if (fp->kind == NODE_ROOT || NODE_IS_OWN(fp->kind)) {
 		if (volatile_)
 			*volatile_ = false;
-		return fp->kind == NODE_ROOT ? FUSE_ROOT_ID : NODE_EVENTS_INO;
+		return fp->kind == NODE_ROOT	 ? FUSE_ROOT_ID
+		       : fp->kind == NODE_EVENTS ? NODE_EVENTS_INO
+						 : NODE_ERRORS_INO;
 	}
 	pthread_mutex_lock(&lock);
 	struct loose *n = find_loose_path(path);
@@ -1051,7 +1063,7 @@ fuse_ino_t node_remember(const char *path, const struct fspath *fp, struct scrat
 
 void node_forget(fuse_ino_t ino, uint64_t nlookup)
 {
-	if (ino == FUSE_ROOT_ID || ino == NODE_EVENTS_INO)
+	if (ino == FUSE_ROOT_ID || ino == NODE_EVENTS_INO || ino == NODE_ERRORS_INO)
 		return;
 	pthread_mutex_lock(&lock);
 	struct loose *n = find_loose_ino(ino);

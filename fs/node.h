@@ -18,6 +18,7 @@ enum node_kind {
 	NODE_EXTENSION,	 /* <ns>/<id>/extensions/<name> */
 	NODE_SCRATCH,	 /* any other file created through the mount: memory only */
 	NODE_EVENTS,	 /* .events: the change feed (events.c) */
+	NODE_ERRORS,	 /* .errors: the latest refusals (errors.c) */
 };
 
 enum field {
@@ -93,8 +94,12 @@ char *path_join(const char *dir, const char *name);
 int nodes_init(void);
 void nodes_destroy(void);
 
-/* The inode numbers ctrfs gives without a node: the root and the change feed. */
+/* The inode numbers ctrfs gives without a node: the root, the change feed and the
+ * refusals. */
 #define NODE_EVENTS_INO 2
+#define NODE_ERRORS_INO 3
+/* The files of the root that are ctrfs's own (.events, .errors)? */
+#define NODE_IS_OWN(kind) ((kind) == NODE_EVENTS || (kind) == NODE_ERRORS)
 
 /* Copies the state of node `ino` into *out: 0, -ESTALE for an unknown inode, -ENOMEM. */
 int node_get(fuse_ino_t ino, struct nodeinfo *out);

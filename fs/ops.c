@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <string.h>
 
+#include "errors.h"
 #include "events.h"
 #include "handle.h"
 #include "notify.h"
@@ -47,6 +48,10 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		events_open(req, fi);
 		return;
 	}
+	if (ino == NODE_ERRORS_INO) {
+		errors_open(req, fi);
+		return;
+	}
 	int rc = handle_open(req_fs(req), ino, fi, &h);
 	if (rc) {
 		fuse_reply_err(req, -rc);
@@ -61,7 +66,11 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
 	if (ino == NODE_EVENTS_INO) {
-		events_read(req, size, fi);
+		events_read(req, size, off, fi);
+		return;
+	}
+	if (ino == NODE_ERRORS_INO) {
+		errors_read(req, size, off, fi);
 		return;
 	}
 	char *buf = malloc(size ? size : 1);
@@ -94,7 +103,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 static void handle_end(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		       int (*commit)(struct handle *h))
 {
-	if (ino == NODE_EVENTS_INO) {
+	if (ino == NODE_EVENTS_INO || ino == NODE_ERRORS_INO) {
 		fuse_reply_err(req, 0);
 		return;
 	}
@@ -121,6 +130,10 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 {
 	if (ino == NODE_EVENTS_INO) {
 		events_release(req, fi);
+		return;
+	}
+	if (ino == NODE_ERRORS_INO) {
+		errors_release(req, fi);
 		return;
 	}
 	/* most handles only read: they neither commit nor wake the notifier */
@@ -159,8 +172,8 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		return;
 	}
 	bool dir = node_is_dir(ni.fp.kind);
-	if (ni.fp.kind == NODE_EVENTS && (to_set & FUSE_SET_ATTR_SIZE))
-		rc = -EPERM; /* a stream has no size to set */
+	if (NODE_IS_OWN(ni.fp.kind) && (to_set & FUSE_SET_ATTR_SIZE))
+		rc = -EPERM; /* ctrfs's own files: no size to set */
 	else if (fs->read_only)
 		rc = refuse(EROFS, "setattr", ni.path, "mounted read-only");
 	else if ((to_set & FUSE_SET_ATTR_SIZE) && dir)
@@ -178,7 +191,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 	 * and utimes succeed without effect, as tools that copy attributes expect */
 	if (!rc && ni.scratch)
 		scratch_setattr(ni.scratch, attr, to_set);
-	if (!rc && fi && !dir && ni.fp.kind != NODE_EVENTS) {
+	if (!rc && fi && !dir && !NODE_IS_OWN(ni.fp.kind)) {
 		rc = handle_stat(fh(fi), &st);
 	} else if (!rc) {
 		source_init(&src, fs);

@@ -135,7 +135,7 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, -rc);
 		return;
 	}
-	if (fi && !node_is_dir(ni.fp.kind) && ni.fp.kind != NODE_EVENTS) {
+	if (fi && !node_is_dir(ni.fp.kind) && !NODE_IS_OWN(ni.fp.kind)) {
 		/* fstat(2) of an open file: the content that handle reads, to be kept by
 		 * the kernel only when it is the store's (stdio asks at each first write) */
 		struct stat store;
@@ -296,7 +296,8 @@ static int list_dir(struct source *src, struct listing *l)
 	int rc = 0;
 	switch (fp->kind) {
 	case NODE_ROOT:
-		/* .events is not listed: grep -r and find would read it forever */
+		/* .events and .errors are not listed: grep -r and find would read .events
+		 * forever, and a copy of the tree is the store's, not the mount's */
 		if (ctrfs_namespace_list(src->fs->store, &nss, &count, &src->err))
 			return -store_errno(&src->err, EIO);
 		for (size_t i = 0; i < count; i++)

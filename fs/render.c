@@ -10,10 +10,13 @@
 
 #include "anytext.h"
 #include "containers.h"
+#include "errors.h"
+#include "events.h"
 #include "handle.h"
 #include "json_text.h"
 #include "namespaces.h"
 #include "scratch.h"
+#include "times.h"
 
 void source_init(struct source *src, struct ctrfs *fs)
 {
@@ -261,6 +264,38 @@ static int render_field(const ctrfs_container *c, enum field f, struct strbuf *o
 	return 0;
 }
 
+/* The time of the file `fp` of container c: when what it shows last changed (times.c
+ * in the store), so that a change of one label leaves every other file's time alone
+ * (tar, find -newer, make). container.json and updated_at show everything: UpdatedAt. */
+static int part_time(struct source *src, const struct fspath *fp, const ctrfs_container *c,
+		     ctrfs_time *mtime)
+{
+	static const char *const field_part[FIELD_COUNT] = {
+	    [FIELD_IMAGE] = "image",
+	    [FIELD_SPEC_JSON] = "spec",
+	    [FIELD_SNAPSHOT_KEY] = "snapshotkey",
+	    [FIELD_SNAPSHOTTER] = "snapshotter",
+	    [FIELD_SANDBOX_ID] = "sandbox",
+	    [FIELD_CREATED_AT] = "created",
+	    [FIELD_RUNTIME_NAME] = "runtime",
+	    [FIELD_RUNTIME_OPTIONS] = "runtime",
+	};
+	__cleanup_free char *path = NULL;
+	const char *part = NULL;
+	if (fp->kind == NODE_LABEL || fp->kind == NODE_EXTENSION) {
+		if (asprintf(&path, "%s.%s", fp->kind == NODE_LABEL ? "labels" : "extensions",
+			     fp->key) < 0)
+			return -ENOMEM;
+		part = path;
+	} else if (fp->kind == NODE_FIELD) {
+		part = field_part[fp->field];
+	}
+	*mtime = c->updated_at;
+	if (part && times_container_part(&src->txn, fp->ns, c, part, mtime, &src->err))
+		return -store_errno(&src->err, EIO);
+	return 0;
+}
+
 int render_file(struct source *src, const struct fspath *fp, struct strbuf *out, ctrfs_time *mtime)
 {
 	const ctrfs_container *c;
@@ -269,9 +304,9 @@ int render_file(struct source *src, const struct fspath *fp, struct strbuf *out,
 	int rc;
 	if (!mtime)
 		mtime = &t;
-	if (fp->kind == NODE_EVENTS) {
+	if (NODE_IS_OWN(fp->kind)) {
 		*mtime = src->fs->mounted_at;
-		return 0; /* read through events.c, never rendered */
+		return 0; /* read through events.c and errors.c, never rendered */
 	}
 	if (fp->kind == NODE_NS_LABEL) {
 		if ((rc = source_namespace(src, fp->ns, &n)))
@@ -280,12 +315,14 @@ int render_file(struct source *src, const struct fspath *fp, struct strbuf *out,
 		if (!v)
 			return -ENOENT;
 		value_line(out, v);
-		*mtime = n->updated_at;
+		if (times_ns_label(&src->txn, n, fp->key, mtime, &src->err))
+			return -store_errno(&src->err, EIO);
 		return out->oom ? -ENOMEM : 0;
 	}
 	if ((rc = source_container(src, fp->ns, fp->id, field_mask(fp), &c)))
 		return rc;
-	*mtime = c->updated_at;
+	if ((rc = part_time(src, fp, c, mtime)))
+		return rc;
 	if (fp->kind == NODE_LABEL) {
 		const char *v = ctrfs_labels_get(&c->labels, fp->key);
 		if (!v)
@@ -422,9 +459,8 @@ static int json_field_len(struct source *src, const struct fspath *fp, size_t *l
 	const ctrfs_container *c;
 	struct node_sizes sz;
 	int rc = source_container(src, fp->ns, fp->id, 0, &c);
-	if (rc)
+	if (rc || (rc = part_time(src, fp, c, mtime)))
 		return rc;
-	*mtime = c->updated_at;
 	ctrfs_time created = c->created_at, updated = c->updated_at;
 	bool spec = fp->field == FIELD_SPEC_JSON;
 	bool known = node_sizes_get(fp->ns, fp->id, created, updated, &sz);
@@ -471,9 +507,26 @@ int render_stat(struct source *src, const struct nodeinfo *ni, struct stat *st, 
 	}
 	base_stat(src->fs, ni->ino, st);
 	if (ni->fp.kind == NODE_EVENTS) {
-		/* a stream: no size, no end; mtime is the mount's */
+		/* a stream, with a size that grows with the log (events.c); mtime is the
+		 * mount's */
+		uint64_t seq;
+		int rc = source_last_seq(src, &seq);
+		if (rc)
+			return rc;
 		st->st_mode = S_IFREG | 0444;
+		st->st_size = (off_t)events_size(seq);
 		set_times(st, src->fs->mounted_at);
+		if (volatile_)
+			*volatile_ = true;
+		return 0;
+	}
+	if (ni->fp.kind == NODE_ERRORS) {
+		/* what a new open reads; mtime is the mount's */
+		st->st_mode = S_IFREG | 0444;
+		st->st_size = (off_t)errors_size();
+		set_times(st, src->fs->mounted_at);
+		if (volatile_)
+			*volatile_ = true;
 		return 0;
 	}
 	if (node_is_dir(ni->fp.kind))

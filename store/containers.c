@@ -11,6 +11,7 @@
 #include "filter.h"
 #include "namespaces.h"
 #include "record.h"
+#include "times.h"
 
 /* containerd's namespaces.NamespaceRequired: every container operation checks it first. */
 static ctrfs_code ns_required(const char *ns, ctrfs_error *err)
@@ -134,6 +135,8 @@ ctrfs_code ctr_remove(struct db_txn *t, const char *ns, const char *id, ctrfs_er
 		code = db_del(t, DB_LABELS, key.buf, key.len, err);
 	if (!code)
 		code = db_del(t, DB_EXT, key.buf, key.len, err);
+	if (!code)
+		code = times_removed(t, ns, id, err);
 	return code;
 }
 
@@ -318,6 +321,8 @@ static ctrfs_code create_txn(struct db_txn *t, void *p, ctrfs_error *err)
 	code = ns_touch(t, a->ns, c.created_at, err);
 	if (!code)
 		code = ctr_store(t, a->ns, &c, PART_CORE | CTRFS_LOAD_ALL, err);
+	if (!code)
+		code = times_created(t, a->ns, c.id, c.created_at, err);
 	if (!code)
 		code =
 		    events_append(t, a->ns, "/containers/create", event_container_create(&c), err);
@@ -592,6 +597,10 @@ static ctrfs_code update_txn(struct db_txn *t, void *p, ctrfs_error *err)
 			    err, CTRFS_INVALID_ARGUMENT,
 			    "container.Runtime.Name field is immutable: invalid argument");
 	}
+	/* what it was, to record when each changed part changed (times.c) */
+	ctrfs_container before = {0};
+	if (!code && !(a->opts && a->opts->check_only) && ctrfs_container_copy(&before, &cur))
+		code = ctrfs_fail_oom(err);
 	const ctrfs_container *was = a->opts ? a->opts->unless_changed : NULL;
 	for (size_t i = 0; !code && was && i < npaths; i++)
 		if (!path_eq(&cur, was, paths[i]))
@@ -607,7 +616,10 @@ static ctrfs_code update_txn(struct db_txn *t, void *p, ctrfs_error *err)
 			code = ctrfs_error_prefix(err, code, "update failed validation: ");
 	} else if (!code) {
 		code = write_update(t, a->ns, &cur, dirty, err);
+		if (!code)
+			code = times_container_changed(t, a->ns, &before, &cur, err);
 	}
+	ctrfs_container_clear(&before);
 	if (!code && a->updated) {
 		for (size_t i = cur.labels.count; i-- > 0;)
 			if (!cur.labels.items[i].value[0])
@@ -714,7 +726,8 @@ static ctrfs_code rename_txn(struct db_txn *t, void *p, ctrfs_error *err)
 		return ctrfs_fail(err, code, "container \"%s\": not found", a->id);
 	if (code)
 		return code;
-	bool oom = false;
+	ctrfs_container before = {0};
+	bool oom = ctrfs_container_copy(&before, &cur) != CTRFS_OK;
 	if (a->extension) {
 		const ctrfs_any *any = ctrfs_extensions_get(&cur.extensions, a->from);
 		if (!any)
@@ -746,6 +759,9 @@ static ctrfs_code rename_txn(struct db_txn *t, void *p, ctrfs_error *err)
 		code = write_update(
 		    t, a->ns, &cur,
 		    PART_CORE | (a->extension ? CTRFS_LOAD_EXTENSIONS : CTRFS_LOAD_LABELS), err);
+	if (!code)
+		code = times_container_changed(t, a->ns, &before, &cur, err);
+	ctrfs_container_clear(&before);
 	ctrfs_container_clear(&cur);
 	return code;
 }

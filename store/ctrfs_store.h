@@ -148,7 +148,8 @@ typedef struct ctrfs_store ctrfs_store;
 
 typedef struct ctrfs_open_options {
 	bool read_only;	 /* open without write access; writes fail UNAVAILABLE/EROFS */
-	bool no_create;	 /* fail NOT_FOUND instead of creating a missing store */
+	bool no_create;	 /* fail NOT_FOUND instead of creating a missing store (a missing
+			  * directory, or one without a store in it) */
 	bool no_sync;	 /* skip fsync at commit (benchmarks, throwaway stores) */
 	size_t map_size; /* initial LMDB map size in bytes; 0 = $CTRFS_MAP_SIZE, else 256 MiB */
 } ctrfs_open_options;
@@ -193,6 +194,11 @@ ctrfs_code ctrfs_namespace_rename_label(ctrfs_store *s, const char *name, const 
 					const char *to, ctrfs_error *err);
 /* FAILED_PRECONDITION while the namespace holds containers. */
 ctrfs_code ctrfs_namespace_delete(ctrfs_store *s, const char *name, ctrfs_error *err);
+/* When label `key` of the namespace last changed (set, changed or renamed to), not
+ * when anything else in the namespace did. A store written before these times were
+ * kept answers the namespace's UpdatedAt. NOT_FOUND for a missing namespace. */
+ctrfs_code ctrfs_namespace_label_time(ctrfs_store *s, const char *name, const char *key,
+				      ctrfs_time *out, ctrfs_error *err);
 
 /* ---- containers ---- */
 
@@ -246,6 +252,12 @@ ctrfs_code ctrfs_container_update_ex(ctrfs_store *s, const char *ns, const ctrfs
  * containerd's message when an immutable field differs. Free with ctrfs_strv_free. */
 ctrfs_code ctrfs_container_changed_paths(const ctrfs_container *from, const ctrfs_container *to,
 					 char ***paths, size_t *count, ctrfs_error *err);
+/* When the part `path` of a container last changed: the paths above ("labels.<key>",
+ * "extensions.<name>", "image", "snapshotkey", "spec"); any other part is immutable
+ * and answers CreatedAt. A part of a container written before these times were kept
+ * answers its UpdatedAt. NOT_FOUND for a missing container. */
+ctrfs_code ctrfs_container_part_time(ctrfs_store *s, const char *ns, const char *id,
+				     const char *path, ctrfs_time *out, ctrfs_error *err);
 /* Renames a label (or, with extension=true, an extension) in one transaction;
  * replaces an existing target, like rename(2). NOT_FOUND if `from` is missing. */
 ctrfs_code ctrfs_container_rename_key(ctrfs_store *s, const char *ns, const char *id,

@@ -16,9 +16,8 @@
 #define DB_DEFAULT_MAP_SIZE ((size_t)256 << 20)
 
 static const char *const table_names[DB_NTABLES] = {
-	[DB_META] = "meta",   [DB_NS] = "namespaces", [DB_CTR] = "containers",
-	[DB_SPEC] = "specs",  [DB_LABELS] = "labels", [DB_EXT] = "extensions",
-	[DB_EVENTS] = "events",
+    [DB_META] = "meta",	    [DB_NS] = "namespaces",  [DB_CTR] = "containers", [DB_SPEC] = "specs",
+    [DB_LABELS] = "labels", [DB_EXT] = "extensions", [DB_EVENTS] = "events",  [DB_TIMES] = "times",
 };
 
 const char *ctrfs_store_path(const ctrfs_store *s)
@@ -53,14 +52,16 @@ ctrfs_code db_fail(struct db_txn *t, int rc, ctrfs_error *err, const char *what)
 		rc = ENOSPC;
 	switch (rc) {
 	case MDB_MAP_FULL:
-		return ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, ENOSPC, "%s: store map is full", what);
+		return ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, ENOSPC, "%s: store map is full",
+				      what);
 	case ENOSPC:
 	case EDQUOT:
 		return ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, ENOSPC, "%s: no space left on device",
 				      what);
 	case EACCES:
 	case EROFS:
-		return ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, EROFS, "%s: store is read-only", what);
+		return ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, EROFS, "%s: store is read-only",
+				      what);
 	case ENOMEM:
 		return ctrfs_fail_oom(err);
 	case MDB_CORRUPTED:
@@ -229,6 +230,11 @@ static ctrfs_code open_tables(ctrfs_store *s, ctrfs_error *err)
 	pthread_rwlock_unlock(&s->resize_lock);
 	for (int i = 0; i < DB_NTABLES; i++) {
 		rc = mdb_dbi_open(txn, table_names[i], s->read_only ? 0 : MDB_CREATE, &s->dbi[i]);
+		if (rc == MDB_NOTFOUND && i == DB_TIMES) {
+			/* added later: an older store, opened read-only, shows UpdatedAt */
+			s->no_times = true;
+			continue;
+		}
 		if (rc) {
 			mdb_txn_abort(txn);
 			if (rc == MDB_NOTFOUND)
@@ -340,6 +346,13 @@ ctrfs_code ctrfs_store_open(const char *path, const ctrfs_open_options *opts, ct
 	ctrfs_code code = open_dir(path, opts, &dirfd, err);
 	if (code)
 		return code;
+	/* an existing directory with no store in it is missing too: LMDB would make one */
+	struct stat data;
+	if (opts->no_create && fstatat(dirfd, "data.mdb", &data, AT_SYMLINK_NOFOLLOW) < 0 &&
+	    errno == ENOENT) {
+		close(dirfd);
+		return ctrfs_fail(err, CTRFS_NOT_FOUND, "store %s: not found", path);
+	}
 	code = ownership_check(path, dirfd, err);
 	if (code) {
 		close(dirfd);
@@ -370,8 +383,8 @@ ctrfs_code ctrfs_store_open(const char *path, const ctrfs_open_options *opts, ct
 	if (!rc)
 		rc = mdb_env_set_mapsize(s->env, map_size ? map_size : DB_DEFAULT_MAP_SIZE);
 	/* NOTLS: read transactions are not tied to threads (the FUSE daemon has a pool). */
-	unsigned flags = MDB_NOTLS | (opts->read_only ? MDB_RDONLY : 0) |
-			 (opts->no_sync ? MDB_NOSYNC : 0);
+	unsigned flags =
+	    MDB_NOTLS | (opts->read_only ? MDB_RDONLY : 0) | (opts->no_sync ? MDB_NOSYNC : 0);
 	if (!rc)
 		rc = mdb_env_open(s->env, path, flags, 0600);
 	if (rc) {

@@ -12,13 +12,14 @@
 #define DB_SCHEMA_VERSION 1
 
 enum db_table {
-	DB_META,     /* "schema" -> u32 version */
-	DB_NS,	     /* <ns> -> namespace record */
-	DB_CTR,	     /* <ns>\0<id> -> core record */
-	DB_SPEC,     /* <ns>\0<id> -> Any */
-	DB_LABELS,   /* <ns>\0<id> -> label map */
-	DB_EXT,	     /* <ns>\0<id> -> extension map */
-	DB_EVENTS,   /* u64 BE seq -> event record */
+	DB_META,   /* "schema" -> u32 version */
+	DB_NS,	   /* <ns> -> namespace record */
+	DB_CTR,	   /* <ns>\0<id> -> core record */
+	DB_SPEC,   /* <ns>\0<id> -> Any */
+	DB_LABELS, /* <ns>\0<id> -> label map */
+	DB_EXT,	   /* <ns>\0<id> -> extension map */
+	DB_EVENTS, /* u64 BE seq -> event record */
+	DB_TIMES,  /* <ns>\0<id> or <ns> -> when each part changed (times.c) */
 	DB_NTABLES,
 };
 
@@ -48,6 +49,8 @@ struct ctrfs_store {
 	ino_t data_ino;
 	/* events.c: the change log's byte bound (CTRFS_EVENTS_MAX_BYTES, or its variable) */
 	size_t events_max_bytes;
+	/* times.c: opened read-only, a store made before the times table has none */
+	bool no_times;
 	/* Held shared by every transaction of this process, exclusively to grow the map:
 	 * LMDB allows mdb_env_set_mapsize only while this process has no transaction. */
 	pthread_rwlock_t resize_lock;

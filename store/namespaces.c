@@ -9,6 +9,7 @@
 #include "error.h"
 #include "events.h"
 #include "record.h"
+#include "times.h"
 
 ctrfs_code ns_load(struct db_txn *t, const char *name, ctrfs_namespace *out, ctrfs_error *err)
 {
@@ -84,6 +85,9 @@ static ctrfs_code ns_create_txn(struct db_txn *t, void *p, ctrfs_error *err)
 	ns.updated_at = ctrfs_time_now();
 	ns.labels = a->labels ? *a->labels : (ctrfs_labels){0};
 	code = ns_store(t, &ns, err);
+	if (!code)
+		code = times_ns_labels_changed(t, a->name, NULL, ns.updated_at, &ns.labels,
+					       ns.updated_at, err);
 	if (!code)
 		code = events_append(t, a->name, "/namespaces/create", ns_event(&ns), err);
 	return code;
@@ -191,6 +195,7 @@ static ctrfs_code ns_label_txn(struct db_txn *t, void *p, ctrfs_error *err)
 	struct ns_label_arg *a = p;
 	ctrfs_namespace ns;
 	ctrfs_code code = ns_load(t, a->name, &ns, err);
+	bool existed = code != CTRFS_NOT_FOUND;
 	if (code == CTRFS_NOT_FOUND) {
 		/* containerd creates the namespace when a label is set on it */
 		if (!(ns.name = strdup(a->name)))
@@ -199,7 +204,12 @@ static ctrfs_code ns_label_txn(struct db_txn *t, void *p, ctrfs_error *err)
 	} else if (code) {
 		return code;
 	}
-	if (a->guard && !opt_str_eq(ctrfs_labels_get(&ns.labels, a->key), a->expect)) {
+	/* what they were, to record when each changed label changed (times.c) */
+	ctrfs_labels before = {0};
+	ctrfs_time before_updated = ns.updated_at;
+	if (ctrfs_labels_copy(&before, &ns.labels))
+		code = ctrfs_fail_oom(err);
+	else if (a->guard && !opt_str_eq(ctrfs_labels_get(&ns.labels, a->key), a->expect)) {
 		code = ctrfs_fail(err, CTRFS_FAILED_PRECONDITION,
 				  "namespace \"%s\": label \"%s\" changed since it was read",
 				  a->name, a->key);
@@ -228,6 +238,10 @@ static ctrfs_code ns_label_txn(struct db_txn *t, void *p, ctrfs_error *err)
 		ns.updated_at = ctrfs_time_now();
 		code = ns_store(t, &ns, err);
 	}
+	if (!code)
+		code = times_ns_labels_changed(t, a->name, existed ? &before : NULL, before_updated,
+					       &ns.labels, ns.updated_at, err);
+	ctrfs_labels_clear(&before);
 	if (!code)
 		code = events_append(t, a->name, "/namespaces/update", ns_event(&ns), err);
 	ctrfs_namespace_clear(&ns);
@@ -295,6 +309,8 @@ static ctrfs_code ns_delete_txn(struct db_txn *t, void *p, ctrfs_error *err)
 		return ctrfs_fail(err, CTRFS_FAILED_PRECONDITION,
 				  "namespace \"%s\" must be empty: failed precondition", name);
 	code = db_del(t, DB_NS, name, strlen(name), err);
+	if (!code)
+		code = times_removed(t, name, NULL, err);
 	if (!code)
 		code = events_append(t, name, "/namespaces/delete",
 				     json_pack("{s:s}", "name", name), err);

@@ -12,6 +12,7 @@
 #include "transfer.h"
 #include "json_text.h"
 #include "namespaces.h"
+#include "times.h"
 
 #define EXPORT_VERSION 1
 
@@ -123,6 +124,9 @@ static ctrfs_code import_namespaces(struct db_txn *t, struct import_run *r, bool
 			}
 		ns.updated_at = ctrfs_time_now();
 		code = dry ? CTRFS_OK : ns_store(t, &ns, err);
+		/* its labels' own times are unknown now: they show its UpdatedAt (times.c) */
+		if (!code && !dry)
+			code = times_removed(t, ns.name, NULL, err);
 		if (!code && !dry)
 			code = events_append(t, ns.name,
 					     created ? "/namespaces/create" : "/namespaces/update",

@@ -74,9 +74,10 @@ def script_of(lines):
 def host(tmp_path_factory):
     base = tmp_path_factory.mktemp("readme")
     (base / "tmp").mkdir()
+    (base / "var-lib-ctrfs").mkdir()
     paths = {
         "/tmp/": f"{base}/tmp/",
-        "/var/lib/ctrfs/store": str(base / "host-store"),
+        "/var/lib/ctrfs/": f"{base}/var-lib-ctrfs/",
         "/run/ctrfs": str(base / "host-mnt"),
         "/var/lib/containerd/io.containerd.metadata.v1.bolt/meta.db":
             str(TOP / "tests/data/containerd/set-a/meta.db"),

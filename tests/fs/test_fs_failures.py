@@ -183,7 +183,7 @@ def test_the_map_grows_while_the_disk_has_room(tmp_path):
     # a store created by the daemon itself with a 64 KiB map (LMDB keeps the map size
     # of an existing store, so the store must start here)
     m.env = {**m.env, "CTRFS_MAP_SIZE": str(64 * 1024)}
-    m.start()
+    m.start("-o", "create")
     try:
         big = "y" * 4000
         m.ok(f"mkdir default default/c; for i in $(seq 1 200); do "

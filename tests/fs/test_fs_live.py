@@ -39,11 +39,13 @@ def warm(m, *rels):
 def test_a_label_added_by_ctrfsctl_shows_at_once(mnt):
     for i in range(ROUNDS):
         warm(mnt, "default/c1", "default/c1/labels")
-        before = os.stat(mnt.path("default/c1/image")).st_mtime_ns
+        # container.json shows every part: its time moves with each change
+        before = os.stat(mnt.path("default/c1/container.json")).st_mtime_ns
         mnt.ctl("c", "label", "c1", f"k{i}=v{i}")
         seen("ls", lambda: f"k{i}" in os.listdir(mnt.path("default/c1/labels")))
         seen("cat", lambda: mnt.text(f"default/c1/labels/k{i}") == f"v{i}\n")
-        seen("stat", lambda: os.stat(mnt.path("default/c1/image")).st_mtime_ns > before)
+        seen("stat", lambda: os.stat(mnt.path("default/c1/container.json")).st_mtime_ns
+             > before)
         mnt.ctl("c", "label", "c1", f"k{i}=")
         seen("ls", lambda: f"k{i}" not in os.listdir(mnt.path("default/c1/labels")))
         seen("stat", lambda: not mnt.path(f"default/c1/labels/k{i}").exists())
@@ -134,9 +136,9 @@ def test_a_writer_through_the_mount_sees_its_change_everywhere(mnt):
     """No retry: the write returns once the kernel was told (vim compares times)."""
     for i in range(ROUNDS):
         warm(mnt, "default/c1", "default/c1/labels", "default")
-        before = os.stat(mnt.path("default/c1/image")).st_mtime_ns
+        before = os.stat(mnt.path("default/c1/container.json")).st_mtime_ns
         mnt.path("default/c1/labels/app").write_text(f"w{i}\n")
-        assert os.stat(mnt.path("default/c1/image")).st_mtime_ns > before
+        assert os.stat(mnt.path("default/c1/container.json")).st_mtime_ns > before
         assert os.stat(mnt.path("default/c1")).st_mtime_ns > before
         assert mnt.text("default/c1/labels/app") == f"w{i}\n"
         assert json.loads(mnt.text("default/c1/container.json"))["Labels"]["app"] == f"w{i}"
@@ -294,6 +296,47 @@ def test_tail_n_plus_1_f_streams_the_events(mnt):
     assert '"tail":"1"' in f.lines()[0]
 
 
+def test_tail_f_shows_each_change(mnt):
+    """GNU tail -f seeks to the end, reads backwards, then reads on once st_size grows
+    (polling: FUSE is remote to it). With st_size 0 it read the file as a pipe, up to
+    an end that never comes, and printed nothing."""
+    f = Follower(mnt, argv=("tail", "-f"))
+    try:
+        mnt.ctl("c", "label", "c2", "tailf=1")
+        wait_until(lambda: f.lines(), timeout=5 * SLOW, what="tail -f's first line")
+        mnt.ok("echo v > default/c1/labels/tailf")
+        wait_until(lambda: len(f.lines()) >= 2, timeout=5 * SLOW, what="tail -f's second line")
+        assert f.p.poll() is None, "tail -f must go on"
+    finally:
+        f.stop(signal.SIGTERM)
+    assert [json.loads(l)["event"]["labels"]["tailf"] for l in f.lines()] == ["1", "v"]
+    assert f.p.stderr.read() == b""
+
+
+def test_tail_n_ends_at_once_and_cat_after_a_seek_goes_on_from_there(mnt):
+    """The file holds what comes after the open: tail -n 5 prints nothing and ends (it
+    reads backwards from the end). A read where the previous one did not end is the end
+    of the file at once; a read where it ended waits for events."""
+    mnt.ctl("c", "label", "c2", "before=1")
+    r = mnt.sh("tail -n 5 .events", timeout=5 * SLOW)
+    assert (r.status, r.out) == (0, "")
+    st1 = os.stat(mnt.path(".events")).st_size
+    mnt.ctl("c", "label", "c2", "grow=1")
+    st2 = os.stat(mnt.path(".events")).st_size
+    assert 0 < st1 < st2, "st_size grows with the log, so that tail reads on"
+    fd = os.open(mnt.path(".events"), os.O_RDONLY)
+    try:
+        mnt.ctl("c", "label", "c2", "seek=1")
+        assert os.pread(fd, 100, 4096) == b"", "after a seek: the end, at once"
+        os.set_blocking(fd, False)
+        line = os.pread(fd, 1 << 16, 4096)
+        assert json.loads(line)["event"]["labels"]["seek"] == "1"
+        with pytest.raises(BlockingIOError):
+            os.pread(fd, 1 << 16, 4096 + len(line))
+    finally:
+        os.close(fd)
+
+
 def test_poll_says_readable_when_an_event_came(mnt):
     fd = os.open(mnt.path(".events"), os.O_RDONLY)
     try:
@@ -381,7 +424,7 @@ def test_grep_r_and_find_do_not_read_events(mnt):
     assert ".events" not in mnt.ok("find .", timeout=10)
     # but it is there by name
     st = os.stat(mnt.path(".events"))
-    assert st.st_size == 0 and oct(st.st_mode & 0o777) == "0o444"
+    assert oct(st.st_mode & 0o777) == "0o444"
 
 
 def test_events_is_read_only(mnt):
@@ -476,3 +519,37 @@ def test_two_mounts_of_one_store_both_see_a_write_at_once(store_only, tmp_path):
             seen("stat", lambda: os.stat(b.path("default/c1/image")).st_size == len(f"via-a{i}") + 1)
     finally:
         b.stop()
+
+
+# ---- inotify: only this mount's own changes (ctrfs(8) says so, and .events) ----
+
+def test_inotify_sees_only_the_mounts_own_changes_as_the_man_page_says(mnt):
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    IN_MODIFY, IN_CREATE, IN_NONBLOCK = 0x2, 0x100, 0o4000
+    fd = libc.inotify_init1(IN_NONBLOCK)
+    assert fd >= 0
+    try:
+        wd = libc.inotify_add_watch(fd, str(mnt.path("default/c1/labels")).encode(),
+                                    IN_MODIFY | IN_CREATE)
+        assert wd >= 0
+
+        def events(timeout):
+            r, _, _ = select.select([fd], [], [], timeout)
+            return os.read(fd, 4096) if r else b""
+
+        mnt.ok("echo v > default/c1/labels/mine")
+        assert b"mine" in events(5 * SLOW), "a change through the mount raises events"
+        mnt.ctl("c", "label", "c1", "theirs=1")
+        assert mnt.text("default/c1/labels/theirs") == "1\n"  # visible at once...
+        assert events(0.3) == b"", "...but raises no inotify event"
+    finally:
+        os.close(fd)
+    man = (mnt_source() / "doc" / "ctrfs.8").read_text()
+    para = next(p for p in man.split("\n.PP\n") if p.startswith(".BR inotify (7)"))
+    assert "only the\nchanges made through this mount" in para and ".events" in para
+
+
+def mnt_source():
+    from pathlib import Path
+    return Path(os.environ.get("CTRFS_SOURCE_DIR", Path(__file__).parents[2]))

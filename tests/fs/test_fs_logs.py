@@ -2,6 +2,7 @@
 refusals are escaped as Go's %q does (\\n, \\t, \\x1b, \\\\, \\"), so that a label key
 cannot split a record or forge a `ctrfs: refused` line."""
 import errno
+import os
 import re
 
 import pytest
@@ -42,3 +43,72 @@ def test_valid_utf8_in_names_is_kept_but_invisible_runes_are_escaped(mnt):
     mnt.expect(r"^ctrfs: refused write /default/c1/labels/caf\u00e9\\u202e: ")
     with mnt.unchanged():
         refused_write(mnt, name)
+
+
+# ---- MOUNT/.errors and -o log=FILE: where a user reads why ----
+
+ERR_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z refused ")
+
+
+def test_a_refusal_is_readable_in_dot_errors(mnt):
+    mnt.expect(r"refused write /default/c1/labels/big: .*(EINVAL)")
+    mnt.expect(r"refused open /default/c1/runtime/name: .* \(EPERM\)")
+    assert mnt.text(".errors") == ""
+    with mnt.unchanged():
+        refused_write(mnt, "big")
+        mnt.fails("echo x > default/c1/runtime/name", "Operation not permitted")
+    text = mnt.text(".errors")
+    lines = text.splitlines()
+    assert len(lines) == 2 and all(ERR_LINE.match(l) for l in lines), text
+    assert "refused write /default/c1/labels/big: " in lines[0] and "(EINVAL)" in lines[0]
+    assert lines[1].endswith(
+        "refused open /default/c1/runtime/name: runtime/name is immutable (EPERM)")
+    # readable as a file: st_size is what cat reads, tail and grep work
+    assert os.stat(mnt.path(".errors")).st_size == len(text.encode())
+    assert mnt.ok("tail -n 1 .errors") == lines[1] + "\n"
+    assert "labels/big" in mnt.ok("grep EINVAL .errors")
+
+
+def test_dot_errors_is_read_only_unlisted_and_names_escaped(mnt):
+    mnt.expect(r"refused write /default/c1/labels/e\\x1b\[2J: ")
+    mnt.expect(r"refused unlink /\.errors")
+    refused_write(mnt, "e\x1b[2J")
+    assert "\x1b" not in mnt.text(".errors") and "labels/e\\x1b[2J: " in mnt.text(".errors")
+    mnt.fails("echo x > .errors", "Permission denied")
+    mnt.fails("rm .errors", "Operation not permitted")
+    assert ".errors" not in os.listdir(mnt.path())
+    assert oct(os.stat(mnt.path(".errors")).st_mode & 0o777) == "0o444"
+
+
+def test_dot_errors_keeps_the_latest_100_lines(mnt):
+    mnt.expect(r"refused mkdir /default/c1/labels/d\d+: ")
+    script = "for i in $(seq 1 130); do mkdir default/c1/labels/d$i 2>/dev/null; done; true"
+    mnt.ok(script)
+    lines = mnt.text(".errors").splitlines()
+    assert len(lines) == 100
+    assert "labels/d31:" in lines[0] and "labels/d130:" in lines[-1]
+
+
+def test_o_log_file_gets_every_refusal(store_only, tmp_path):
+    log = tmp_path / "ctrfs.log"
+    m = store_only.start("-o", f"log={log}")
+    m.expect(r"refused open /default/c1/runtime/name: ")
+    m.fails("echo x > default/c1/runtime/name", "Operation not permitted")
+    m.stop()
+    lines = log.read_text().splitlines()
+    assert len(lines) == 1
+    assert re.match(r"^\S+Z ctrfs\[\d+\]: refused open /default/c1/runtime/name: "
+                    r"runtime/name is immutable \(EPERM\)$", lines[0]), lines
+
+
+def test_dot_errors_is_per_mount(store_only, tmp_path):
+    from fstest import Mount
+    m = store_only.start()
+    other = Mount(m.build_dir, tmp_path / "b", store=m.store).start()
+    try:
+        m.expect(r"refused open /default/c1/runtime/name: ")
+        m.fails("echo x > default/c1/runtime/name", "Operation not permitted")
+        assert "runtime/name" in m.text(".errors")
+        assert other.text(".errors") == ""
+    finally:
+        other.stop()

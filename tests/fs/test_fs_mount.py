@@ -27,10 +27,32 @@ def test_a_wrong_command_line_exits_2(fs_build_dir, tmp_path):
     assert r.returncode == 2 and "Usage:" in r.stderr
 
 
-def test_a_missing_store_is_created(tmp_path, fs_build_dir):
+@pytest.mark.parametrize("fg", [True, False])
+@pytest.mark.parametrize("empty_dir", [False, True])
+def test_a_missing_store_fails_clearly_and_creates_nothing(tmp_path, fs_build_dir, fg,
+                                                            empty_dir):
+    """A mistyped store path: no new, empty store mounted in silence."""
+    store, mnt = tmp_path / "typo", tmp_path / "mnt"
+    mnt.mkdir()
+    if empty_dir:
+        store.mkdir()
+    try:
+        r = subprocess.run([str(fs_build_dir / "fs" / "ctrfs"), *(["-f"] if fg else []),
+                            str(store), str(mnt)], capture_output=True, text=True,
+                           timeout=10)
+    finally:
+        if is_mounted(mnt):  # (what it did before: a new store, mounted)
+            subprocess.run(["fusermount3", "-u", "-z", str(mnt)])
+    assert r.returncode == 1
+    assert f"store {store} does not exist" in r.stderr and "-o create" in r.stderr
+    assert not is_mounted(mnt)
+    assert os.listdir(store) == [] if empty_dir else not store.exists()
+
+
+def test_a_missing_store_is_created_with_o_create(tmp_path, fs_build_dir):
     m = Mount(fs_build_dir, tmp_path, store=tmp_path / "new" / "store")
     (tmp_path / "new").mkdir()
-    m.start()
+    m.start("-o", "create")
     try:
         assert os.listdir(m.mnt) == []
         m.ok("mkdir default")
@@ -46,6 +68,47 @@ def test_an_unusable_store_fails_before_mounting(tmp_path, fs_build_dir):
     assert r.returncode == 1
     assert "not a directory" in r.stderr
     assert not is_mounted(tmp_path)
+
+
+def mounts_at(path):
+    real = os.path.realpath(path).replace(" ", "\\040")
+    with open("/proc/self/mountinfo") as f:
+        return sum(1 for l in f if l.split()[4] == real)
+
+
+@pytest.mark.parametrize("fg", [True, False])
+def test_a_second_mount_on_the_same_mount_point_is_refused(store_only, fg):
+    m = store_only.start()
+    try:
+        r = subprocess.run([str(m.exe), *(["-f"] if fg else []), str(m.store), str(m.mnt)],
+                           capture_output=True, text=True, timeout=10)
+    finally:
+        while mounts_at(m.mnt) > 1:  # (what it did before: a second daemon on top)
+            subprocess.run(["fusermount3", "-u", str(m.mnt)])
+    assert r.returncode == 1
+    assert f"{m.mnt}: already a mount point (fuse.ctrfs {m.store})" in r.stderr
+    assert "fusermount3 -u" in r.stderr
+    assert mounts_at(m.mnt) == 1, "no second daemon stacked over the first"
+    assert m.text("default/c1/labels/app") == "web\n"
+
+
+def test_a_non_empty_mount_point_is_refused_unless_o_nonempty(store_only):
+    m = store_only
+    (m.mnt / "mine").write_text("kept\n")
+    try:
+        r = subprocess.run([str(m.exe), "-f", str(m.store), str(m.mnt)],
+                           capture_output=True, text=True, timeout=10)
+    finally:
+        if is_mounted(m.mnt):  # (what it did before: the files hidden)
+            subprocess.run(["fusermount3", "-u", "-z", str(m.mnt)])
+    assert r.returncode == 1
+    assert f"{m.mnt}: not empty (it holds mine)" in r.stderr and "-o nonempty" in r.stderr
+    assert mounts_at(m.mnt) == 0 and (m.mnt / "mine").read_text() == "kept\n"
+    m.start("-o", "nonempty")
+    assert sorted(os.listdir(m.mnt)) == ["default"]
+    m.stop()
+    assert (m.mnt / "mine").read_text() == "kept\n"
+    (m.mnt / "mine").unlink()
 
 
 def test_read_only_mount_shows_read_only_modes(store_only):

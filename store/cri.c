@@ -374,6 +374,26 @@ out:
 	return CTRFS_OK;
 }
 
+ctrfs_code ctrfs_cri_root_check(const char *cri_root, ctrfs_error *err)
+{
+	char *path;
+	if (asprintf(&path, "%s/containers", cri_root) < 0)
+		return ctrfs_fail_oom(err);
+	struct stat st;
+	ctrfs_code code = CTRFS_OK;
+	if (stat(path, &st) != 0)
+		code = ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, errno, "CRI root %s: %s", cri_root,
+				      strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		code = ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, ENOTDIR, "CRI root %s: %s", cri_root,
+				      strerror(ENOTDIR));
+	else if (access(path, R_OK | X_OK) != 0)
+		code = ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, errno, "CRI root %s: %s", cri_root,
+				      strerror(errno));
+	free(path);
+	return code;
+}
+
 /* An ID that names one directory below the root, never a path out of it. */
 static bool id_is_plain(const char *id)
 {

@@ -449,6 +449,9 @@ const char *ctrfs_cri_state_name(ctrfs_cri_state state);
 /* Decodes a status file's bytes; INVALID_ARGUMENT ("CRI status: ...") when malformed. */
 ctrfs_code ctrfs_cri_status_decode(const void *text, size_t len, ctrfs_cri_status *out,
 				   ctrfs_error *err);
+/* Can status files be read under `cri_root` (its containers/ directory)? UNAVAILABLE
+ * with the errno and a message naming the directory when not. */
+ctrfs_code ctrfs_cri_root_check(const char *cri_root, ctrfs_error *err);
 /* Reads <cri_root>/containers/<id>/status: NOT_FOUND when there is none (a sandbox, a
  * removed container), UNAVAILABLE with the errno when it cannot be read,
  * INVALID_ARGUMENT when `id` is no identifier or the file does not decode. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "anytext.h"
+#include "cri.h"
 #include "json_text.h"
 
 /* Everything one commit needs to say where and what. */
@@ -308,6 +309,8 @@ int commit_content(struct ctrfs *fs, const struct fspath *fp, const char *path, 
 {
 	struct commit cm = {fs,	    fp,	    path,	op,   t->text,
 			    t->len, t->was, t->was_len, mode, mode >= COMMIT_FINAL};
+	if (node_is_cri(fp->kind))
+		return cri_refuse(op, path);
 	if (fs->read_only)
 		return refuse(EROFS, op, path, "mounted read-only");
 	if (fp->kind == NODE_FIELD && !field_writable(fp->field))
@@ -336,6 +339,8 @@ int commit_remove(struct ctrfs *fs, const struct fspath *fp, const char *path, c
 {
 	struct commit cm = {fs, fp, path, op, "", 0, NULL, 0, COMMIT_FINAL, true};
 	ctrfs_container c = {0};
+	if (node_is_cri(fp->kind))
+		return cri_refuse(op, path);
 	if (fs->read_only)
 		return refuse(EROFS, cm.op, path, "mounted read-only");
 	switch (fp->kind) {

@@ -28,10 +28,13 @@ static const char usage[] =
     "    -o allow_other         let other users in (permissions are checked)\n"
     "    -o runtime=NAME        runtime of containers made by mkdir\n"
     "                           (default " CTRFS_STORE_DEFAULT_RUNTIME ")\n"
+    "    -o cri_root=DIR        CRI's root directory, for cri/status/\n"
+    "                           (default " CTRFS_CRI_ROOT_DEFAULT ")\n"
     "\n";
 
 struct options {
 	char *runtime;
+	char *cri_root;
 	char *store;
 	int ro;
 	int allow_other;
@@ -42,6 +45,7 @@ enum { KEY_RO, KEY_RW, KEY_ALLOW_OTHER, KEY_FSNAME, KEY_SUBTYPE };
 
 static const struct fuse_opt ctrfs_opts[] = {
     {"runtime=%s", offsetof(struct options, runtime), 0},
+    {"cri_root=%s", offsetof(struct options, cri_root), 0},
     /* seen here, and kept for the kernel mount too */
     FUSE_OPT_KEY("ro", KEY_RO),
     FUSE_OPT_KEY("rw", KEY_RW),
@@ -169,6 +173,7 @@ int main(int argc, char **argv)
 	struct ctrfs fs = {0};
 	struct fuse_session *se;
 	__cleanup_free char *store = NULL;
+	__cleanup_free char *cri_root = NULL;
 	int ret = 1;
 
 	log_setup(true, false);
@@ -225,6 +230,12 @@ int main(int argc, char **argv)
 
 	fs.read_only = o.ro;
 	fs.runtime = o.runtime ? o.runtime : CTRFS_STORE_DEFAULT_RUNTIME;
+	/* absolute: the daemon leaves its working directory */
+	if (!(cri_root = absolute(o.cri_root ? o.cri_root : CTRFS_CRI_ROOT_DEFAULT))) {
+		fuse_log(FUSE_LOG_ERR, "%s: %s\n", o.cri_root, strerror(errno));
+		goto out_args;
+	}
+	fs.cri_root = cri_root;
 	fs.uid = getuid();
 	fs.gid = getgid();
 	fs.mounted_at = ctrfs_time_now();
@@ -288,6 +299,7 @@ out_args:
 	free(cmd.mountpoint);
 	free(o.store);
 	free(o.runtime);
+	free(o.cri_root);
 	fuse_opt_free_args(&args);
 	return ret;
 }

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cri.h"
 #include "names.h"
 #include "scratch.h"
 
@@ -140,6 +141,8 @@ int fspath_child(const struct fspath *dir, const char *name, struct fspath *out)
 			out->kind = NODE_LABELS;
 		else if (strcmp(name, "extensions") == 0)
 			out->kind = NODE_EXTENSIONS;
+		else if (strcmp(name, "cri") == 0)
+			out->kind = NODE_CRI; /* exists when the container has CRI metadata */
 		else
 			out->kind = NODE_SCRATCH;
 		for (int f = 0; out->kind == NODE_SCRATCH && f < FIELD_COUNT; f++) {
@@ -158,6 +161,9 @@ int fspath_child(const struct fspath *dir, const char *name, struct fspath *out)
 			}
 		}
 		return -ENOENT;
+	case NODE_CRI:
+	case NODE_CRI_STATUS:
+		return cri_child(dir, name, out);
 	default:
 		return -ENOTDIR;
 	}
@@ -178,7 +184,9 @@ int fspath_parent(const struct fspath *dir, struct fspath *out)
 	case NODE_RUNTIME:
 	case NODE_LABELS:
 	case NODE_EXTENSIONS:
-		out->kind = NODE_CTR;
+	case NODE_CRI:
+	case NODE_CRI_STATUS:
+		out->kind = dir->kind == NODE_CRI_STATUS ? NODE_CRI : NODE_CTR;
 		memcpy(out->ns, dir->ns, sizeof(out->ns));
 		memcpy(out->id, dir->id, sizeof(out->id));
 		return 0;
@@ -225,6 +233,11 @@ enum {
 	SUB_LABELS,
 	SUB_EXTENSIONS,
 	SUB_FIXED_END,
+	/* the CRI view: never cached by the kernel, so never invalidated (not `known`) */
+	SUB_CRI = 64,
+	SUB_CRI_STATUS,
+	SUB_CRI_FILE0, /* + enum cri_file */
+	SUB_CRI_END = SUB_CRI_FILE0 + CRI_FILE_COUNT,
 	SUB_KEY0 = 256,
 };
 
@@ -541,6 +554,12 @@ static uint32_t fixed_sub(const struct fspath *fp)
 		return SUB_LABELS;
 	case NODE_EXTENSIONS:
 		return SUB_EXTENSIONS;
+	case NODE_CRI:
+		return SUB_CRI;
+	case NODE_CRI_STATUS:
+		return SUB_CRI_STATUS;
+	case NODE_CRI_FILE:
+		return SUB_CRI_FILE0 + fp->field;
 	default:
 		return SUB_DIR;
 	}
@@ -804,6 +823,17 @@ static char *record_path(const struct fspath *fp)
 	case NODE_EXTENSION:
 		rc = asprintf(&out, "%s/%s/extensions/%s", fp->ns, fp->id, name);
 		break;
+	case NODE_CRI:
+	case NODE_CRI_STATUS:
+	case NODE_CRI_FILE:
+		rc = asprintf(&out, "%s/%s/cri%s%s%s", fp->ns, fp->id,
+			      fp->kind == NODE_CRI_STATUS || (fp->kind == NODE_CRI_FILE &&
+							      (int)fp->field >= CRI_STATUS_FIRST)
+				  ? "/status"
+				  : "",
+			      fp->kind == NODE_CRI_FILE ? "/" : "",
+			      fp->kind == NODE_CRI_FILE ? cri_file_name(fp->field) : "");
+		break;
 	default:
 		rc = -1;
 		break;
@@ -845,6 +875,12 @@ static int record_fspath(struct rec *r, uint32_t sub, struct fspath *fp, bool *p
 		fp->kind = NODE_LABELS;
 	else if (sub == SUB_EXTENSIONS)
 		fp->kind = NODE_EXTENSIONS;
+	else if (sub == SUB_CRI)
+		fp->kind = NODE_CRI;
+	else if (sub == SUB_CRI_STATUS)
+		fp->kind = NODE_CRI_STATUS;
+	else if (sub >= SUB_CRI_FILE0 && sub < SUB_CRI_END)
+		fp->kind = NODE_CRI_FILE, fp->field = (enum field)(sub - SUB_CRI_FILE0);
 	else
 		return -ESTALE;
 	return 0;
@@ -1036,7 +1072,8 @@ fuse_ino_t node_remember(const char *path, const struct fspath *fp, struct scrat
 		} else if (r) {
 			uint32_t sub = fixed_sub(fp);
 			r->nlookup++;
-			r->known |= (uint16_t)(1u << sub);
+			if (sub < SUB_FIXED_END)
+				r->known |= (uint16_t)(1u << sub);
 			ino = make_ino(r->slot, sub);
 		}
 	}

@@ -18,6 +18,9 @@ enum node_kind {
 	NODE_EXTENSION,	 /* <ns>/<id>/extensions/<name> */
 	NODE_SCRATCH,	 /* any other file created through the mount: memory only */
 	NODE_EVENTS,	 /* .events: the change feed (events.c) */
+	NODE_CRI,	 /* <ns>/<id>/cri/: CRI's record, read-only (cri.c) */
+	NODE_CRI_STATUS, /* <ns>/<id>/cri/status/ */
+	NODE_CRI_FILE,	 /* a file of those two; `field` holds its enum cri_file */
 };
 
 enum field {
@@ -60,7 +63,13 @@ int fspath_parent(const struct fspath *dir, struct fspath *out);
 
 static inline bool node_is_dir(enum node_kind k)
 {
-	return k <= NODE_EXTENSIONS;
+	return k <= NODE_EXTENSIONS || k == NODE_CRI || k == NODE_CRI_STATUS;
+}
+
+/* The read-only CRI view below a container (never cached by the kernel) */
+static inline bool node_is_cri(enum node_kind k)
+{
+	return k == NODE_CRI || k == NODE_CRI_STATUS || k == NODE_CRI_FILE;
 }
 
 /* Files named by a key (a label key or an extension name) */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/statvfs.h>
 
+#include "cri.h"
 #include "handle.h"
 #include "names.h"
 #include "ops.h"
@@ -72,8 +73,10 @@ int entry_of(struct source *src, const char *path, const struct fspath *fp,
 	}
 	if (!rc) {
 		e->attr.st_ino = e->ino;
-		e->entry_timeout = loose ? 0.0 : CACHE_TIMEOUT;
-		e->attr_timeout = loose || vol ? 0.0 : CACHE_TIMEOUT;
+		/* the CRI view changes without the notifier knowing (cri.c) */
+		bool asked = loose || node_is_cri(fp->kind);
+		e->entry_timeout = asked ? 0.0 : CACHE_TIMEOUT;
+		e->attr_timeout = asked || vol ? 0.0 : CACHE_TIMEOUT;
 	}
 	if (ni.path != path)
 		nodeinfo_clear(&ni);
@@ -148,7 +151,7 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		source_init(&src, req_fs(req));
 		rc = render_stat(&src, &ni, &st, &vol);
 		source_clear(&src);
-		vol |= ni.loose;
+		vol |= ni.loose || node_is_cri(ni.fp.kind);
 	}
 	nodeinfo_clear(&ni);
 	if (rc)
@@ -266,6 +269,11 @@ static void add_extra(const char *name, void *arg)
 	add(l, name, kind, 0, NULL);
 }
 
+static void add_cri(void *arg, const char *name, enum node_kind kind, int field)
+{
+	add(arg, name, kind, (enum field)field, NULL);
+}
+
 static void listing_free(struct listing *l)
 {
 	if (!l)
@@ -312,7 +320,7 @@ static int list_dir(struct source *src, struct listing *l)
 			add_key(l, NODE_NS_LABEL, n->labels.items[i].key);
 		break;
 	case NODE_CTR:
-		if ((rc = source_container(src, fp->ns, fp->id, 0, &c)))
+		if ((rc = source_container(src, fp->ns, fp->id, CTRFS_LOAD_EXTENSIONS, &c)))
 			return rc;
 		for (int f = 0; f < FIELD_COUNT; f++)
 			if (!field_in_runtime(f))
@@ -320,6 +328,13 @@ static int list_dir(struct source *src, struct listing *l)
 		add(l, "runtime", NODE_RUNTIME, 0, NULL);
 		add(l, "labels", NODE_LABELS, 0, NULL);
 		add(l, "extensions", NODE_EXTENSIONS, 0, NULL);
+		if (cri_has(c))
+			add(l, "cri", NODE_CRI, 0, NULL);
+		break;
+	case NODE_CRI:
+	case NODE_CRI_STATUS:
+		if ((rc = cri_list(src, fp, add_cri, l)))
+			return rc;
 		break;
 	case NODE_RUNTIME:
 		if ((rc = source_container(src, fp->ns, fp->id, 0, &c)))
@@ -524,15 +539,19 @@ static void reply_dir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bo
 
 void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	(void)ino;
 	if (req_fs(req)->no_opendir) {
 		/* the kernel then opens directories itself, listings cached */
 		fuse_reply_err(req, ENOSYS);
 		return;
 	}
 	fi->fh = 0;
-	fi->cache_readdir = 1;
-	fi->keep_cache = 1;
+	/* CRI's directories change without the notifier knowing (cri.c) */
+	struct nodeinfo ni;
+	bool cri = node_get(ino, &ni) == 0 && node_is_cri(ni.fp.kind);
+	if (cri)
+		nodeinfo_clear(&ni);
+	fi->cache_readdir = !cri;
+	fi->keep_cache = !cri;
 	fuse_reply_open(req, fi);
 }
 

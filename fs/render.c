@@ -10,6 +10,7 @@
 
 #include "anytext.h"
 #include "containers.h"
+#include "cri.h"
 #include "handle.h"
 #include "json_text.h"
 #include "namespaces.h"
@@ -283,6 +284,8 @@ int render_file(struct source *src, const struct fspath *fp, struct strbuf *out,
 		*mtime = n->updated_at;
 		return out->oom ? -ENOMEM : 0;
 	}
+	if (node_is_cri(fp->kind))
+		return cri_render(src, fp, out, mtime);
 	if ((rc = source_container(src, fp->ns, fp->id, field_mask(fp), &c)))
 		return rc;
 	*mtime = c->updated_at;
@@ -327,6 +330,8 @@ static void set_times(struct stat *st, ctrfs_time t)
 
 static bool file_writable(const struct fspath *fp)
 {
+	if (node_is_cri(fp->kind))
+		return false;
 	return fp->kind != NODE_FIELD || field_writable(fp->field);
 }
 
@@ -382,13 +387,28 @@ static int dir_stat(struct source *src, const struct fspath *fp, struct stat *st
 			st->st_size = (off_t)count;
 		}
 		return 0;
+	case NODE_CRI:
+	case NODE_CRI_STATUS: {
+		ctrfs_time t;
+		if ((rc = cri_dir_exists(src, fp, &t)))
+			return rc;
+		st->st_mode = S_IFDIR | 0555;
+		st->st_nlink = 2;
+		if (fp->kind == NODE_CRI) {
+			struct fspath status = *fp;
+			status.kind = NODE_CRI_STATUS;
+			st->st_nlink += cri_dir_exists(src, &status, &t) == 0;
+		}
+		set_times(st, t);
+		return 0;
+	}
 	default:
 		if ((rc = source_container(src, fp->ns, fp->id,
 					   CTRFS_LOAD_LABELS | CTRFS_LOAD_EXTENSIONS, &c)))
 			return rc;
 		set_times(st, c->updated_at);
 		/* a container holds runtime/, labels/ and extensions/ */
-		st->st_nlink = fp->kind == NODE_CTR ? 5 : 2;
+		st->st_nlink = fp->kind == NODE_CTR ? 5 + cri_has(c) : 2;
 		if (fp->kind == NODE_LABELS)
 			st->st_size = (off_t)c->labels.count;
 		else if (fp->kind == NODE_EXTENSIONS)
@@ -396,7 +416,7 @@ static int dir_stat(struct source *src, const struct fspath *fp, struct stat *st
 		else if (fp->kind == NODE_RUNTIME)
 			st->st_size = 1 + c->has_runtime_options;
 		else
-			st->st_size = FIELD_COUNT - 2 + 3;
+			st->st_size = FIELD_COUNT - 2 + 3 + cri_has(c);
 		return 0;
 	}
 }

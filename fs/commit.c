@@ -309,7 +309,7 @@ int commit_content(struct ctrfs *fs, const struct fspath *fp, const char *path, 
 {
 	struct commit cm = {fs,	    fp,	    path,	op,   t->text,
 			    t->len, t->was, t->was_len, mode, mode >= COMMIT_FINAL};
-	if (node_is_cri(fp->kind))
+	if (node_is_view(fp->kind))
 		return cri_refuse(op, path);
 	if (fs->read_only)
 		return refuse(EROFS, op, path, "mounted read-only");
@@ -339,7 +339,7 @@ int commit_remove(struct ctrfs *fs, const struct fspath *fp, const char *path, c
 {
 	struct commit cm = {fs, fp, path, op, "", 0, NULL, 0, COMMIT_FINAL, true};
 	ctrfs_container c = {0};
-	if (node_is_cri(fp->kind))
+	if (node_is_view(fp->kind))
 		return cri_refuse(op, path);
 	if (fs->read_only)
 		return refuse(EROFS, cm.op, path, "mounted read-only");

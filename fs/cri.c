@@ -74,8 +74,13 @@ int cri_child(const struct fspath *dir, const char *name, struct fspath *out)
 
 int cri_refuse(const char *op, const char *path)
 {
+	/* ".pods" can only be that view: a container ID starts with a letter or digit,
+	 * a key file's leading dot is escaped (names.c) */
+	bool pods =
+	    path && (strstr(path, "/.pods/") || strstr(path, "/.pods") == path + strlen(path) - 6);
 	return refuse(EROFS, op, path,
-		      "cri/ is read-only: containerd's CRI plugin owns these records");
+		      "%s is read-only: containerd's CRI plugin owns these records",
+		      pods ? ".pods/" : "cri/");
 }
 
 /* "ns/id/cri/..." for log lines */

@@ -14,14 +14,15 @@
 /* One mount: the store it shows and the options it was mounted with. */
 struct ctrfs {
 	ctrfs_store *store;
-	bool read_only;	      /* -o ro: every change fails with EROFS */
-	const char *runtime;  /* runtime of containers made by mkdir */
-	const char *cri_root; /* CRI's root directory, for cri/status/ (-o cri_root=) */
-	uid_t uid;	      /* owner shown for every file: whoever runs the daemon */
+	bool read_only;	     /* -o ro: every change fails with EROFS */
+	const char *runtime; /* runtime of containers made by mkdir */
+	uid_t uid;	     /* owner shown for every file: whoever runs the daemon */
 	gid_t gid;
 	ctrfs_time mounted_at; /* mtime of an empty root */
 	struct fuse_session *se;
 	bool no_opendir; /* the kernel opens directories without asking (op_init) */
+	/* CRI's root directory, for cri/status/ (-o cri_root=) */
+	const char *cri_root;
 };
 
 static inline struct ctrfs *req_fs(fuse_req_t req)

@@ -534,7 +534,7 @@ static int open_node(struct ctrfs *fs, struct nodeinfo *ni, struct fuse_file_inf
 		rc = -EISDIR;
 	else if (writable && fs->read_only)
 		rc = refuse(EROFS, "open", path, "mounted read-only");
-	else if (writable && node_is_cri(ni->fp.kind))
+	else if (writable && node_is_view(ni->fp.kind))
 		rc = cri_refuse("open", path);
 	else if (writable && ni->fp.kind == NODE_FIELD && !field_writable(ni->fp.field))
 		rc = refuse(EPERM, "open", path, "%s is immutable", field_title(ni->fp.field));
@@ -562,7 +562,7 @@ static int open_node(struct ctrfs *fs, struct nodeinfo *ni, struct fuse_file_inf
 		uint64_t seq = 0;
 		/* CRI's files change without the notifier knowing: read past the page
 		 * cache (no group: direct I/O), each open reading them anew */
-		g = node_is_cri(h->ni.fp.kind) ? NULL : cache_begin(h->ni.ino);
+		g = node_is_view(h->ni.fp.kind) ? NULL : cache_begin(h->ni.ino);
 		source_init(&src, fs);
 		rc = take_snapshot(h, &src, &h->snap);
 		if (rc == -ENOENT && node_is_key(h->ni.fp.kind) && (writable || still_pending(h))) {

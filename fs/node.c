@@ -25,6 +25,7 @@
 
 #include "cri.h"
 #include "names.h"
+#include "pods.h"
 #include "scratch.h"
 
 /* ---- fixed names and paths ---- */
@@ -123,6 +124,10 @@ int fspath_child(const struct fspath *dir, const char *name, struct fspath *out)
 			out->kind = NODE_NS_LABELS;
 			return 0;
 		}
+		if (strcmp(name, ".pods") == 0) {
+			out->kind = NODE_PODS;
+			return 0;
+		}
 		if (!is_identifier(name))
 			return -ENOENT;
 		out->kind = NODE_CTR;
@@ -164,6 +169,12 @@ int fspath_child(const struct fspath *dir, const char *name, struct fspath *out)
 	case NODE_CRI:
 	case NODE_CRI_STATUS:
 		return cri_child(dir, name, out);
+	case NODE_PODS:
+	case NODE_POD_NS:
+	case NODE_POD:
+	case NODE_POD_ATTEMPTS:
+	case NODE_POD_CONTAINERS:
+		return pods_child(dir, name, out);
 	default:
 		return -ENOTDIR;
 	}
@@ -172,6 +183,8 @@ int fspath_child(const struct fspath *dir, const char *name, struct fspath *out)
 int fspath_parent(const struct fspath *dir, struct fspath *out)
 {
 	memset(out, 0, sizeof(*out));
+	if (node_is_pods(dir->kind))
+		return pods_parent(dir, out);
 	switch (dir->kind) {
 	case NODE_NS:
 		out->kind = NODE_ROOT;
@@ -1031,7 +1044,9 @@ fuse_ino_t node_ino_of(const char *path, const struct fspath *fp)
 		return NODE_EVENTS_INO;
 	pthread_mutex_lock(&lock);
 	struct loose *n = find_loose_path(path);
-	fuse_ino_t ino = n ? n->ino : fp->kind == NODE_SCRATCH ? free_loose_ino(path) : ino_of(fp);
+	fuse_ino_t ino = n						      ? n->ino
+			 : fp->kind == NODE_SCRATCH || node_is_pods(fp->kind) ? free_loose_ino(path)
+									      : ino_of(fp);
 	pthread_mutex_unlock(&lock);
 	return ino;
 }
@@ -1048,8 +1063,10 @@ fuse_ino_t node_remember(const char *path, const struct fspath *fp, struct scrat
 	}
 	pthread_mutex_lock(&lock);
 	struct loose *n = find_loose_path(path);
-	if (!n && scratch && (n = loose_new(free_loose_ino(path), path, fp)))
-		n->scratch = scratch_get(scratch);
+	/* the pods view is loose too: derived, never cached, gone once forgotten */
+	if (!n && (scratch || node_is_pods(fp->kind)) &&
+	    (n = loose_new(free_loose_ino(path), path, fp)))
+		n->scratch = scratch ? scratch_get(scratch) : NULL;
 	if (n) {
 		n->nlookup++;
 		update_extra(n);

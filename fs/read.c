@@ -13,6 +13,7 @@
 
 #include "cri.h"
 #include "handle.h"
+#include "pods.h"
 #include "names.h"
 #include "ops.h"
 #include "scratch.h"
@@ -274,6 +275,11 @@ static void add_cri(void *arg, const char *name, enum node_kind kind, int field)
 	add(arg, name, kind, (enum field)field, NULL);
 }
 
+static void add_pod(void *arg, const char *name, enum node_kind kind, const char *key)
+{
+	add(arg, name, kind, 0, key);
+}
+
 static void listing_free(struct listing *l)
 {
 	if (!l)
@@ -334,6 +340,14 @@ static int list_dir(struct source *src, struct listing *l)
 	case NODE_CRI:
 	case NODE_CRI_STATUS:
 		if ((rc = cri_list(src, fp, add_cri, l)))
+			return rc;
+		break;
+	case NODE_PODS:
+	case NODE_POD_NS:
+	case NODE_POD:
+	case NODE_POD_ATTEMPTS:
+	case NODE_POD_CONTAINERS:
+		if ((rc = pods_list(src, fp, add_pod, l)))
 			return rc;
 		break;
 	case NODE_RUNTIME:
@@ -517,7 +531,9 @@ static void reply_dir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bo
 			e.attr.st_ino = i == 0	 ? ino
 					: i == 1 ? parent_ino(l)
 						 : node_ino_of(path, &fp);
-			e.attr.st_mode = node_is_dir(fp.kind) ? S_IFDIR : S_IFREG;
+			e.attr.st_mode = node_is_dir(fp.kind)	    ? S_IFDIR
+					 : fp.kind == NODE_POD_LINK ? S_IFLNK
+								    : S_IFREG;
 		}
 		len = plus ? fuse_add_direntry_plus(req, buf + used, size - used, name, &e,
 						    COOKIE(l->id, i))
@@ -547,7 +563,7 @@ void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->fh = 0;
 	/* CRI's directories change without the notifier knowing (cri.c) */
 	struct nodeinfo ni;
-	bool cri = node_get(ino, &ni) == 0 && node_is_cri(ni.fp.kind);
+	bool cri = node_get(ino, &ni) == 0 && node_is_view(ni.fp.kind);
 	if (cri)
 		nodeinfo_clear(&ni);
 	fi->cache_readdir = !cri;

@@ -11,6 +11,7 @@
 #include "anytext.h"
 #include "containers.h"
 #include "cri.h"
+#include "pods.h"
 #include "handle.h"
 #include "json_text.h"
 #include "namespaces.h"
@@ -286,6 +287,8 @@ int render_file(struct source *src, const struct fspath *fp, struct strbuf *out,
 	}
 	if (node_is_cri(fp->kind))
 		return cri_render(src, fp, out, mtime);
+	if (node_is_pods(fp->kind))
+		return node_is_dir(fp->kind) ? -EISDIR : -EINVAL; /* symlinks: readlink */
 	if ((rc = source_container(src, fp->ns, fp->id, field_mask(fp), &c)))
 		return rc;
 	*mtime = c->updated_at;
@@ -330,7 +333,7 @@ static void set_times(struct stat *st, ctrfs_time t)
 
 static bool file_writable(const struct fspath *fp)
 {
-	if (node_is_cri(fp->kind))
+	if (node_is_view(fp->kind))
 		return false;
 	return fp->kind != NODE_FIELD || field_writable(fp->field);
 }
@@ -495,6 +498,11 @@ int render_stat(struct source *src, const struct nodeinfo *ni, struct stat *st, 
 		st->st_mode = S_IFREG | 0444;
 		set_times(st, src->fs->mounted_at);
 		return 0;
+	}
+	if (node_is_pods(ni->fp.kind)) {
+		if (volatile_)
+			*volatile_ = true;
+		return pods_stat(src, &ni->fp, st);
 	}
 	if (node_is_dir(ni->fp.kind))
 		return dir_stat(src, &ni->fp, st);

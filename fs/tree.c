@@ -64,15 +64,15 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	}
 	path = path_join(dir.path, name);
 	rc = path ? fspath_child(&dir.fp, name, &fp) : -ENOMEM;
-	bool in_cri = node_is_cri(dir.fp.kind);
+	bool in_view = node_is_view(dir.fp.kind);
 	nodeinfo_clear(&dir);
 	if (rc == -ENOENT)
-		rc = in_cri ? cri_refuse("create", path)
-			    : refuse(EPERM, "create", path, "only directories are made here");
+		rc = in_view ? cri_refuse("create", path)
+			     : refuse(EPERM, "create", path, "only directories are made here");
 	bool pending = false;
 	if (rc) {
 		/* refused above */
-	} else if (node_is_cri(fp.kind)) {
+	} else if (node_is_view(fp.kind)) {
 		rc = cri_refuse("create", path);
 	} else if (fs->read_only) {
 		rc = refuse(EROFS, "create", path, "mounted read-only");
@@ -204,7 +204,7 @@ static void do_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 		rc = refuse_store("mkdir", path, &err, EPERM);
 	else if (dir.fp.kind == NODE_NS)
 		rc = make_container(fs, dir.fp.ns, name, path);
-	else if (node_is_cri(dir.fp.kind))
+	else if (node_is_view(dir.fp.kind))
 		rc = cri_refuse("mkdir", path);
 	else if (dir.fp.kind != NODE_ROOT)
 		rc = refuse(EPERM, "mkdir", path, "only namespaces and containers are directories");
@@ -239,7 +239,7 @@ static void do_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 		rc = refuse_store("rmdir", path, &err, ENOTEMPTY);
 	else if (fp.kind == NODE_CTR && ctrfs_container_delete(fs->store, fp.ns, fp.id, &err))
 		rc = refuse_store("rmdir", path, &err, EBUSY);
-	else if (node_is_cri(fp.kind))
+	else if (node_is_view(fp.kind))
 		rc = node_is_dir(fp.kind) ? cri_refuse("rmdir", path) : -ENOTDIR;
 	else if (fp.kind != NODE_NS && fp.kind != NODE_CTR)
 		rc = node_is_dir(fp.kind) ? refuse(EPERM, "rmdir", path, "part of a container")
@@ -419,8 +419,8 @@ static int do_rename(struct ctrfs *fs, struct end *from, struct end *to, unsigne
 		return refuse(EINVAL, "rename", from->path, "RENAME_EXCHANGE is not supported");
 	if (fs->read_only)
 		return refuse(EROFS, "rename", from->path, "mounted read-only");
-	if (node_is_cri(from->fp.kind) || node_is_cri(to->fp.kind))
-		return cri_refuse("rename", node_is_cri(from->fp.kind) ? from->path : to->path);
+	if (node_is_view(from->fp.kind) || node_is_view(to->fp.kind))
+		return cri_refuse("rename", node_is_view(from->fp.kind) ? from->path : to->path);
 	if (strcmp(from->path, to->path) == 0)
 		return 0;
 	if ((flags & RENAME_NOREPLACE) && end_exists(fs, to))
@@ -444,14 +444,14 @@ static int do_rename(struct ctrfs *fs, struct end *from, struct end *to, unsigne
 	return -EXDEV;
 }
 
-static bool dir_is_cri(fuse_ino_t ino)
+static bool dir_is_view(fuse_ino_t ino)
 {
 	struct nodeinfo ni;
 	if (node_get(ino, &ni))
 		return false;
-	bool cri = node_is_cri(ni.fp.kind);
+	bool view = node_is_view(ni.fp.kind);
 	nodeinfo_clear(&ni);
-	return cri;
+	return view;
 }
 
 static void do_rename_req(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
@@ -461,7 +461,7 @@ static void do_rename_req(fuse_req_t req, fuse_ino_t parent, const char *name, f
 	int rc = end_of(parent, name, &from);
 	int rc_to = end_of(newparent, newname, &to);
 	if (!rc && rc_to == -ENOENT)
-		rc = node_is_cri(from.fp.kind) || dir_is_cri(newparent)
+		rc = node_is_view(from.fp.kind) || dir_is_view(newparent)
 			 ? cri_refuse("rename", to.path)
 			 : refuse(EPERM, "rename", to.path, "no such file can be made there");
 	else if (!rc)

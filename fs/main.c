@@ -15,6 +15,7 @@
 #include "node.h"
 #include "notify.h"
 #include "ops.h"
+#include "pods.h"
 
 static const char usage[] =
     "Usage: ctrfs [options] STORE MOUNTPOINT\n"
@@ -291,6 +292,7 @@ out_session:
 	fuse_session_destroy(se);
 out_nodes:
 	listings_destroy();
+	pods_cache_destroy();
 	handles_destroy();
 	nodes_destroy();
 out_store:

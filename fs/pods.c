@@ -11,6 +11,8 @@
 #include "pods.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -121,24 +123,28 @@ struct ct {
 	int64_t created;
 };
 
+/* The pods of one namespace as of one change (the change log's seq): kept, so that a
+ * path walk through .pods (a lookup per name, never cached by the kernel) does not list
+ * the namespace at every step. Immutable once made, shared by reference. */
 struct pods {
-	ctrfs_container *list;
-	size_t nlist;
-	ctrfs_cri *cri; /* one per list entry; kind NONE when not a CRI record */
+	char ns[CTRFS_IDENTIFIER_MAX + 1];
+	uint64_t seq;
+	unsigned refs;
 	struct sb *sb;
 	size_t nsb;
 	struct ct *ct;
 	size_t nct;
+	char *strings; /* every string of sb and ct, one allocation */
 };
 
 static void pods_free(struct pods *p)
 {
-	for (size_t i = 0; p->cri && i < p->nlist; i++)
-		ctrfs_cri_clear(&p->cri[i]);
-	free(p->cri);
+	if (!p)
+		return;
 	free(p->sb);
 	free(p->ct);
-	ctrfs_container_list_free(p->list, p->nlist);
+	free(p->strings);
+	free(p);
 }
 
 static int64_t ns_of(ctrfs_time t)
@@ -146,56 +152,191 @@ static int64_t ns_of(ctrfs_time t)
 	return t.sec * 1000000000 + t.nsec;
 }
 
+/* Copies strings into one buffer: offsets first (it may move), pointers at the end. */
+struct strs {
+	char *buf;
+	size_t len, cap;
+	bool oom;
+};
+
+static size_t strs_add(struct strs *s, const char *v)
+{
+	size_t n = strlen(v) + 1;
+	if (s->len + n > s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 4096;
+		while (cap < s->len + n)
+			cap *= 2;
+		char *b = realloc(s->buf, cap);
+		if (!b) {
+			s->oom = true;
+			return 0;
+		}
+		s->buf = b;
+		s->cap = cap;
+	}
+	memcpy(s->buf + s->len, v, n);
+	s->len += n;
+	return s->len - n;
+}
+
+#define OFF(x) ((const char *)(uintptr_t)(x))
+#define PTR(p, x) ((p)->strings + (uintptr_t)(x))
+
 /* Every CRI record of the namespace, decoded; records that do not decode are left out
  * (ctrfsctl pods and their cri/ files say why). */
-static int pods_load(struct source *src, const char *ns, struct pods *p)
+static int pods_build(struct source *src, const char *ns, uint64_t seq, struct pods **out)
 {
-	memset(p, 0, sizeof(*p));
+	ctrfs_container *list;
+	size_t nlist;
 	if (ctrfs_container_list(src->fs->store, ns, NULL, 0,
-				 CTRFS_LOAD_LABELS | CTRFS_LOAD_EXTENSIONS, &p->list, &p->nlist,
+				 CTRFS_LOAD_LABELS | CTRFS_LOAD_EXTENSIONS, &list, &nlist,
 				 &src->err))
 		return -store_errno(&src->err, EIO);
-	size_t n = p->nlist ? p->nlist : 1;
-	p->cri = calloc(n, sizeof(*p->cri));
-	p->sb = calloc(n, sizeof(*p->sb));
-	p->ct = calloc(n, sizeof(*p->ct));
-	if (!p->cri || !p->sb || !p->ct) {
+	struct pods *p = calloc(1, sizeof(*p));
+	size_t n = nlist ? nlist : 1;
+	ctrfs_cri *cri = calloc(n, sizeof(*cri));
+	struct strs st = {0};
+	if (p) {
+		p->sb = calloc(n, sizeof(*p->sb));
+		p->ct = calloc(n, sizeof(*p->ct));
+	}
+	if (!p || !cri || !p->sb || !p->ct) {
+		free(cri);
+		pods_free(p);
+		ctrfs_container_list_free(list, nlist);
+		return -ENOMEM;
+	}
+	snprintf(p->ns, sizeof(p->ns), "%s", ns);
+	p->seq = seq;
+	p->refs = 1;
+	ctrfs_error err;
+	/* sandboxes first: each container then finds its pod by its sandbox */
+	size_t *sb_of = calloc(n, sizeof(*sb_of));
+	for (size_t i = 0; sb_of && i < nlist; i++) {
+		const ctrfs_container *c = &list[i];
+		if (!cri_has(c) || ctrfs_cri_from_container(c, &cri[i], &err))
+			continue;
+		if (cri[i].kind != CTRFS_CRI_SANDBOX || !usable(cri[i].pod_namespace) ||
+		    !usable(cri[i].pod_name))
+			continue;
+		sb_of[i] = p->nsb + 1;
+		p->sb[p->nsb++] = (struct sb){
+		    OFF(strs_add(&st, c->id)), OFF(strs_add(&st, cri[i].pod_namespace)),
+		    OFF(strs_add(&st, cri[i].pod_name)), cri[i].attempt, ns_of(c->created_at)};
+	}
+	for (size_t i = 0; sb_of && i < nlist; i++) {
+		const ctrfs_cri *k = &cri[i];
+		if (k->kind != CTRFS_CRI_CONTAINER || !usable(k->name))
+			continue;
+		size_t sb = 0;
+		for (size_t j = 0; j < nlist && !sb; j++)
+			if (sb_of[j] && strcmp(list[j].id, k->sandbox_id) == 0)
+				sb = sb_of[j];
+		struct ct *t = &p->ct[p->nct++];
+		*t = (struct ct){OFF(strs_add(&st, list[i].id)),
+				 OFF(strs_add(&st, k->name)),
+				 sb ? &p->sb[sb - 1] : NULL,
+				 sb ? p->sb[sb - 1].pns : OFF(strs_add(&st, k->pod_namespace)),
+				 sb ? p->sb[sb - 1].pname : OFF(strs_add(&st, k->pod_name)),
+				 k->attempt,
+				 ns_of(list[i].created_at)};
+	}
+	for (size_t i = 0; i < nlist; i++)
+		ctrfs_cri_clear(&cri[i]);
+	free(cri);
+	ctrfs_container_list_free(list, nlist);
+	if (!sb_of || st.oom) {
+		free(sb_of);
+		free(st.buf);
 		pods_free(p);
 		return -ENOMEM;
 	}
-	ctrfs_error err;
-	for (size_t i = 0; i < p->nlist; i++) {
-		const ctrfs_container *c = &p->list[i];
-		ctrfs_cri *cri = &p->cri[i];
-		if (!cri_has(c) || ctrfs_cri_from_container(c, cri, &err) ||
-		    cri->kind != CTRFS_CRI_SANDBOX)
-			continue;
-		if (usable(cri->pod_namespace) && usable(cri->pod_name))
-			p->sb[p->nsb++] = (struct sb){c->id, cri->pod_namespace, cri->pod_name,
-						      cri->attempt, ns_of(c->created_at)};
+	free(sb_of);
+	/* offsets into the final buffer become pointers */
+	p->strings = st.buf ? st.buf : strdup("");
+	for (size_t i = 0; i < p->nsb; i++) {
+		p->sb[i].id = PTR(p, p->sb[i].id);
+		p->sb[i].pns = PTR(p, p->sb[i].pns);
+		p->sb[i].pname = PTR(p, p->sb[i].pname);
 	}
-	for (size_t i = 0; i < p->nlist; i++) {
-		const ctrfs_cri *cri = &p->cri[i];
-		if (cri->kind != CTRFS_CRI_CONTAINER || !usable(cri->name))
-			continue;
-		struct ct *t = &p->ct[p->nct];
-		*t = (struct ct){p->list[i].id,
-				 cri->name,
-				 NULL,
-				 cri->pod_namespace,
-				 cri->pod_name,
-				 cri->attempt,
-				 ns_of(p->list[i].created_at)};
-		for (size_t j = 0; j < p->nsb; j++)
-			if (strcmp(p->sb[j].id, cri->sandbox_id) == 0)
-				t->sandbox = &p->sb[j];
+	for (size_t i = 0; i < p->nct; i++) {
+		struct ct *t = &p->ct[i];
+		t->id = PTR(p, t->id);
+		t->name = PTR(p, t->name);
 		if (t->sandbox) {
 			t->pns = t->sandbox->pns;
 			t->pname = t->sandbox->pname;
+		} else {
+			t->pns = PTR(p, t->pns);
+			t->pname = PTR(p, t->pname);
 		}
-		p->nct++;
 	}
+	*out = p;
 	return 0;
+}
+
+#define CACHED 8
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pods *cache[CACHED];
+static unsigned cache_next;
+
+static void pods_put(struct pods *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&cache_lock);
+	bool last = --p->refs == 0;
+	pthread_mutex_unlock(&cache_lock);
+	if (last)
+		pods_free(p);
+}
+
+/* The pods of namespace `ns` as of the source's snapshot (a reference): 0 or -errno. */
+static int pods_get(struct source *src, const char *ns, struct pods **out)
+{
+	uint64_t seq;
+	int rc = source_last_seq(src, &seq);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&cache_lock);
+	for (unsigned i = 0; i < CACHED; i++) {
+		struct pods *p = cache[i];
+		if (p && p->seq == seq && strcmp(p->ns, ns) == 0) {
+			p->refs++;
+			pthread_mutex_unlock(&cache_lock);
+			*out = p;
+			return 0;
+		}
+	}
+	pthread_mutex_unlock(&cache_lock);
+	struct pods *p;
+	if ((rc = pods_build(src, ns, seq, &p)))
+		return rc;
+	pthread_mutex_lock(&cache_lock);
+	/* one entry per namespace: the newest */
+	unsigned slot = cache_next;
+	for (unsigned i = 0; i < CACHED; i++)
+		if (cache[i] && strcmp(cache[i]->ns, ns) == 0)
+			slot = i;
+	if (slot == cache_next)
+		cache_next = (cache_next + 1) % CACHED;
+	struct pods *old = cache[slot];
+	cache[slot] = p;
+	p->refs++;
+	bool last = old && --old->refs == 0;
+	pthread_mutex_unlock(&cache_lock);
+	if (last)
+		pods_free(old);
+	*out = p;
+	return 0;
+}
+
+void pods_cache_destroy(void)
+{
+	for (unsigned i = 0; i < CACHED; i++) {
+		pods_put(cache[i]);
+		cache[i] = NULL;
+	}
 }
 
 static bool sb_newer(const struct sb *a, const struct sb *b)
@@ -280,7 +421,7 @@ static int link_target(const struct pods *p, const struct podkey *k, char **targ
 }
 
 /* Does the node exist? For a link, *target (may be NULL) gets where it points. */
-static int resolve(struct source *src, const struct fspath *fp, struct pods *p, char **target)
+static int resolve(struct source *src, const struct fspath *fp, const struct pods *p, char **target)
 {
 	const ctrfs_namespace *n;
 	struct podkey k;
@@ -360,25 +501,25 @@ int pods_list(struct source *src, const struct fspath *dir,
 	      void (*fn)(void *arg, const char *name, enum node_kind kind, const char *key),
 	      void *arg)
 {
-	struct pods p;
+	struct pods *p;
 	struct podkey k = {0};
 	struct names seen = {0};
 	char num[16];
-	int rc = pods_load(src, dir->ns, &p);
+	int rc = pods_get(src, dir->ns, &p);
 	if (rc)
 		return rc;
-	if ((rc = resolve(src, dir, &p, NULL)) || (rc = key_split(dir, &k)))
+	if ((rc = resolve(src, dir, p, NULL)) || (rc = key_split(dir, &k)))
 		goto out;
 	switch (dir->kind) {
 	case NODE_PODS:
-		for (size_t i = 0; i < p.nsb && !rc; i++)
-			if (names_add(&seen, p.sb[i].pns))
-				rc = entry(dir, p.sb[i].pns, fn, arg);
+		for (size_t i = 0; i < p->nsb && !rc; i++)
+			if (names_add(&seen, p->sb[i].pns))
+				rc = entry(dir, p->sb[i].pns, fn, arg);
 		break;
 	case NODE_POD_NS:
-		for (size_t i = 0; i < p.nsb && !rc; i++)
-			if (strcmp(p.sb[i].pns, k.pns) == 0 && names_add(&seen, p.sb[i].pname))
-				rc = entry(dir, p.sb[i].pname, fn, arg);
+		for (size_t i = 0; i < p->nsb && !rc; i++)
+			if (strcmp(p->sb[i].pns, k.pns) == 0 && names_add(&seen, p->sb[i].pname))
+				rc = entry(dir, p->sb[i].pname, fn, arg);
 		break;
 	case NODE_POD:
 		if (!(rc = entry(dir, "sandbox", fn, arg)) &&
@@ -386,8 +527,8 @@ int pods_list(struct source *src, const struct fspath *dir,
 			rc = entry(dir, "containers", fn, arg);
 		break;
 	case NODE_POD_ATTEMPTS:
-		for (size_t i = 0; i < p.nsb && !rc; i++) {
-			const struct sb *s = &p.sb[i];
+		for (size_t i = 0; i < p->nsb && !rc; i++) {
+			const struct sb *s = &p->sb[i];
 			snprintf(num, sizeof(num), "%u", s->attempt);
 			if (strcmp(s->pns, k.pns) == 0 && strcmp(s->pname, k.pname) == 0 &&
 			    names_add(&seen, num))
@@ -395,8 +536,8 @@ int pods_list(struct source *src, const struct fspath *dir,
 		}
 		break;
 	case NODE_POD_CONTAINERS:
-		for (size_t i = 0; i < p.nct && !rc; i++) {
-			const struct ct *t = &p.ct[i];
+		for (size_t i = 0; i < p->nct && !rc; i++) {
+			const struct ct *t = &p->ct[i];
 			if (strcmp(t->pns, k.pns) == 0 && strcmp(t->pname, k.pname) == 0 &&
 			    names_add(&seen, t->name))
 				rc = entry(dir, t->name, fn, arg);
@@ -408,20 +549,20 @@ int pods_list(struct source *src, const struct fspath *dir,
 out:
 	names_clear(&seen);
 	free(k.buf);
-	pods_free(&p);
+	pods_put(p);
 	return rc;
 }
 
 int pods_stat(struct source *src, const struct fspath *fp, struct stat *st)
 {
-	struct pods p;
+	struct pods *p;
 	char *target = NULL;
 	const ctrfs_namespace *n;
-	int rc = pods_load(src, fp->ns, &p);
+	int rc = pods_get(src, fp->ns, &p);
 	if (rc)
 		return rc;
-	rc = resolve(src, fp, &p, &target);
-	pods_free(&p);
+	rc = resolve(src, fp, p, &target);
+	pods_put(p);
 	if (!rc && !(rc = source_namespace(src, fp->ns, &n))) {
 		/* the view changes with its namespace */
 		st->st_atim = st->st_mtim = st->st_ctim =
@@ -440,15 +581,15 @@ int pods_stat(struct source *src, const struct fspath *fp, struct stat *st)
 
 int pods_readlink(struct source *src, const struct fspath *fp, char **target)
 {
-	struct pods p;
+	struct pods *p;
 	*target = NULL;
 	if (fp->kind != NODE_POD_LINK)
 		return -EINVAL;
-	int rc = pods_load(src, fp->ns, &p);
+	int rc = pods_get(src, fp->ns, &p);
 	if (rc)
 		return rc;
-	rc = resolve(src, fp, &p, target);
-	pods_free(&p);
+	rc = resolve(src, fp, p, target);
+	pods_put(p);
 	return rc;
 }
 

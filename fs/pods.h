@@ -20,5 +20,7 @@ int pods_stat(struct source *src, const struct fspath *fp, struct stat *st);
 int pods_readlink(struct source *src, const struct fspath *fp, char **target);
 
 void op_readlink(fuse_req_t req, fuse_ino_t ino);
+/* Frees the pods kept between requests (at unmount). */
+void pods_cache_destroy(void);
 
 #endif

@@ -423,8 +423,7 @@ ctrfs_code ctrfs_cri_decode_metadata(const char *ext_name, const void *value, si
 ctrfs_code ctrfs_cri_from_container(const ctrfs_container *c, ctrfs_cri *out, ctrfs_error *err);
 /* The CRI config pretty-printed (4-space indent, keys in CRI's order), ending in "\n";
  * *out malloc'd. */
-ctrfs_code ctrfs_cri_config_pretty(const ctrfs_cri *cri, char **out, size_t *len,
-				   ctrfs_error *err);
+ctrfs_code ctrfs_cri_config_pretty(const ctrfs_cri *cri, char **out, size_t *len, ctrfs_error *err);
 
 typedef enum ctrfs_cri_state {
 	CTRFS_CRI_STATE_UNKNOWN = 0,

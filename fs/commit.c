@@ -9,6 +9,7 @@
 
 #include "anytext.h"
 #include "creation.h"
+#include "cri.h"
 #include "json_text.h"
 #include "making.h"
 #include "render.h"
@@ -387,6 +388,8 @@ int commit_content(struct ctrfs *fs, const struct fspath *fp, const char *path, 
 {
 	struct commit cm = {fs,	    fp,	    path,	op,   t->text,
 			    t->len, t->was, t->was_len, mode, mode >= COMMIT_FINAL};
+	if (node_is_view(fp->kind))
+		return cri_refuse(op, path);
 	if (fs->read_only)
 		return refuse(EROFS, op, path, "mounted read-only");
 	if (fp->kind == NODE_FIELD && !field_writable(fp->field))
@@ -418,6 +421,8 @@ int commit_remove(struct ctrfs *fs, const struct fspath *fp, const char *path, c
 {
 	struct commit cm = {fs, fp, path, op, "", 0, NULL, 0, COMMIT_FINAL, true};
 	ctrfs_container c = {0};
+	if (node_is_view(fp->kind))
+		return cri_refuse(op, path);
 	if (fs->read_only)
 		return refuse(EROFS, cm.op, path, "mounted read-only");
 	switch (fp->kind) {

@@ -21,6 +21,8 @@ struct ctrfs {
 	ctrfs_time mounted_at; /* mtime of an empty root */
 	struct fuse_session *se;
 	bool no_opendir; /* the kernel opens directories without asking (op_init) */
+	/* CRI's root directory, for cri/status/ (-o cri_root=) */
+	const char *cri_root;
 };
 
 static inline struct ctrfs *req_fs(fuse_req_t req)

@@ -30,6 +30,7 @@
 
 #include "budget.h"
 #include "commit.h"
+#include "cri.h"
 #include "notify.h"
 #include "render.h"
 #include "scratch.h"
@@ -541,6 +542,8 @@ static int open_node(struct ctrfs *fs, struct nodeinfo *ni, struct fuse_file_inf
 		rc = -EISDIR;
 	else if (writable && fs->read_only)
 		rc = refuse(EROFS, "open", path, "mounted read-only");
+	else if (writable && node_is_view(ni->fp.kind))
+		rc = cri_refuse("open", path);
 	else if (writable && ni->fp.kind == NODE_FIELD && !field_writable(ni->fp.field) &&
 		 !making_active(ni->fp.ns, ni->fp.id))
 		rc = refuse(EPERM, "open", path, "%s is immutable", field_title(ni->fp.field));
@@ -566,7 +569,9 @@ static int open_node(struct ctrfs *fs, struct nodeinfo *ni, struct fuse_file_inf
 		/* the snapshot this handle reads, whatever changes meanwhile */
 		struct source src;
 		uint64_t seq = 0;
-		g = cache_begin(h->ni.ino);
+		/* CRI's files change without the notifier knowing: read past the page
+		 * cache (no group: direct I/O), each open reading them anew */
+		g = node_is_view(h->ni.fp.kind) ? NULL : cache_begin(h->ni.ino);
 		source_init(&src, fs);
 		rc = take_snapshot(h, &src, &h->snap);
 		if (rc == -ENOENT && node_is_key(h->ni.fp.kind) && (writable || still_pending(h))) {

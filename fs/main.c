@@ -17,6 +17,7 @@
 #include "node.h"
 #include "notify.h"
 #include "ops.h"
+#include "pods.h"
 
 static const char usage[] =
     "Usage: ctrfs [options] STORE MOUNTPOINT\n"
@@ -34,11 +35,14 @@ static const char usage[] =
     "    -o allow_other         let other users in (permissions are checked)\n"
     "    -o runtime=NAME        runtime of containers made by mkdir\n"
     "                           (default " CTRFS_STORE_DEFAULT_RUNTIME ")\n"
+    "    -o cri_root=DIR        CRI's root directory, for cri/status/\n"
+    "                           (default " CTRFS_CRI_ROOT_DEFAULT ")\n"
     "\n";
 
 struct options {
 	char *runtime;
 	char *log;
+	char *cri_root;
 	char *store;
 	int ro;
 	int create;
@@ -54,6 +58,7 @@ static const struct fuse_opt ctrfs_opts[] = {
     {"log=%s", offsetof(struct options, log), 0},
     {"create", offsetof(struct options, create), 1},
     {"nonempty", offsetof(struct options, nonempty), 1},
+    {"cri_root=%s", offsetof(struct options, cri_root), 0},
     /* seen here, and kept for the kernel mount too */
     FUSE_OPT_KEY("ro", KEY_RO),
     FUSE_OPT_KEY("rw", KEY_RW),
@@ -176,6 +181,7 @@ int main(int argc, char **argv)
 	struct ctrfs fs = {0};
 	struct fuse_session *se;
 	__cleanup_free char *store = NULL;
+	__cleanup_free char *cri_root = NULL;
 	int ret = 1;
 
 	log_setup(true, false);
@@ -236,6 +242,12 @@ int main(int argc, char **argv)
 
 	fs.read_only = o.ro;
 	fs.runtime = o.runtime ? o.runtime : CTRFS_STORE_DEFAULT_RUNTIME;
+	/* absolute: the daemon leaves its working directory */
+	if (!(cri_root = absolute(o.cri_root ? o.cri_root : CTRFS_CRI_ROOT_DEFAULT))) {
+		fuse_log(FUSE_LOG_ERR, "%s: %s\n", o.cri_root, strerror(errno));
+		goto out_args;
+	}
+	fs.cri_root = cri_root;
 	fs.uid = getuid();
 	fs.gid = getgid();
 	fs.mounted_at = ctrfs_time_now();
@@ -293,6 +305,7 @@ out_session:
 	fuse_session_destroy(se);
 out_nodes:
 	listings_destroy();
+	pods_cache_destroy();
 	handles_destroy();
 	nodes_destroy();
 out_store:
@@ -303,6 +316,7 @@ out_args:
 	free(o.runtime);
 	free(o.log);
 	errors_destroy();
+	free(o.cri_root);
 	fuse_opt_free_args(&args);
 	return ret;
 }

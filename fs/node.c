@@ -23,7 +23,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "cri.h"
 #include "names.h"
+#include "pods.h"
 #include "scratch.h"
 
 /* ---- fixed names and paths ---- */
@@ -126,6 +128,10 @@ int fspath_child(const struct fspath *dir, const char *name, struct fspath *out)
 			out->kind = NODE_NS_LABELS;
 			return 0;
 		}
+		if (strcmp(name, ".pods") == 0) {
+			out->kind = NODE_PODS;
+			return 0;
+		}
 		if (!is_identifier(name))
 			return -ENOENT;
 		out->kind = NODE_CTR;
@@ -144,6 +150,8 @@ int fspath_child(const struct fspath *dir, const char *name, struct fspath *out)
 			out->kind = NODE_LABELS;
 		else if (strcmp(name, "extensions") == 0)
 			out->kind = NODE_EXTENSIONS;
+		else if (strcmp(name, "cri") == 0)
+			out->kind = NODE_CRI; /* exists when the container has CRI metadata */
 		else
 			out->kind = NODE_SCRATCH;
 		for (int f = 0; out->kind == NODE_SCRATCH && f < FIELD_COUNT; f++) {
@@ -165,6 +173,15 @@ int fspath_child(const struct fspath *dir, const char *name, struct fspath *out)
 		 * runtime/.name.XXXXXX, then renames it over runtime/name) */
 		out->kind = NODE_SCRATCH;
 		return 0;
+	case NODE_CRI:
+	case NODE_CRI_STATUS:
+		return cri_child(dir, name, out);
+	case NODE_PODS:
+	case NODE_POD_NS:
+	case NODE_POD:
+	case NODE_POD_ATTEMPTS:
+	case NODE_POD_CONTAINERS:
+		return pods_child(dir, name, out);
 	default:
 		return -ENOTDIR;
 	}
@@ -173,6 +190,8 @@ int fspath_child(const struct fspath *dir, const char *name, struct fspath *out)
 int fspath_parent(const struct fspath *dir, struct fspath *out)
 {
 	memset(out, 0, sizeof(*out));
+	if (node_is_pods(dir->kind))
+		return pods_parent(dir, out);
 	switch (dir->kind) {
 	case NODE_NS:
 		out->kind = NODE_ROOT;
@@ -185,7 +204,9 @@ int fspath_parent(const struct fspath *dir, struct fspath *out)
 	case NODE_RUNTIME:
 	case NODE_LABELS:
 	case NODE_EXTENSIONS:
-		out->kind = NODE_CTR;
+	case NODE_CRI:
+	case NODE_CRI_STATUS:
+		out->kind = dir->kind == NODE_CRI_STATUS ? NODE_CRI : NODE_CTR;
 		memcpy(out->ns, dir->ns, sizeof(out->ns));
 		memcpy(out->id, dir->id, sizeof(out->id));
 		return 0;
@@ -232,6 +253,11 @@ enum {
 	SUB_LABELS,
 	SUB_EXTENSIONS,
 	SUB_FIXED_END,
+	/* the CRI view: never cached by the kernel, so never invalidated (not `known`) */
+	SUB_CRI = 64,
+	SUB_CRI_STATUS,
+	SUB_CRI_FILE0, /* + enum cri_file */
+	SUB_CRI_END = SUB_CRI_FILE0 + CRI_FILE_COUNT,
 	SUB_KEY0 = 256,
 };
 
@@ -548,6 +574,12 @@ static uint32_t fixed_sub(const struct fspath *fp)
 		return SUB_LABELS;
 	case NODE_EXTENSIONS:
 		return SUB_EXTENSIONS;
+	case NODE_CRI:
+		return SUB_CRI;
+	case NODE_CRI_STATUS:
+		return SUB_CRI_STATUS;
+	case NODE_CRI_FILE:
+		return SUB_CRI_FILE0 + fp->field;
 	default:
 		return SUB_DIR;
 	}
@@ -811,6 +843,17 @@ static char *record_path(const struct fspath *fp)
 	case NODE_EXTENSION:
 		rc = asprintf(&out, "%s/%s/extensions/%s", fp->ns, fp->id, name);
 		break;
+	case NODE_CRI:
+	case NODE_CRI_STATUS:
+	case NODE_CRI_FILE:
+		rc = asprintf(&out, "%s/%s/cri%s%s%s", fp->ns, fp->id,
+			      fp->kind == NODE_CRI_STATUS || (fp->kind == NODE_CRI_FILE &&
+							      (int)fp->field >= CRI_STATUS_FIRST)
+				  ? "/status"
+				  : "",
+			      fp->kind == NODE_CRI_FILE ? "/" : "",
+			      fp->kind == NODE_CRI_FILE ? cri_file_name(fp->field) : "");
+		break;
 	default:
 		rc = -1;
 		break;
@@ -852,6 +895,12 @@ static int record_fspath(struct rec *r, uint32_t sub, struct fspath *fp, bool *p
 		fp->kind = NODE_LABELS;
 	else if (sub == SUB_EXTENSIONS)
 		fp->kind = NODE_EXTENSIONS;
+	else if (sub == SUB_CRI)
+		fp->kind = NODE_CRI;
+	else if (sub == SUB_CRI_STATUS)
+		fp->kind = NODE_CRI_STATUS;
+	else if (sub >= SUB_CRI_FILE0 && sub < SUB_CRI_END)
+		fp->kind = NODE_CRI_FILE, fp->field = (enum field)(sub - SUB_CRI_FILE0);
 	else
 		return -ESTALE;
 	return 0;
@@ -1008,7 +1057,9 @@ fuse_ino_t node_ino_of(const char *path, const struct fspath *fp)
 		return NODE_ERRORS_INO;
 	pthread_mutex_lock(&lock);
 	struct loose *n = find_loose_path(path);
-	fuse_ino_t ino = n ? n->ino : fp->kind == NODE_SCRATCH ? free_loose_ino(path) : ino_of(fp);
+	fuse_ino_t ino = n						      ? n->ino
+			 : fp->kind == NODE_SCRATCH || node_is_pods(fp->kind) ? free_loose_ino(path)
+									      : ino_of(fp);
 	pthread_mutex_unlock(&lock);
 	return ino;
 }
@@ -1027,8 +1078,10 @@ fuse_ino_t node_remember(const char *path, const struct fspath *fp, struct scrat
 	}
 	pthread_mutex_lock(&lock);
 	struct loose *n = find_loose_path(path);
-	if (!n && scratch && (n = loose_new(free_loose_ino(path), path, fp)))
-		n->scratch = scratch_get(scratch);
+	/* the pods view is loose too: derived, never cached, gone once forgotten */
+	if (!n && (scratch || node_is_pods(fp->kind)) &&
+	    (n = loose_new(free_loose_ino(path), path, fp)))
+		n->scratch = scratch ? scratch_get(scratch) : NULL;
 	if (n) {
 		n->nlookup++;
 		update_extra(n);
@@ -1051,7 +1104,8 @@ fuse_ino_t node_remember(const char *path, const struct fspath *fp, struct scrat
 		} else if (r) {
 			uint32_t sub = fixed_sub(fp);
 			r->nlookup++;
-			r->known |= (uint16_t)(1u << sub);
+			if (sub < SUB_FIXED_END)
+				r->known |= (uint16_t)(1u << sub);
 			ino = make_ino(r->slot, sub);
 		}
 	}

@@ -19,6 +19,16 @@ enum node_kind {
 	NODE_SCRATCH,	 /* any other file created through the mount: memory only */
 	NODE_EVENTS,	 /* .events: the change feed (events.c) */
 	NODE_ERRORS,	 /* .errors: the latest refusals (errors.c) */
+	NODE_CRI,	 /* <ns>/<id>/cri/: CRI's record, read-only (cri.c) */
+	NODE_CRI_STATUS, /* <ns>/<id>/cri/status/ */
+	NODE_CRI_FILE,	 /* a file of those two; `field` holds its enum cri_file */
+	/* <ns>/.pods/...: key is the path below .pods (pods.c); loose nodes */
+	NODE_PODS,	     /* <ns>/.pods/ */
+	NODE_POD_NS,	     /* .pods/<pod-namespace>/ */
+	NODE_POD,	     /* .pods/<pod-namespace>/<pod-name>/ */
+	NODE_POD_ATTEMPTS,   /* .../attempts/ */
+	NODE_POD_CONTAINERS, /* .../containers/ */
+	NODE_POD_LINK,	     /* .../sandbox, attempts/<n>, containers/<name>: symlinks */
 };
 
 enum field {
@@ -61,7 +71,26 @@ int fspath_parent(const struct fspath *dir, struct fspath *out);
 
 static inline bool node_is_dir(enum node_kind k)
 {
-	return k <= NODE_EXTENSIONS;
+	return k <= NODE_EXTENSIONS || k == NODE_CRI || k == NODE_CRI_STATUS ||
+	       (k >= NODE_PODS && k < NODE_POD_LINK);
+}
+
+/* The pods view (never cached by the kernel: loose nodes) */
+static inline bool node_is_pods(enum node_kind k)
+{
+	return k >= NODE_PODS && k <= NODE_POD_LINK;
+}
+
+/* The read-only CRI view below a container (never cached by the kernel) */
+static inline bool node_is_cri(enum node_kind k)
+{
+	return k == NODE_CRI || k == NODE_CRI_STATUS || k == NODE_CRI_FILE;
+}
+
+/* The read-only views of CRI's records: cri/ and .pods/ */
+static inline bool node_is_view(enum node_kind k)
+{
+	return node_is_cri(k) || node_is_pods(k);
 }
 
 /* Files named by a key (a label key or an extension name) */

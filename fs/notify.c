@@ -62,7 +62,7 @@ static struct {
 	pthread_t thread;
 	bool running;
 	int inotify_fd, wake_fd;
-	int watch_fd; /* writers of other processes waiting to be seen (ctrfs_store_watch) */
+	int watch_fd;	/* writers of other processes waiting to be seen (ctrfs_store_watch) */
 	uint64_t seen;	/* the last event handled */
 	uint64_t fresh; /* = seen once its invalidations are sent (atomic) */
 	unsigned own;	/* requests of this daemon changing the store (atomic) */

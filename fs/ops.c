@@ -8,6 +8,7 @@
 #include "handle.h"
 #include "notify.h"
 #include "ops.h"
+#include "pods.h"
 #include "scratch.h"
 
 static struct handle *fh(const struct fuse_file_info *fi)
@@ -253,6 +254,7 @@ const struct fuse_lowlevel_ops ctrfs_ops = {
     .unlink = op_unlink,
     .rmdir = op_rmdir,
     .symlink = op_symlink,
+    .readlink = op_readlink,
     .rename = op_rename,
     .link = op_link,
     .open = op_open,

@@ -11,8 +11,10 @@
 #include <string.h>
 #include <sys/statvfs.h>
 
+#include "cri.h"
 #include "handle.h"
 #include "making.h"
+#include "pods.h"
 #include "names.h"
 #include "ops.h"
 #include "scratch.h"
@@ -73,8 +75,10 @@ int entry_of(struct source *src, const char *path, const struct fspath *fp,
 	}
 	if (!rc) {
 		e->attr.st_ino = e->ino;
-		e->entry_timeout = loose ? 0.0 : CACHE_TIMEOUT;
-		e->attr_timeout = loose || vol ? 0.0 : CACHE_TIMEOUT;
+		/* the CRI view changes without the notifier knowing (cri.c) */
+		bool asked = loose || node_is_cri(fp->kind);
+		e->entry_timeout = asked ? 0.0 : CACHE_TIMEOUT;
+		e->attr_timeout = asked || vol ? 0.0 : CACHE_TIMEOUT;
 	}
 	if (ni.path != path)
 		nodeinfo_clear(&ni);
@@ -156,7 +160,7 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		source_init(&src, req_fs(req));
 		rc = render_stat(&src, &ni, &st, &vol);
 		source_clear(&src);
-		vol |= ni.loose;
+		vol |= ni.loose || node_is_cri(ni.fp.kind);
 	}
 	nodeinfo_clear(&ni);
 	if (rc)
@@ -274,6 +278,16 @@ static void add_extra(const char *name, void *arg)
 	add(l, name, kind, 0, NULL);
 }
 
+static void add_cri(void *arg, const char *name, enum node_kind kind, int field)
+{
+	add(arg, name, kind, (enum field)field, NULL);
+}
+
+static void add_pod(void *arg, const char *name, enum node_kind kind, const char *key)
+{
+	add(arg, name, kind, 0, key);
+}
+
 static void listing_free(struct listing *l)
 {
 	if (!l)
@@ -321,7 +335,7 @@ static int list_dir(struct source *src, struct listing *l)
 			add_key(l, NODE_NS_LABEL, n->labels.items[i].key);
 		break;
 	case NODE_CTR:
-		if ((rc = source_container(src, fp->ns, fp->id, 0, &c)))
+		if ((rc = source_container(src, fp->ns, fp->id, CTRFS_LOAD_EXTENSIONS, &c)))
 			return rc;
 		for (int f = 0; f < FIELD_COUNT; f++)
 			if (!field_in_runtime(f))
@@ -329,6 +343,21 @@ static int list_dir(struct source *src, struct listing *l)
 		add(l, "runtime", NODE_RUNTIME, 0, NULL);
 		add(l, "labels", NODE_LABELS, 0, NULL);
 		add(l, "extensions", NODE_EXTENSIONS, 0, NULL);
+		if (cri_has(c))
+			add(l, "cri", NODE_CRI, 0, NULL);
+		break;
+	case NODE_CRI:
+	case NODE_CRI_STATUS:
+		if ((rc = cri_list(src, fp, add_cri, l)))
+			return rc;
+		break;
+	case NODE_PODS:
+	case NODE_POD_NS:
+	case NODE_POD:
+	case NODE_POD_ATTEMPTS:
+	case NODE_POD_CONTAINERS:
+		if ((rc = pods_list(src, fp, add_pod, l)))
+			return rc;
 		break;
 	case NODE_RUNTIME:
 		if ((rc = source_container(src, fp->ns, fp->id, 0, &c)))
@@ -511,7 +540,9 @@ static void reply_dir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bo
 			e.attr.st_ino = i == 0	 ? ino
 					: i == 1 ? parent_ino(l)
 						 : node_ino_of(path, &fp);
-			e.attr.st_mode = node_is_dir(fp.kind) ? S_IFDIR : S_IFREG;
+			e.attr.st_mode = node_is_dir(fp.kind)	    ? S_IFDIR
+					 : fp.kind == NODE_POD_LINK ? S_IFLNK
+								    : S_IFREG;
 		}
 		len = plus ? fuse_add_direntry_plus(req, buf + used, size - used, name, &e,
 						    COOKIE(l->id, i))
@@ -533,15 +564,19 @@ static void reply_dir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bo
 
 void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	(void)ino;
 	if (req_fs(req)->no_opendir) {
 		/* the kernel then opens directories itself, listings cached */
 		fuse_reply_err(req, ENOSYS);
 		return;
 	}
 	fi->fh = 0;
-	fi->cache_readdir = 1;
-	fi->keep_cache = 1;
+	/* CRI's directories change without the notifier knowing (cri.c) */
+	struct nodeinfo ni;
+	bool cri = node_get(ino, &ni) == 0 && node_is_view(ni.fp.kind);
+	if (cri)
+		nodeinfo_clear(&ni);
+	fi->cache_readdir = !cri;
+	fi->keep_cache = !cri;
 	fuse_reply_open(req, fi);
 }
 

@@ -12,6 +12,8 @@
 #include "containers.h"
 #include "errors.h"
 #include "events.h"
+#include "cri.h"
+#include "pods.h"
 #include "handle.h"
 #include "json_text.h"
 #include "namespaces.h"
@@ -319,6 +321,10 @@ int render_file(struct source *src, const struct fspath *fp, struct strbuf *out,
 			return -store_errno(&src->err, EIO);
 		return out->oom ? -ENOMEM : 0;
 	}
+	if (node_is_cri(fp->kind))
+		return cri_render(src, fp, out, mtime);
+	if (node_is_pods(fp->kind))
+		return node_is_dir(fp->kind) ? -EISDIR : -EINVAL; /* symlinks: readlink */
 	if ((rc = source_container(src, fp->ns, fp->id, field_mask(fp), &c)))
 		return rc;
 	if ((rc = part_time(src, fp, c, mtime)))
@@ -364,6 +370,8 @@ static void set_times(struct stat *st, ctrfs_time t)
 
 static bool file_writable(const struct fspath *fp)
 {
+	if (node_is_view(fp->kind))
+		return false;
 	return fp->kind != NODE_FIELD || field_writable(fp->field);
 }
 
@@ -419,13 +427,28 @@ static int dir_stat(struct source *src, const struct fspath *fp, struct stat *st
 			st->st_size = (off_t)count;
 		}
 		return 0;
+	case NODE_CRI:
+	case NODE_CRI_STATUS: {
+		ctrfs_time t;
+		if ((rc = cri_dir_exists(src, fp, &t)))
+			return rc;
+		st->st_mode = S_IFDIR | 0555;
+		st->st_nlink = 2;
+		if (fp->kind == NODE_CRI) {
+			struct fspath status = *fp;
+			status.kind = NODE_CRI_STATUS;
+			st->st_nlink += cri_dir_exists(src, &status, &t) == 0;
+		}
+		set_times(st, t);
+		return 0;
+	}
 	default:
 		if ((rc = source_container(src, fp->ns, fp->id,
 					   CTRFS_LOAD_LABELS | CTRFS_LOAD_EXTENSIONS, &c)))
 			return rc;
 		set_times(st, c->updated_at);
 		/* a container holds runtime/, labels/ and extensions/ */
-		st->st_nlink = fp->kind == NODE_CTR ? 5 : 2;
+		st->st_nlink = fp->kind == NODE_CTR ? 5 + cri_has(c) : 2;
 		if (fp->kind == NODE_LABELS)
 			st->st_size = (off_t)c->labels.count;
 		else if (fp->kind == NODE_EXTENSIONS)
@@ -433,7 +456,7 @@ static int dir_stat(struct source *src, const struct fspath *fp, struct stat *st
 		else if (fp->kind == NODE_RUNTIME)
 			st->st_size = 1 + c->has_runtime_options;
 		else
-			st->st_size = FIELD_COUNT - 2 + 3;
+			st->st_size = FIELD_COUNT - 2 + 3 + cri_has(c);
 		return 0;
 	}
 }
@@ -528,6 +551,11 @@ int render_stat(struct source *src, const struct nodeinfo *ni, struct stat *st, 
 		if (volatile_)
 			*volatile_ = true;
 		return 0;
+	}
+	if (node_is_pods(ni->fp.kind)) {
+		if (volatile_)
+			*volatile_ = true;
+		return pods_stat(src, &ni->fp, st);
 	}
 	if (node_is_dir(ni->fp.kind))
 		return dir_stat(src, &ni->fp, st);

@@ -15,7 +15,7 @@ struct source {
 	struct ctrfs *fs;
 	struct db_txn txn;
 	bool in_txn;
-	uint64_t epoch; /* node_epoch() when the transaction began (node_sizes_put) */
+	uint64_t epoch;	    /* node_epoch() when the transaction began (node_sizes_put) */
 	uint64_t count_gen; /* node_ns_count_gen() then (node_ns_count_put) */
 	bool have_ctr, have_ns;
 	unsigned mask;			       /* CTRFS_LOAD_* parts loaded into c */

@@ -11,6 +11,7 @@
 
 #include "commit.h"
 #include "creation.h"
+#include "cri.h"
 #include "handle.h"
 #include "making.h"
 #include "notify.h"
@@ -66,12 +67,16 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	}
 	path = path_join(dir.path, name);
 	rc = path ? fspath_child(&dir.fp, name, &fp) : -ENOMEM;
+	bool in_view = node_is_view(dir.fp.kind);
 	nodeinfo_clear(&dir);
 	if (rc == -ENOENT)
-		rc = refuse(EPERM, "create", path, "only directories are made here");
+		rc = in_view ? cri_refuse("create", path)
+			     : refuse(EPERM, "create", path, "only directories are made here");
 	bool pending = false, making = false;
 	if (rc) {
 		/* refused above */
+	} else if (node_is_view(fp.kind)) {
+		rc = cri_refuse("create", path);
 	} else if (fs->read_only) {
 		rc = refuse(EROFS, "create", path, "mounted read-only");
 	} else if (fp.kind == NODE_SCRATCH) {
@@ -234,6 +239,8 @@ static void do_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 		rc = make_container(req, dir.fp.ns, name, path);
 	else if (dir.fp.kind == NODE_CTR && made_by_maker(req, &dir.fp, name))
 		rc = 0; /* cp of a saved container makes runtime/, labels/... (making.h) */
+	else if (node_is_view(dir.fp.kind))
+		rc = cri_refuse("mkdir", path);
 	else if (dir.fp.kind != NODE_ROOT)
 		rc = refuse(EPERM, "mkdir", path, "only namespaces and containers are directories");
 	if (!rc && !(rc = fspath_child(&dir.fp, name, &fp))) {
@@ -278,6 +285,8 @@ static void do_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 		rc = refuse_store("rmdir", path, &err, ENOTEMPTY);
 	else if (fp.kind == NODE_CTR && ctrfs_container_delete(fs->store, fp.ns, fp.id, &err))
 		rc = refuse_store("rmdir", path, &err, EBUSY);
+	else if (node_is_view(fp.kind))
+		rc = node_is_dir(fp.kind) ? cri_refuse("rmdir", path) : -ENOTDIR;
 	else if (fp.kind != NODE_NS && fp.kind != NODE_CTR)
 		/* it cannot go while its owner stays: a successful rmdir would make the
 		 * kernel treat the directory as dead though it is still there */
@@ -470,6 +479,8 @@ static int do_rename(struct ctrfs *fs, struct end *from, struct end *to, unsigne
 		return refuse(EINVAL, "rename", from->path, "RENAME_EXCHANGE is not supported");
 	if (fs->read_only)
 		return refuse(EROFS, "rename", from->path, "mounted read-only");
+	if (node_is_view(from->fp.kind) || node_is_view(to->fp.kind))
+		return cri_refuse("rename", node_is_view(from->fp.kind) ? from->path : to->path);
 	if (strcmp(from->path, to->path) == 0)
 		return 0;
 	if ((flags & RENAME_NOREPLACE) && end_exists(fs, to))
@@ -493,6 +504,16 @@ static int do_rename(struct ctrfs *fs, struct end *from, struct end *to, unsigne
 	return -EXDEV;
 }
 
+static bool dir_is_view(fuse_ino_t ino)
+{
+	struct nodeinfo ni;
+	if (node_get(ino, &ni))
+		return false;
+	bool view = node_is_view(ni.fp.kind);
+	nodeinfo_clear(&ni);
+	return view;
+}
+
 static void do_rename_req(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
 			  const char *newname, unsigned int flags)
 {
@@ -500,7 +521,9 @@ static void do_rename_req(fuse_req_t req, fuse_ino_t parent, const char *name, f
 	int rc = end_of(parent, name, &from);
 	int rc_to = end_of(newparent, newname, &to);
 	if (!rc && rc_to == -ENOENT)
-		rc = refuse(EPERM, "rename", to.path, "no such file can be made there");
+		rc = node_is_view(from.fp.kind) || dir_is_view(newparent)
+			 ? cri_refuse("rename", to.path)
+			 : refuse(EPERM, "rename", to.path, "no such file can be made there");
 	else if (!rc)
 		rc = rc_to ? rc_to : do_rename(req_fs(req), &from, &to, flags);
 	/* the kernel now shows the scratch file's inode under the store file's name; its

@@ -384,6 +384,98 @@ void ctrfs_watch_answer(const int *writers, size_t n);
 /* Closes fd and removes the registration and the socket. */
 void ctrfs_store_unwatch(ctrfs_store *s, int fd);
 
+/* ---- CRI (Kubernetes) records (store/cri.c) ----
+ *
+ * containerd's CRI plugin keeps what a pod sandbox or a Kubernetes container is in an
+ * extension of its container record (an Any whose value is JSON
+ * {"Version":"v1","Metadata":{...}}) and a container's state in a status file under
+ * its root directory. These decode both, bounded and with precise errors: the bytes
+ * come from meta.db and from files anyone with access to the host may have written. */
+#define CTRFS_CRI_ROOT_DEFAULT "/var/lib/containerd/io.containerd.grpc.v1.cri"
+#define CTRFS_CRI_SANDBOX_EXTENSION "io.cri-containerd.sandbox.metadata"
+#define CTRFS_CRI_CONTAINER_EXTENSION "io.cri-containerd.container.metadata"
+/* Larger metadata or status documents are refused (real ones are a few KiB; a CRI
+ * config is bounded by Kubernetes' own limits on labels and annotations, 256 KiB each). */
+#define CTRFS_CRI_DOC_MAX ((size_t)1 << 20)
+
+typedef enum ctrfs_cri_kind {
+	CTRFS_CRI_NONE = 0, /* no CRI metadata */
+	CTRFS_CRI_SANDBOX,
+	CTRFS_CRI_CONTAINER,
+} ctrfs_cri_kind;
+
+/* What CRI knows of a container record. Strings are never NULL once decoded ("" when
+ * absent). */
+typedef struct ctrfs_cri {
+	ctrfs_cri_kind kind;
+	char *id;	       /* Metadata.ID */
+	char *name;	       /* Config.metadata.name: the pod's or the container's name */
+	char *unique_name;     /* Metadata.Name: CRI's reserved name (name_pod_ns_uid_attempt) */
+	uint32_t attempt;      /* Config.metadata.attempt */
+	char *pod_namespace;   /* sandbox: Config.metadata; container: its labels */
+	char *pod_name;	       /* io.kubernetes.pod.name (sandbox: Config.metadata.name) */
+	char *pod_uid;	       /* io.kubernetes.pod.uid (sandbox: Config.metadata.uid) */
+	char *config;	       /* the CRI config, compact JSON as CRI wrote it */
+	char *sandbox_id;      /* container: Metadata.SandboxID */
+	char *image;	       /* container: Config.image.image, the image as asked for */
+	char *image_ref;       /* container: Metadata.ImageRef */
+	char *log_path;	       /* container: Metadata.LogPath */
+	char *stop_signal;     /* container: Metadata.StopSignal */
+	char *runtime_handler; /* sandbox: Metadata.RuntimeHandler ("" = the default) */
+	char *netns_path;      /* sandbox: Metadata.NetNSPath ("" = host network) */
+	char *ip;	       /* sandbox: Metadata.IP */
+} ctrfs_cri;
+
+void ctrfs_cri_clear(ctrfs_cri *cri);
+/* "sandbox", "container" or "" */
+const char *ctrfs_cri_kind_name(ctrfs_cri_kind kind);
+
+/* Decodes the value of extension `ext_name` (CTRFS_CRI_SANDBOX_EXTENSION or
+ * CTRFS_CRI_CONTAINER_EXTENSION). `out` (zeroed or cleared) is filled; on failure it is
+ * left cleared and INVALID_ARGUMENT says what is wrong ("CRI sandbox metadata: ..."). */
+ctrfs_code ctrfs_cri_decode_metadata(const char *ext_name, const void *value, size_t len,
+				     ctrfs_cri *out, ctrfs_error *err);
+/* The CRI view of a container (its extensions and labels; load them): NOT_FOUND when it
+ * carries no CRI metadata, INVALID_ARGUMENT when that does not decode. The pod's
+ * namespace, name and uid of a container come from its io.kubernetes.pod.* labels,
+ * else from its CRI config's labels. */
+ctrfs_code ctrfs_cri_from_container(const ctrfs_container *c, ctrfs_cri *out, ctrfs_error *err);
+/* The CRI config pretty-printed (4-space indent, keys in CRI's order), ending in "\n";
+ * *out malloc'd. */
+ctrfs_code ctrfs_cri_config_pretty(const ctrfs_cri *cri, char **out, size_t *len, ctrfs_error *err);
+
+typedef enum ctrfs_cri_state {
+	CTRFS_CRI_STATE_UNKNOWN = 0,
+	CTRFS_CRI_STATE_CREATED,
+	CTRFS_CRI_STATE_RUNNING,
+	CTRFS_CRI_STATE_EXITED,
+} ctrfs_cri_state;
+
+/* A container's status file, with the state and reason CRI derives from it. */
+typedef struct ctrfs_cri_status {
+	ctrfs_cri_state state;
+	uint32_t pid;
+	int64_t created_at, started_at, finished_at; /* Unix nanoseconds, 0 = never */
+	int32_t exit_code;
+	char *reason; /* as CRI reports it: "Completed"/"Error" for an exit without one */
+	char *message;
+} ctrfs_cri_status;
+
+void ctrfs_cri_status_clear(ctrfs_cri_status *st);
+/* "created", "running", "exited", "unknown" */
+const char *ctrfs_cri_state_name(ctrfs_cri_state state);
+/* Decodes a status file's bytes; INVALID_ARGUMENT ("CRI status: ...") when malformed. */
+ctrfs_code ctrfs_cri_status_decode(const void *text, size_t len, ctrfs_cri_status *out,
+				   ctrfs_error *err);
+/* Can status files be read under `cri_root` (its containers/ directory)? UNAVAILABLE
+ * with the errno and a message naming the directory when not. */
+ctrfs_code ctrfs_cri_root_check(const char *cri_root, ctrfs_error *err);
+/* Reads <cri_root>/containers/<id>/status: NOT_FOUND when there is none (a sandbox, a
+ * removed container), UNAVAILABLE with the errno when it cannot be read,
+ * INVALID_ARGUMENT when `id` is no identifier or the file does not decode. */
+ctrfs_code ctrfs_cri_status_read(const char *cri_root, const char *id, ctrfs_cri_status *out,
+				 ctrfs_error *err);
+
 /* ---- time ---- */
 ctrfs_time ctrfs_time_now(void);
 /* RFC 3339, UTC, nanoseconds with trailing zeros trimmed (Go's RFC3339Nano); buf >= 40 */

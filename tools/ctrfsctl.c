@@ -19,6 +19,7 @@ static const char usage[] =
 	"                   or containerd's own meta.db (--containerd)\n"
 	"  events           print the change log and follow it\n"
 	"  check            verify the store's consistency\n"
+	"  pods             Kubernetes pods and containers, as crictl lists them\n"
 	"\n"
 	"Options:\n"
 	"  --store PATH       the store directory (default: $CTRFS_STORE, else\n"
@@ -38,6 +39,7 @@ static const struct command commands[] = {
 	{"import", NULL, cmd_import, "import"},
 	{"events", NULL, cmd_events, "events"},
 	{"check", NULL, cmd_check, "check"},
+	{"pods", "pod", cmd_pods, "pods"},
 	{NULL, NULL, NULL, NULL},
 };
 

@@ -1,0 +1,26 @@
+/* MOUNT/<ns>/.pods/: Kubernetes pods as directories of symlinks to their sandboxes and
+ * containers (pods.c). */
+#ifndef CTRFS_FS_PODS_H
+#define CTRFS_FS_PODS_H
+
+#include "render.h"
+
+/* What `name` in the pods directory `dir` stands for (out->key malloc'd): 0, -ENOENT. */
+int pods_child(const struct fspath *dir, const char *name, struct fspath *out);
+/* The directory holding the pods directory `dir` (out->key malloc'd): 0 or -errno. */
+int pods_parent(const struct fspath *dir, struct fspath *out);
+
+/* Calls fn for each entry of the pods directory `dir`: 0 or -errno. */
+int pods_list(struct source *src, const struct fspath *dir,
+	      void (*fn)(void *arg, const char *name, enum node_kind kind, const char *key),
+	      void *arg);
+/* The attributes of a pods node (st prepared by the caller): 0, -ENOENT, -errno. */
+int pods_stat(struct source *src, const struct fspath *fp, struct stat *st);
+/* The target of a pods symlink (malloc'd): 0, -ENOENT, -errno. */
+int pods_readlink(struct source *src, const struct fspath *fp, char **target);
+
+void op_readlink(fuse_req_t req, fuse_ino_t ino);
+/* Frees the pods kept between requests (at unmount). */
+void pods_cache_destroy(void);
+
+#endif

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUILD_DIR
 from fstest import Mount
+
+BUILD_DIR = Path(os.environ.get("CTRFS_BUILD_DIR", Path(__file__).resolve().parents[2] / "build"))
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "cri" / "set-d"
 NS = "k8s.io"

@@ -24,7 +24,7 @@ struct gv {
 	bool b;
 	char *s; /* J_STR bytes (may hold NUL), J_NUM canonical text */
 	size_t len;
-	size_t n;	 /* J_OBJ: fields of a struct (by index) or map entries; J_ARR: items */
+	size_t n; /* J_OBJ: fields of a struct (by index) or map entries; J_ARR: items */
 	struct gv **kids;
 	char **keys; /* maps only */
 	size_t *klens;
@@ -50,9 +50,9 @@ struct dec {
 	const char *s;
 	size_t len, pos;
 	bool oom;
-	bool failed;	      /* Go's first saved error is in err */
+	bool failed; /* Go's first saved error is in err */
 	ctrfs_error *err;
-	struct strbuf path;   /* Go's errorContext.FieldStack, joined with "." */
+	struct strbuf path;    /* Go's errorContext.FieldStack, joined with "." */
 	const char *in_struct; /* errorContext.Struct: its Name() */
 };
 
@@ -339,8 +339,8 @@ static void format_float(double f, char *out, size_t size)
 		strbuf_addc(&sb, digits[0]);
 		if (nd > 1)
 			strbuf_addf(&sb, ".%s", digits + 1);
-		strbuf_addf(&sb, "e%c%s%d", x < 0 ? '-' : '+', (x > -10 && x < 10 && x >= 0) ? "0" : "",
-			    abs(x));
+		strbuf_addf(&sb, "e%c%s%d", x < 0 ? '-' : '+',
+			    (x > -10 && x < 10 && x >= 0) ? "0" : "", abs(x));
 	} else if (x >= 0) {
 		for (int i = 0; i <= x || i < (int)nd; i++) {
 			if (i == x + 1)
@@ -430,7 +430,8 @@ static void decode_any(struct dec *d, struct gv **slot)
 		d->pos++; /* ':' */
 		/* a repeated key: the last value wins */
 		size_t i = 0;
-		while (i < v->n && !(v->klens[i] == key.len && !memcmp(v->keys[i], key.buf, key.len)))
+		while (i < v->n &&
+		       !(v->klens[i] == key.len && !memcmp(v->keys[i], key.buf, key.len)))
 			i++;
 		if (i < v->n) {
 			strbuf_release(&key);
@@ -461,7 +462,8 @@ static bool fold_equal(const char *name, const char *key, size_t klen)
 			if (letter ? (char)(k | 0x20) != lower : (char)k != *p)
 				return false;
 			i++;
-		} else if (lower == 's' && letter && klen - i >= 2 && !memcmp(key + i, "\xc5\xbf", 2)) {
+		} else if (lower == 's' && letter && klen - i >= 2 &&
+			   !memcmp(key + i, "\xc5\xbf", 2)) {
 			i += 2;
 		} else if (lower == 'k' && letter && klen - i >= 3 &&
 			   !memcmp(key + i, "\xe2\x84\xaa", 3)) {
@@ -476,8 +478,8 @@ static bool fold_equal(const char *name, const char *key, size_t klen)
 static void decode_struct(struct dec *d, const struct spec_type *t, struct gv **slot)
 {
 	if (!*slot) {
-		if (!(*slot = gv_new(d, J_OBJ)) || !((*slot)->kids = calloc(t->nfields + 1,
-									  sizeof(struct gv *)))) {
+		if (!(*slot = gv_new(d, J_OBJ)) ||
+		    !((*slot)->kids = calloc(t->nfields + 1, sizeof(struct gv *)))) {
 			d->oom = true;
 			return;
 		}
@@ -559,7 +561,8 @@ static void decode_list(struct dec *d, const struct spec_type *t, struct gv **sl
 		peek(d);
 		d->pos++; /* ':' */
 		size_t k = 0;
-		while (k < v->n && !(v->klens[k] == key.len && !memcmp(v->keys[k], key.buf, key.len)))
+		while (k < v->n &&
+		       !(v->klens[k] == key.len && !memcmp(v->keys[k], key.buf, key.len)))
 			k++;
 		struct gv *item = NULL; /* a map element starts from zero each time */
 		decode(d, t->elem, &item);
@@ -842,7 +845,9 @@ ctrfs_code ctrfs_spec_json_go(const void *spec, size_t len, char **out, size_t *
 	struct gv *root = NULL;
 	decode(&d, 0, &root);
 	strbuf_release(&d.path);
-	ctrfs_code code = d.oom ? ctrfs_fail_oom(err) : d.failed ? CTRFS_INVALID_ARGUMENT : CTRFS_OK;
+	ctrfs_code code = d.oom	     ? ctrfs_fail_oom(err)
+			  : d.failed ? CTRFS_INVALID_ARGUMENT
+				     : CTRFS_OK;
 	if (!code) {
 		struct strbuf sb = STRBUF_INIT;
 		encode(&sb, &spec_types[0], root, 0);

@@ -5,7 +5,17 @@
 
 #include <stdbool.h>
 
-enum spec_kind { SK_STRING, SK_BOOL, SK_INT, SK_UINT, SK_STRUCT, SK_PTR, SK_SLICE, SK_MAP, SK_IFACE };
+enum spec_kind {
+	SK_STRING,
+	SK_BOOL,
+	SK_INT,
+	SK_UINT,
+	SK_STRUCT,
+	SK_PTR,
+	SK_SLICE,
+	SK_MAP,
+	SK_IFACE
+};
 
 struct spec_field {
 	const char *name; /* the JSON key */
@@ -14,8 +24,8 @@ struct spec_field {
 };
 
 struct spec_type {
-	unsigned char kind; /* enum spec_kind */
-	unsigned char bits; /* SK_INT, SK_UINT: 8..64 */
+	unsigned char kind;  /* enum spec_kind */
+	unsigned char bits;  /* SK_INT, SK_UINT: 8..64 */
 	unsigned short elem; /* SK_PTR, SK_SLICE, SK_MAP: the element type */
 	const char *name;    /* Go's reflect name: "specs.Process", "[]string", "fs.FileMode" */
 	unsigned short first, nfields; /* SK_STRUCT: its fields in spec_fields, in order */

@@ -5,36 +5,75 @@
 #include <string.h>
 
 #include "cli.h"
+#include "info_json.h"
+
+/* The list as a JSON array of `containers info` objects (MarshalIndent's shape). */
+static int print_json_list(const ctrfs_container *list, size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_adds(&sb, n ? "[" : "[]");
+	for (size_t i = 0; i < n; i++) {
+		strbuf_adds(&sb, i ? ",\n    " : "\n    ");
+		info_json_write(&sb, &list[i], "    ");
+	}
+	strbuf_adds(&sb, n ? "\n]\n" : "\n");
+	if (sb.oom) {
+		strbuf_release(&sb);
+		return cli_errorf("out of memory");
+	}
+	fwrite(sb.buf, 1, sb.len, stdout);
+	strbuf_release(&sb);
+	return 0;
+}
 
 static int c_ls(struct cli *cli, int argc, char **argv)
 {
 	static const char help[] =
-		"Usage: ctrfsctl containers ls [-q] [FILTER...]\n\n"
+		"Usage: ctrfsctl containers ls [-q] [--format table|json] [FILTER...]\n\n"
 		"List containers of the namespace: CONTAINER, IMAGE (- when none), RUNTIME.\n"
 		"Filters use containerd's syntax; several are OR-ed, commas AND:\n"
 		"  id==web  image~=nginx  labels.app==web,runtime.name!=io.containerd.runc.v2\n"
 		"  labels.\"io.kubernetes.pod/name\"  (present)\n\n"
-		"  -q, --quiet   print only the IDs\n";
+		"  -q, --quiet       print only the IDs\n"
+		"  --format json     a JSON array of container objects, each as\n"
+		"                    `containers info` prints it (sorted by ID)\n";
+	enum { OPT_FORMAT = 256 };
 	static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
+					     {"format", required_argument, NULL, OPT_FORMAT},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
-	bool quiet = false;
+	bool quiet = false, json = false;
 	int c;
 	while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
 		if (c == 'q')
 			quiet = true;
+		else if (c == OPT_FORMAT && strcmp(optarg, "json") != 0 &&
+			 strcmp(optarg, "table") != 0)
+			return cli_usage("containers ls", "unknown format '%s' (table or json)",
+					 optarg);
+		else if (c == OPT_FORMAT)
+			json = strcmp(optarg, "json") == 0;
 		else if (c == 'h')
 			return fputs(help, stdout), 0;
 		else
 			return cli_bad_option("containers ls", argv, c);
 	}
+	if (quiet && json)
+		return cli_usage("containers ls",
+				 "--quiet and --format json exclude each other");
 	ctrfs_container *list;
 	size_t n;
 	ctrfs_error err;
 	ctrfs_store *s = cli_store(cli, true);
+	unsigned load = json ? CTRFS_LOAD_ALL : 0;
 	if (ctrfs_container_list(s, cli->ns, (const char *const *)argv + optind,
-				 (size_t)(argc - optind), 0, &list, &n, &err))
+				 (size_t)(argc - optind), load, &list, &n, &err))
 		return cli_error(&err);
+	if (json) {
+		int rc = print_json_list(list, n);
+		ctrfs_container_list_free(list, n);
+		return rc;
+	}
 	struct table *t = quiet ? NULL : table_new(3, 4, 4);
 	if (t)
 		table_row(t, (const char *const[]){"CONTAINER", "IMAGE", "RUNTIME"});

@@ -6,11 +6,11 @@
 int cmd_init(struct cli *cli, int argc, char **argv)
 {
 	static const char help[] =
-		"Usage: ctrfsctl init [DIR]\n\n"
-		"Create a new, empty store in DIR (default: the --store path), a directory of\n"
-		"mode 0700. Other commands refuse a store that does not exist, so that a\n"
-		"mistyped path is an error rather than a new empty store. An existing store\n"
-		"is left as it is.\n";
+	    "Usage: ctrfsctl init [DIR]\n\n"
+	    "Create a new, empty store in DIR (default: the --store path), a directory of\n"
+	    "mode 0700. Other commands refuse a store that does not exist, so that a\n"
+	    "mistyped path is an error rather than a new empty store. An existing store\n"
+	    "is left as it is.\n";
 	if (cli_wants_help(argc, argv, help))
 		return 0;
 	if (argc > 2)

@@ -5,6 +5,7 @@ ctr. Where containerd can run, ctrfsctl is compared with the real ctr."""
 import json
 import signal
 import subprocess
+import textwrap
 
 import pytest
 
@@ -158,3 +159,33 @@ def test_ctrl_c_ends_ctr_events_the_same_way(real_ctr, ctl):
     # ctr subscribes at once; a signal before that still ends it the same way
     status, _, _ = stop(proc, signal.SIGINT)
     assert status == -signal.SIGINT
+
+
+# ---- containers ls --format json ----
+
+def test_ls_format_json_is_an_array_of_info_objects(ctl):
+    ctl.ok("containers", "create", "--label", "app=web", "web")
+    ctl.ok("containers", "create", "--label", "app=db", "db")
+    ctl.ok("containers", "create", "other", ns="team")
+    out = ctl.ok("containers", "ls", "--format", "json")
+    infos = [ctl.ok("containers", "info", cid) for cid in ("db", "web")]
+    # MarshalIndent of an array: each object indented one level more
+    assert out == "[\n" + ",\n".join(textwrap.indent(i.rstrip("\n"), "    ")
+                                      for i in infos) + "\n]\n"
+    assert json.loads(out) == [json.loads(i) for i in infos]
+
+
+def test_ls_format_json_applies_filters_and_is_an_empty_array_when_none(ctl):
+    ctl.ok("containers", "create", "--label", "app=web", "web")
+    ctl.ok("containers", "create", "db")
+    assert [c["ID"] for c in json.loads(ctl.ok("containers", "ls", "--format=json",
+                                               "labels.app==web"))] == ["web"]
+    assert ctl.ok("containers", "ls", "--format", "json", "id==nope") == "[]\n"
+    assert ctl.ok("containers", "ls", "--format", "table", "-q") == "db\nweb\n"
+
+
+def test_ls_format_refuses_what_it_does_not_know(ctl):
+    r = ctl("containers", "ls", "--format", "yaml")
+    assert (r.status, r.stderr) == (2, "ctrfsctl: unknown format 'yaml' (table or json) "
+                                       "(see 'ctrfsctl containers ls --help')\n")
+    assert ctl("containers", "ls", "-q", "--format", "json").status == 2

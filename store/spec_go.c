@@ -389,14 +389,16 @@ static void decode_any(struct dec *d, struct gv **slot)
 	if (c != '{' && c != '[') {
 		size_t start = d->pos;
 		skip(d);
-		char text[400], num[64];
-		size_t n = d->pos - start < sizeof(text) - 1 ? d->pos - start : sizeof(text) - 1;
-		memcpy(text, d->s + start, n);
-		text[n] = '\0';
+		char num[64], what[200];
+		char *text = strndup(d->s + start, d->pos - start); /* any length, as Go */
+		if (!text) {
+			d->oom = true;
+			return;
+		}
 		double v = strtod(text, NULL);
+		snprintf(what, sizeof(what), "number %s", text);
+		free(text);
 		if (isinf(v)) {
-			char what[96];
-			snprintf(what, sizeof(what), "number %.80s", text);
 			type_error(d, what, &f64);
 			return;
 		}

@@ -123,8 +123,7 @@ def test_a_tiny_map_grows_to_hold_many_large_containers(ctl, tmp_path):
         ctl.ok("containers", "create", "--spec", spec, f"c{i}", env=small)
     assert len(ctl.ids()) == 40
     assert (ctl.store / "data.mdb").stat().st_size > 40 * 120 * 1000
-    assert ctl.ok("containers", "info", "--spec", "c39", env=small) == (
-        json.dumps(json.loads(spec.read_text()), separators=(",", ":")) + "\n")
+    assert ctl.info("c39")["Spec"] == json.loads(spec.read_text())
 
 
 def test_a_reader_opened_before_the_map_grew_keeps_following(ctl, tmp_path):

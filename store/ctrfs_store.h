@@ -148,8 +148,9 @@ typedef struct ctrfs_store ctrfs_store;
 
 typedef struct ctrfs_open_options {
 	bool read_only;	 /* open without write access; writes fail UNAVAILABLE/EROFS */
-	bool no_create;	 /* fail NOT_FOUND instead of creating a missing store (a missing
-			  * directory, or one without a store in it) */
+	/* fail NOT_FOUND (sys_errno ENOENT) instead of creating a missing store: no
+	 * directory, or a directory without the store's data file */
+	bool no_create;
 	bool no_sync;	 /* skip fsync at commit (benchmarks, throwaway stores) */
 	size_t map_size; /* initial LMDB map size in bytes; 0 = $CTRFS_MAP_SIZE, else 256 MiB */
 } ctrfs_open_options;
@@ -282,6 +283,13 @@ ctrfs_code ctrfs_spec_default(const char *ns, const char *id, ctrfs_any *out, ct
  * escaping, Spec last and decoded), ending in "\n". *out is malloc'd, NUL-terminated. */
 ctrfs_code ctrfs_container_info_json(const ctrfs_container *c, char **out, size_t *len,
 				     ctrfs_error *err);
+/* The spec exactly as `ctr containers info --spec` prints it: decoded as Go's
+ * json.Unmarshal into the OCI runtime-spec struct does (keys matched case-insensitively,
+ * unknown keys dropped, invalid UTF-8 as U+FFFD), then json.MarshalIndent with 4 spaces
+ * (the struct's field order, omitempty, map keys sorted, Go's escaping), ending in "\n".
+ * INVALID_ARGUMENT with Go's message when Go would refuse it. *out is malloc'd. */
+ctrfs_code ctrfs_spec_json_go(const void *spec, size_t len, char **out, size_t *outlen,
+			      ctrfs_error *err);
 /* Parses that form (as printed by ctr or by ctrfs). Times are kept when present. A
  * "Spec" holding only "type_url" and "value" is read as the Any ctr prints for a spec
  * whose bytes are not JSON. */

@@ -59,6 +59,9 @@ ctrfs_code db_fail(struct db_txn *t, int rc, ctrfs_error *err, const char *what)
 		return ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, ENOSPC, "%s: no space left on device",
 				      what);
 	case EACCES:
+		/* not "read-only": the user may not even read it, and should know why */
+		return ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, EACCES, "%s: %s", what,
+				      strerror(EACCES));
 	case EROFS:
 		return ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, EROFS, "%s: store is read-only",
 				      what);
@@ -291,7 +294,7 @@ static ctrfs_code open_dir(const char *path, const ctrfs_open_options *opts, int
 	if (*fd >= 0)
 		return CTRFS_OK;
 	if (errno == ENOENT)
-		return ctrfs_fail(err, CTRFS_NOT_FOUND, "store %s: not found", path);
+		return ctrfs_fail_sys(err, CTRFS_NOT_FOUND, ENOENT, "store %s: not found", path);
 	int saved = errno;
 	struct stat st;
 	/* O_NOFOLLOW|O_DIRECTORY on a symbolic link fails ENOTDIR or ELOOP */
@@ -302,6 +305,16 @@ static ctrfs_code open_dir(const char *path, const ctrfs_open_options *opts, int
 	if (saved == ENOTDIR)
 		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT, "store %s: not a directory", path);
 	return ctrfs_fail_sys(err, CTRFS_INTERNAL, saved, "%s: %s", path, strerror(saved));
+}
+
+/* With no_create, a directory without a data file is no store either: LMDB would make
+ * one in any directory a mistyped path names (/tmp, $HOME). */
+static ctrfs_code check_data_file(const char *path, int dirfd, ctrfs_error *err)
+{
+	struct stat st;
+	if (fstatat(dirfd, "data.mdb", &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
+		return CTRFS_OK; /* anything else: LMDB's open says what is wrong */
+	return ctrfs_fail_sys(err, CTRFS_NOT_FOUND, ENOENT, "store %s: not found", path);
 }
 
 /* Remembers the data file LMDB opened, after checking that it is the one in the
@@ -346,14 +359,10 @@ ctrfs_code ctrfs_store_open(const char *path, const ctrfs_open_options *opts, ct
 	ctrfs_code code = open_dir(path, opts, &dirfd, err);
 	if (code)
 		return code;
-	/* an existing directory with no store in it is missing too: LMDB would make one */
-	struct stat data;
-	if (opts->no_create && fstatat(dirfd, "data.mdb", &data, AT_SYMLINK_NOFOLLOW) < 0 &&
-	    errno == ENOENT) {
-		close(dirfd);
-		return ctrfs_fail(err, CTRFS_NOT_FOUND, "store %s: not found", path);
-	}
-	code = ownership_check(path, dirfd, err);
+	if (opts->no_create)
+		code = check_data_file(path, dirfd, err);
+	if (!code)
+		code = ownership_check(path, dirfd, err);
 	if (code) {
 		close(dirfd);
 		return code;
@@ -388,7 +397,8 @@ ctrfs_code ctrfs_store_open(const char *path, const ctrfs_open_options *opts, ct
 	if (!rc)
 		rc = mdb_env_open(s->env, path, flags, 0600);
 	if (rc) {
-		code = rc == ENOENT ? ctrfs_fail(err, CTRFS_NOT_FOUND, "store %s: not found", path)
+		code = rc == ENOENT ? ctrfs_fail_sys(err, CTRFS_NOT_FOUND, ENOENT,
+						     "store %s: not found", path)
 				    : db_fail(NULL, rc, err, path);
 	} else {
 		int dead = 0;

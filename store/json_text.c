@@ -155,6 +155,15 @@ static size_t utf8_valid_len(const unsigned char *p, size_t n)
 	return (size_t)need + 1;
 }
 
+bool json_text_is_utf8(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0, n; i < len; i += n)
+		if (!(n = utf8_valid_len(p + i, len - i)))
+			return false;
+	return true;
+}
+
 static bool top_is_object(const struct scanner *s)
 {
 	size_t i = s->depth - 1;

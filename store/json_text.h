@@ -52,6 +52,9 @@ bool json_text_indent(struct strbuf *sb, const char *s, size_t len, const char *
  * for other text. */
 size_t json_text_depth(const char *s, size_t len);
 
+/* Is [s, s+len) valid UTF-8 (no surrogates, no overlong forms)? */
+bool json_text_is_utf8(const char *s, size_t len);
+
 /* Is the whole buffer one valid JSON value (strict UTF-8 inside strings)? */
 bool json_text_is_json(const void *s, size_t len);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "containers.h"
 #include "error.h"
 #include "events.h"
@@ -16,27 +17,165 @@
 
 #define EXPORT_VERSION 1
 
+/* ---- exact bytes: strings that are not UTF-8 ----
+ *
+ * JSON strings are UTF-8, and Go's encoder (so ctr's form) writes U+FFFD for each byte
+ * that is not. So that export and import lose nothing, a namespace object carries what
+ * is not UTF-8 once more, exactly, in a member "base64" where every string is the base64
+ * of the exact bytes:
+ *   "base64": {"labels": {KEY: VALUE},                 namespace labels
+ *              "containers": {ID: {"Labels": {KEY: VALUE},
+ *                                  "Extensions": {NAME: {"type_url": URL, "value": V}},
+ *                                  "Image", "Snapshotter", "SnapshotKey", "SandboxID",
+ *                                  "RuntimeName": VALUE}}}
+ * Labels and extensions listed there are left out of "labels", "Labels" and
+ * "Extensions" (so nothing is there twice); the other fields keep their usual member,
+ * readable with U+FFFD, which the exact bytes replace on import. */
+
+static bool is_utf8(const char *s)
+{
+	return !s || json_text_is_utf8(s, strlen(s));
+}
+
+static json_t *b64_json(const void *data, size_t len)
+{
+	char *b = base64_encode(data, len, NULL);
+	json_t *v = b ? json_string(b) : NULL;
+	free(b);
+	return v;
+}
+
+static json_t *b64_str(const char *s)
+{
+	return b64_json(s ? s : "", s ? strlen(s) : 0);
+}
+
+/* Adds name: value to *obj, making the object first. */
+static void side_set(json_t **obj, const char *name, json_t *value)
+{
+	if (!*obj)
+		*obj = json_object();
+	json_object_set_new(*obj, name, value);
+}
+
+/* Labels that are not UTF-8 go to the side object; *shown gets the others (its items
+ * borrowed from `l`: free only shown->items). */
+static json_t *split_labels(const ctrfs_labels *l, ctrfs_labels *shown)
+{
+	json_t *side = NULL;
+	shown->count = 0;
+	shown->items = calloc(l->count + 1, sizeof(*shown->items));
+	for (size_t i = 0; i < l->count; i++) {
+		const ctrfs_label *x = &l->items[i];
+		if (is_utf8(x->key) && is_utf8(x->value)) {
+			if (shown->items)
+				shown->items[shown->count++] = *x;
+			continue;
+		}
+		char *k = base64_encode(x->key, strlen(x->key), NULL);
+		if (k)
+			side_set(&side, k, b64_str(x->value));
+		free(k);
+	}
+	return side;
+}
+
+/* The exact bytes of c's strings that are not UTF-8 (NULL when there are none), and in
+ * *shown c without the labels and extensions listed there (borrowed: free only the
+ * labels' and extensions' item arrays). */
+static json_t *exact_container(const ctrfs_container *c, ctrfs_container *shown)
+{
+	json_t *side = NULL, *labels = split_labels(&c->labels, &shown->labels);
+	if (labels)
+		side_set(&side, "Labels", labels);
+	const ctrfs_extensions *e = &c->extensions;
+	shown->extensions.count = 0;
+	shown->extensions.items = calloc(e->count + 1, sizeof(*e->items));
+	json_t *exts = NULL;
+	for (size_t i = 0; i < e->count; i++) {
+		const ctrfs_extension *x = &e->items[i];
+		if (is_utf8(x->name) && is_utf8(x->any.type_url)) {
+			if (shown->extensions.items)
+				shown->extensions.items[shown->extensions.count++] = *x;
+			continue;
+		}
+		char *n = base64_encode(x->name, strlen(x->name), NULL);
+		if (n)
+			side_set(&exts, n,
+				 json_pack("{s:o, s:o}", "type_url", b64_str(x->any.type_url), "value",
+					   b64_json(x->any.value, x->any.value_len)));
+		free(n);
+	}
+	if (exts)
+		side_set(&side, "Extensions", exts);
+	const struct {
+		const char *name, *value;
+	} fields[] = {{"Image", c->image},
+		      {"Snapshotter", c->snapshotter},
+		      {"SnapshotKey", c->snapshot_key},
+		      {"SandboxID", c->sandbox_id},
+		      {"RuntimeName", c->runtime_name}};
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (!is_utf8(fields[i].value))
+			side_set(&side, fields[i].name, b64_str(fields[i].value));
+	return side;
+}
+
+/* Appends `v` as indented JSON, each line after the first starting with `prefix`. */
+static void write_json_at(struct strbuf *sb, json_t *v, const char *prefix)
+{
+	char *text = json_dumps(v, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+	if (!text) {
+		sb->oom = true;
+		return;
+	}
+	for (const char *p = text; *p; p++) {
+		strbuf_addc(sb, *p);
+		if (*p == '\n')
+			strbuf_adds(sb, prefix);
+	}
+	free(text);
+}
+
 static void export_namespace(struct strbuf *sb, const ctrfs_namespace *ns,
 			     const ctrfs_container *list, size_t n)
 {
+	ctrfs_labels labels;
+	json_t *side = NULL, *side_labels = split_labels(&ns->labels, &labels), *side_ctrs = NULL;
 	strbuf_adds(sb, "        {\n            \"name\": ");
 	json_text_quote_go(sb, ns->name, strlen(ns->name));
 	strbuf_adds(sb, ",\n            \"labels\": {");
-	for (size_t i = 0; i < ns->labels.count; i++) {
+	for (size_t i = 0; i < labels.count; i++) {
 		strbuf_adds(sb, i ? ",\n                " : "\n                ");
-		json_text_quote_go(sb, ns->labels.items[i].key, strlen(ns->labels.items[i].key));
+		json_text_quote_go(sb, labels.items[i].key, strlen(labels.items[i].key));
 		strbuf_adds(sb, ": ");
-		json_text_quote_go(sb, ns->labels.items[i].value,
-				   strlen(ns->labels.items[i].value));
+		json_text_quote_go(sb, labels.items[i].value, strlen(labels.items[i].value));
 	}
-	strbuf_adds(sb, ns->labels.count ? "\n            }," : "},");
+	strbuf_adds(sb, labels.count ? "\n            }," : "},");
+	free(labels.items);
 	strbuf_adds(sb, "\n            \"containers\": [");
 	for (size_t i = 0; i < n; i++) {
+		ctrfs_container shown = list[i];
+		json_t *exact = exact_container(&list[i], &shown);
 		strbuf_adds(sb, i ? ",\n" : "\n");
 		strbuf_adds(sb, "                ");
-		info_json_write(sb, &list[i], "                ");
+		info_json_write(sb, &shown, "                ");
+		free(shown.labels.items);
+		free(shown.extensions.items);
+		if (exact)
+			side_set(&side_ctrs, list[i].id, exact);
 	}
-	strbuf_adds(sb, n ? "\n            ]\n        }" : "]\n        }");
+	strbuf_adds(sb, n ? "\n            ]" : "]");
+	if (side_labels)
+		side_set(&side, "labels", side_labels);
+	if (side_ctrs)
+		side_set(&side, "containers", side_ctrs);
+	if (side) {
+		strbuf_adds(sb, ",\n            \"base64\": ");
+		write_json_at(sb, side, "            ");
+		json_decref(side);
+	}
+	strbuf_adds(sb, "\n        }");
 }
 
 ctrfs_code ctrfs_store_export(ctrfs_store *s, const char *only, char **out, size_t *len,
@@ -369,6 +508,153 @@ static json_t *member_json(const char *text, size_t len, const char *key)
 	return json_loadb(text + start, vlen, JSON_DECODE_ANY, NULL);
 }
 
+/* ---- reading the exact bytes back (see "exact bytes" above) ---- */
+
+static ctrfs_code bad_exact(ctrfs_error *err, const char *ns, const char *what)
+{
+	return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+			  "import: namespace %s: base64: %s: invalid argument", ns, what);
+}
+
+/* A base64 string's bytes as a C string (no NUL inside); NULL if it is not one. */
+static char *unb64_text(json_t *v)
+{
+	unsigned char *bytes;
+	size_t len;
+	if (!json_is_string(v) ||
+	    !base64_decode(json_string_value(v), json_string_length(v), &bytes, &len))
+		return NULL;
+	char *text = realloc(bytes, len + 1);
+	if (!text || memchr(text, '\0', len)) {
+		free(text ? text : (char *)bytes);
+		return NULL;
+	}
+	text[len] = '\0';
+	return text;
+}
+
+/* {KEY: VALUE} (both base64) into labels. */
+static bool exact_labels(json_t *obj, ctrfs_labels *labels)
+{
+	const char *k;
+	json_t *v;
+	if (!json_is_object(obj))
+		return false;
+	json_object_foreach(obj, k, v)
+	{
+		json_t *kj = json_string(k);
+		char *key = unb64_text(kj);
+		json_decref(kj);
+		char *value = unb64_text(v);
+		bool ok = key && value && ctrfs_labels_set(labels, key, value) == CTRFS_OK;
+		free(key);
+		free(value);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static bool exact_extensions(json_t *obj, ctrfs_extensions *exts)
+{
+	const char *k;
+	json_t *v;
+	if (!json_is_object(obj))
+		return false;
+	json_object_foreach(obj, k, v)
+	{
+		json_t *kj = json_string(k);
+		char *name = unb64_text(kj), *type = unb64_text(json_object_get(v, "type_url"));
+		json_decref(kj);
+		json_t *val = json_object_get(v, "value");
+		unsigned char *bytes = NULL;
+		size_t len = 0;
+		bool ok = name && type && json_is_string(val) && json_object_size(v) == 2 &&
+			  base64_decode(json_string_value(val), json_string_length(val), &bytes,
+					&len);
+		ctrfs_any any = {type, bytes, len};
+		ok = ok && ctrfs_extensions_set(exts, name, &any) == CTRFS_OK;
+		free(name);
+		free(type);
+		free(bytes);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static ctrfs_code exact_container_apply(json_t *obj, ctrfs_container *c, const char *ns,
+					ctrfs_error *err)
+{
+	const char *k;
+	json_t *v;
+	if (!json_is_object(obj))
+		return bad_exact(err, ns, c->id);
+	json_object_foreach(obj, k, v)
+	{
+		char **field = strcmp(k, "Image") == 0	       ? &c->image
+			       : strcmp(k, "Snapshotter") == 0 ? &c->snapshotter
+			       : strcmp(k, "SnapshotKey") == 0 ? &c->snapshot_key
+			       : strcmp(k, "SandboxID") == 0   ? &c->sandbox_id
+			       : strcmp(k, "RuntimeName") == 0 ? &c->runtime_name
+							       : NULL;
+		bool ok;
+		if (field) {
+			char *text = unb64_text(v);
+			if ((ok = text != NULL)) {
+				free(*field);
+				*field = text;
+			}
+		} else if (strcmp(k, "Labels") == 0) {
+			ok = exact_labels(v, &c->labels);
+		} else if (strcmp(k, "Extensions") == 0) {
+			ok = exact_extensions(v, &c->extensions);
+		} else {
+			ok = false;
+		}
+		if (!ok) {
+			char what[200];
+			snprintf(what, sizeof(what), "container %s: %s", c->id, k);
+			return bad_exact(err, ns, what);
+		}
+	}
+	return CTRFS_OK;
+}
+
+static ctrfs_code apply_exact(json_t *exact, ctrfs_import_namespace *out, ctrfs_error *err)
+{
+	const char *k;
+	json_t *v;
+	if (!json_is_object(exact))
+		return bad_exact(err, out->ns.name, "expected an object");
+	json_object_foreach(exact, k, v)
+	{
+		if (strcmp(k, "labels") == 0) {
+			if (!exact_labels(v, &out->ns.labels))
+				return bad_exact(err, out->ns.name, "labels");
+		} else if (strcmp(k, "containers") == 0 && json_is_object(v)) {
+			const char *id;
+			json_t *obj;
+			json_object_foreach(v, id, obj)
+			{
+				size_t i = 0;
+				while (i < out->count && strcmp(out->containers[i].id, id) != 0)
+					i++;
+				if (i == out->count)
+					return bad_exact(err, out->ns.name,
+							 "a container that is not in the namespace");
+				ctrfs_code code = exact_container_apply(
+				    obj, &out->containers[i], out->ns.name, err);
+				if (code)
+					return code;
+			}
+		} else {
+			return bad_exact(err, out->ns.name, k);
+		}
+	}
+	return CTRFS_OK;
+}
+
 static ctrfs_code parse_namespace(const char *text, size_t len, ctrfs_import_namespace *out,
 				  ctrfs_error *err)
 {
@@ -406,15 +692,21 @@ static ctrfs_code parse_namespace(const char *text, size_t len, ctrfs_import_nam
 	if (code)
 		return code;
 	size_t start, clen;
-	if (!json_text_member(text, len, "containers", &start, &clen))
-		return CTRFS_OK;
-	struct ctr_items items = {out, err, CTRFS_OK};
-	if (!json_text_array_items(text + start, clen, add_container, &items) && !items.code)
-		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
-				  "import: namespace %s: \"containers\" must be an array of "
-				  "container objects: invalid argument",
-				  out->ns.name);
-	return items.code;
+	if (json_text_member(text, len, "containers", &start, &clen)) {
+		struct ctr_items items = {out, err, CTRFS_OK};
+		if (!json_text_array_items(text + start, clen, add_container, &items) &&
+		    !items.code)
+			return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+					  "import: namespace %s: \"containers\" must be an array "
+					  "of container objects: invalid argument",
+					  out->ns.name);
+		if (items.code)
+			return items.code;
+	}
+	json_t *exact = member_json(text, len, "base64");
+	code = exact ? apply_exact(exact, out, err) : CTRFS_OK;
+	json_decref(exact);
+	return code;
 }
 
 struct ns_items {

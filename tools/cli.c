@@ -7,20 +7,71 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <unistd.h>
+
+/* The store could not be opened because it does not exist. */
+static bool store_missing(const ctrfs_error *err)
+{
+	return err->code == CTRFS_NOT_FOUND && err->sys_errno == ENOENT;
+}
 
 ctrfs_store *cli_store(struct cli *cli, bool read_only)
 {
+	(void)read_only; /* no command creates a store as a side effect (cli_store_create) */
 	if (cli->store)
 		return cli->store;
 	ctrfs_error err;
-	ctrfs_open_options opts = {.read_only = false};
-	/* a read-only command must not create a store as a side effect */
-	opts.no_create = read_only;
+	ctrfs_open_options opts = {.no_create = true};
 	if (ctrfs_store_open(cli->store_path, &opts, &cli->store, &err)) {
+		if (store_missing(&err))
+			cli_errorf("store %s does not exist; create it with 'ctrfsctl init %s'",
+				   cli->store_path, cli->store_path);
+		else
 		cli_error(&err);
 		exit(EXIT_FAIL);
 	}
 	return cli->store;
+}
+
+ctrfs_store *cli_store_create(struct cli *cli)
+{
+	if (cli->store)
+		return cli->store;
+	ctrfs_error err;
+	ctrfs_open_options opts = {.no_create = true};
+	ctrfs_code code = ctrfs_store_open(cli->store_path, &opts, &cli->store, &err);
+	if (code && store_missing(&err)) {
+		opts.no_create = false;
+		code = ctrfs_store_open(cli->store_path, &opts, &cli->store, &err);
+		cli->store_created = !code;
+	}
+	if (code) {
+		cli_error(&err);
+		exit(EXIT_FAIL);
+	}
+	return cli->store;
+}
+
+void cli_store_discard(struct cli *cli)
+{
+	char path[PATH_MAX];
+	ctrfs_store_close(cli->store);
+	cli->store = NULL;
+	cli->store_created = false;
+	/* only what ctrfs_store_open made: a directory holding LMDB's two files */
+	for (const char *const *f = (const char *const[]){"data.mdb", "lock.mdb", NULL}; *f; f++)
+		if (snprintf(path, sizeof(path), "%s/%s", cli->store_path, *f) < (int)sizeof(path))
+			unlink(path);
+	rmdir(cli->store_path);
+}
+
+int cli_need_namespace(const struct cli *cli)
+{
+	if (*cli->ns)
+		return 0;
+	/* as ctr, for -n "" or an empty $CONTAINERD_NAMESPACE */
+	return cli_errorf("namespace is required: failed precondition");
 }
 
 int cli_error(const ctrfs_error *err)
@@ -81,15 +132,59 @@ int cli_dispatch(struct cli *cli, const char *group, const struct command *cmds,
 	    strcmp(argv[0], "help") == 0) {
 		printf("Usage: ctrfsctl %s COMMAND [OPTIONS]\n\nCommands:\n", group);
 		for (const struct command *c = cmds; c->name; c++)
-			printf("  %-10s %s%s%s%s\n", c->name, c->summary, c->alias ? " (alias: " : "",
-			       c->alias ? c->alias : "", c->alias ? ")" : "");
+			printf("  %-10s %s%s%s%s\n", c->name, c->summary,
+			       c->alias ? " (aliases: " : "", c->alias ? c->alias : "",
+			       c->alias ? ")" : "");
 		printf("\nRun 'ctrfsctl %s COMMAND --help' for a command's options.\n", group);
 		return argc < 1 ? EXIT_USAGE : 0;
 	}
 	for (const struct command *c = cmds; c->name; c++)
-		if (strcmp(argv[0], c->name) == 0 || (c->alias && strcmp(argv[0], c->alias) == 0))
+		if (cli_command_is(c, argv[0]))
 			return c->run(cli, argc, argv);
 	return cli_usage(group, "unknown command '%s %s'", group, argv[0]);
+}
+
+bool cli_command_is(const struct command *c, const char *word)
+{
+	if (strcmp(word, c->name) == 0)
+		return true;
+	size_t n = strlen(word);
+	for (const char *a = c->alias; n && a && *a; a += strcspn(a, " "), a += *a == ' ')
+		if (strncmp(a, word, n) == 0 && (a[n] == ' ' || a[n] == '\0'))
+			return true;
+	return false;
+}
+
+void cli_quote(char *buf, size_t size, const char *s)
+{
+	size_t n = 0;
+	/* room for the longest escape, the closing quote and the NUL */
+	for (buf[n++] = '"'; *s && n + 6 < size; s++) {
+		unsigned char ch = (unsigned char)*s;
+		const char *esc = strchr("a\ab\bf\fn\nr\rt\tv\v", ch); /* letter, then its byte */
+		if (ch == '"' || ch == '\\')
+			n += (size_t)snprintf(buf + n, size - n, "\\%c", ch);
+		else if (ch && esc && ch < 0x20)
+			n += (size_t)snprintf(buf + n, size - n, "\\%c", esc[-1]);
+		else if (ch < 0x20 || ch == 0x7f)
+			n += (size_t)snprintf(buf + n, size - n, "\\x%02x", ch);
+		else
+			buf[n++] = (char)ch;
+	}
+	buf[n++] = '"';
+	buf[n] = '\0';
+}
+
+int cli_container_error(const struct cli *cli, const char *id, const ctrfs_error *err)
+{
+	if (err->code != CTRFS_NOT_FOUND)
+		return cli_error(err);
+	/* the store words it as containerd's Get, Update or Delete does; ctr (which always
+	 * loads the container first) shows only Get's form: one form for every command */
+	char qid[256], qns[256];
+	cli_quote(qid, sizeof(qid), id);
+	cli_quote(qns, sizeof(qns), cli->ns);
+	return cli_errorf("container %s in namespace %s: not found", qid, qns);
 }
 
 bool cli_split_kv(const char *arg, char **key, const char **value)
@@ -107,9 +202,9 @@ int cli_parse_label(const char *cmd, const char *arg, ctrfs_labels *labels)
 	if (!cli_split_kv(arg, &k, &v))
 		return cli_errorf("out of memory");
 	int rc = 0;
-	if (!v)
-		rc = cli_usage(cmd, "label '%s' is not KEY=VALUE", arg);
-	else if (ctrfs_labels_set(labels, k, v))
+	(void)cmd;
+	/* as ctr's LabelArgs: a bare KEY means KEY=true */
+	if (ctrfs_labels_set(labels, k, v ? v : "true"))
 		rc = cli_errorf("out of memory");
 	free(k);
 	return rc;

@@ -12,20 +12,30 @@ enum { EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 struct cli {
 	const char *store_path; /* --store, $CTRFS_STORE, CTRFS_STORE_DEFAULT_PATH */
-	const char *ns;		/* -n, $CONTAINERD_NAMESPACE, "default" */
+	const char *ns;		/* -n, $CONTAINERD_NAMESPACE, "default"; "" when given empty */
 	bool ns_explicit;	/* the namespace was chosen (-n or the environment) */
 	ctrfs_store *store;
+	bool store_created; /* cli_store_create made it: the caller says so */
 };
 
 struct command {
 	const char *name;
-	const char *alias;
+	const char *alias; /* other names, separated by spaces */
 	int (*run)(struct cli *cli, int argc, char **argv);
 	const char *summary;
 };
 
-/* Opens the store on first use; exits with a message when it cannot. */
+/* Opens the store on first use; exits with a message when it cannot. A missing store is
+ * never created (a mistyped path would silently become a new empty store): the message
+ * says how to create one. */
 ctrfs_store *cli_store(struct cli *cli, bool read_only);
+/* The same, creating the store when missing (init, import), which sets store_created:
+ * the caller says so on stderr, or undoes it with cli_store_discard. */
+ctrfs_store *cli_store_create(struct cli *cli);
+/* Closes and removes the store cli_store_create has just made. */
+void cli_store_discard(struct cli *cli);
+/* 0 when a namespace is chosen; else prints ctr's message and returns EXIT_FAIL. */
+int cli_need_namespace(const struct cli *cli);
 /* Prints "ctrfsctl: <message>" to stderr; returns EXIT_FAIL. */
 int cli_error(const ctrfs_error *err);
 int cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -42,10 +52,18 @@ int cli_dispatch(struct cli *cli, const char *group, const struct command *cmds,
 /* True (after printing `usage`) when argv holds -h/--help before any "--". */
 bool cli_wants_help(int argc, char **argv, const char *usage);
 
+/* Is `word` the command's name or one of its aliases? */
+bool cli_command_is(const struct command *c, const char *word);
+/* s quoted as Go's %q does for ASCII (\" \\ \n... \xNN), cut to fit buf. */
+void cli_quote(char *buf, size_t size, const char *s);
+/* cli_error, but a container not found is said one way for every command:
+ * container "ID" in namespace "NS": not found. */
+int cli_container_error(const struct cli *cli, const char *id, const ctrfs_error *err);
+
 /* Splits "key=value" (value may be empty; no '=' gives NULL value). key is malloc'd. */
 bool cli_split_kv(const char *arg, char **key, const char **value);
 /* Adds "KEY=VALUE" to labels (an empty VALUE is kept: callers give it their meaning;
- * an empty KEY is a key, as in containerd); a missing '=' is a usage error of `cmd`. */
+ * an empty KEY is a key, as in containerd); a bare KEY is KEY=true, as with ctr. */
 int cli_parse_label(const char *cmd, const char *arg, ctrfs_labels *labels);
 /* The same for each of argv[0..argc). */
 int cli_parse_labels(const char *cmd, int argc, char **argv, ctrfs_labels *labels);
@@ -71,5 +89,6 @@ int cmd_import(struct cli *cli, int argc, char **argv);
 int cmd_events(struct cli *cli, int argc, char **argv);
 int cmd_check(struct cli *cli, int argc, char **argv);
 int cmd_pods(struct cli *cli, int argc, char **argv);
+int cmd_init(struct cli *cli, int argc, char **argv);
 
 #endif

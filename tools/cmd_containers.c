@@ -5,36 +5,75 @@
 #include <string.h>
 
 #include "cli.h"
+#include "info_json.h"
+
+/* The list as a JSON array of `containers info` objects (MarshalIndent's shape). */
+static int print_json_list(const ctrfs_container *list, size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_adds(&sb, n ? "[" : "[]");
+	for (size_t i = 0; i < n; i++) {
+		strbuf_adds(&sb, i ? ",\n    " : "\n    ");
+		info_json_write(&sb, &list[i], "    ");
+	}
+	strbuf_adds(&sb, n ? "\n]\n" : "\n");
+	if (sb.oom) {
+		strbuf_release(&sb);
+		return cli_errorf("out of memory");
+	}
+	fwrite(sb.buf, 1, sb.len, stdout);
+	strbuf_release(&sb);
+	return 0;
+}
 
 static int c_ls(struct cli *cli, int argc, char **argv)
 {
 	static const char help[] =
-		"Usage: ctrfsctl containers ls [-q] [FILTER...]\n\n"
+		"Usage: ctrfsctl containers ls [-q] [--format table|json] [FILTER...]\n\n"
 		"List containers of the namespace: CONTAINER, IMAGE (- when none), RUNTIME.\n"
 		"Filters use containerd's syntax; several are OR-ed, commas AND:\n"
 		"  id==web  image~=nginx  labels.app==web,runtime.name!=io.containerd.runc.v2\n"
 		"  labels.\"io.kubernetes.pod/name\"  (present)\n\n"
-		"  -q, --quiet   print only the IDs\n";
+		"  -q, --quiet       print only the IDs\n"
+		"  --format json     a JSON array of container objects, each as\n"
+		"                    `containers info` prints it (sorted by ID)\n";
+	enum { OPT_FORMAT = 256 };
 	static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
+					     {"format", required_argument, NULL, OPT_FORMAT},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
-	bool quiet = false;
+	bool quiet = false, json = false;
 	int c;
 	while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
 		if (c == 'q')
 			quiet = true;
+		else if (c == OPT_FORMAT && strcmp(optarg, "json") != 0 &&
+			 strcmp(optarg, "table") != 0)
+			return cli_usage("containers ls", "unknown format '%s' (table or json)",
+					 optarg);
+		else if (c == OPT_FORMAT)
+			json = strcmp(optarg, "json") == 0;
 		else if (c == 'h')
 			return fputs(help, stdout), 0;
 		else
 			return cli_bad_option("containers ls", argv, c);
 	}
+	if (quiet && json)
+		return cli_usage("containers ls",
+				 "--quiet and --format json exclude each other");
 	ctrfs_container *list;
 	size_t n;
 	ctrfs_error err;
 	ctrfs_store *s = cli_store(cli, true);
+	unsigned load = json ? CTRFS_LOAD_ALL : 0;
 	if (ctrfs_container_list(s, cli->ns, (const char *const *)argv + optind,
-				 (size_t)(argc - optind), 0, &list, &n, &err))
+				 (size_t)(argc - optind), load, &list, &n, &err))
 		return cli_error(&err);
+	if (json) {
+		int rc = print_json_list(list, n);
+		ctrfs_container_list_free(list, n);
+		return rc;
+	}
 	struct table *t = quiet ? NULL : table_new(3, 4, 4);
 	if (t)
 		table_row(t, (const char *const[]){"CONTAINER", "IMAGE", "RUNTIME"});
@@ -59,7 +98,8 @@ static int c_info(struct cli *cli, int argc, char **argv)
 	static const char help[] =
 		"Usage: ctrfsctl containers info [--spec] ID\n\n"
 		"Print the container as `ctr containers info` does (JSON).\n\n"
-		"  --spec   print only the OCI runtime spec\n";
+		"  --spec   print only the OCI runtime spec, as ctr does: in the field order\n"
+		"           of the runtime-spec Go structs, keys they do not have dropped\n";
 	static const struct option opts[] = {{"spec", no_argument, NULL, 's'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
@@ -79,11 +119,20 @@ static int c_info(struct cli *cli, int argc, char **argv)
 	ctrfs_error err;
 	if (ctrfs_container_get(cli_store(cli, true), cli->ns, argv[optind], CTRFS_LOAD_ALL, &ct,
 				&err))
-		return cli_error(&err);
+		return cli_container_error(cli, argv[optind], &err);
 	int rc = 0;
 	if (spec_only) {
-		fwrite(ct.spec.value, 1, ct.spec.value_len, stdout);
-		putchar('\n');
+		/* as ctr: decoded into the OCI spec's Go struct, then printed indented */
+		char *json;
+		size_t len;
+		if (!ct.has_spec)
+			rc = cli_errorf("container %s has no spec", ct.id);
+		else if (ctrfs_spec_json_go(ct.spec.value, ct.spec.value_len, &json, &len, &err))
+			rc = cli_error(&err);
+		else {
+			fwrite(json, 1, len, stdout);
+			free(json);
+		}
 	} else {
 		char *json;
 		size_t len;
@@ -188,10 +237,12 @@ static int c_create(struct cli *cli, int argc, char **argv)
 		"Usage: ctrfsctl containers create [OPTIONS] [IMAGE] ID\n\n"
 		"Create a container. Without --spec it gets containerd's default OCI spec.\n\n"
 		"  --runtime NAME              runtime (default " CTRFS_STORE_DEFAULT_RUNTIME ")\n"
-		"  --runtime-options URL=VAL   runtime options Any (VAL or @FILE)\n"
+		"  --runtime-options URL=VAL   runtime options Any (VAL or @FILE); default for\n"
+		"                              io.containerd.runc.v2, as ctr:\n"
+		"                              containerd.runc.v1.Options, empty\n"
 		"  --image REF                 image reference (or give IMAGE before ID)\n"
 		"  --spec FILE                 OCI runtime spec JSON (- for stdin)\n"
-		"  --label KEY=VALUE           a label (repeatable)\n"
+		"  --label KEY=VALUE           a label (repeatable); a bare KEY is KEY=true\n"
 		"  --snapshotter NAME          snapshotter\n"
 		"  --snapshot-key KEY          snapshot key (needs --snapshotter)\n"
 		"  --extension NAME=URL=VAL    an extension Any, VAL or @FILE (repeatable)\n"
@@ -273,6 +324,11 @@ static int c_create(struct cli *cli, int argc, char **argv)
 			rc = cli_error(&err);
 		c.has_spec = true;
 	}
+	/* as ctr: a runc v2 container gets runc's (empty) options unless some are given */
+	if (!rc && !c.has_runtime_options && strcmp(c.runtime_name, "io.containerd.runc.v2") == 0) {
+		ctrfs_any_set(&c.runtime_options, "containerd.runc.v1.Options", NULL, 0);
+		c.has_runtime_options = true;
+	}
 	if (!rc && ctrfs_container_create(cli_store(cli, false), cli->ns, &c, NULL, &err))
 		rc = cli_error(&err);
 	if (!rc)
@@ -285,8 +341,9 @@ static int c_label(struct cli *cli, int argc, char **argv)
 {
 	static const char help[] =
 		"Usage: ctrfsctl containers label ID [KEY=VALUE...]\n\n"
-		"Set labels on a container in one update; KEY= (empty value) removes the label.\n"
-		"Without labels, print the container's labels as KEY=VALUE lines.\n";
+		"Set labels on a container in one update; KEY= (empty value) removes the label,\n"
+		"a bare KEY means KEY=true (as with ctr). Then print the container's labels\n"
+		"as KEY=VALUE lines (all of them, also without labels to set).\n";
 	if (cli_wants_help(argc, argv, help))
 		return 0;
 	if (argc < 2)
@@ -296,7 +353,7 @@ static int c_label(struct cli *cli, int argc, char **argv)
 	if (argc == 2) {
 		if (ctrfs_container_get(cli_store(cli, true), cli->ns, argv[1], CTRFS_LOAD_LABELS,
 					&c, &err))
-			return cli_error(&err);
+			return cli_container_error(cli, argv[1], &err);
 		cli_print_labels(&c.labels);
 		ctrfs_container_clear(&c);
 		return 0;
@@ -314,9 +371,13 @@ static int c_label(struct cli *cli, int argc, char **argv)
 			npaths++;
 	}
 	c.id = strdup(argv[1]);
+	ctrfs_container updated = {0};
 	if (!rc && ctrfs_container_update(cli_store(cli, false), cli->ns, &c,
-					  (const char *const *)paths, npaths, NULL, &err))
-		rc = cli_error(&err);
+					  (const char *const *)paths, npaths, &updated, &err))
+		rc = cli_container_error(cli, argv[1], &err);
+	else if (!rc)
+		cli_print_labels(&updated.labels); /* as ctr: the labels it now has */
+	ctrfs_container_clear(&updated);
 	ctrfs_strv_free(paths, npaths);
 	ctrfs_container_clear(&c);
 	return rc;
@@ -343,7 +404,8 @@ static int c_update(struct cli *cli, int argc, char **argv)
 		"  --image REF                 set the image (field path image)\n"
 		"  --snapshot-key KEY          set the snapshot key (snapshotkey)\n"
 		"  --spec FILE                 replace the OCI spec (spec)\n"
-		"  --label KEY=VALUE           set a label; KEY= removes it (labels.KEY)\n"
+		"  --label KEY=VALUE           set a label; KEY= removes it, a bare KEY is\n"
+		"                              KEY=true (labels.KEY)\n"
 		"  --remove-label KEY          remove a label (labels.KEY)\n"
 		"  --extension NAME=URL=VAL    set an extension (extensions.NAME)\n"
 		"  --remove-extension NAME     remove an extension (extensions.NAME)\n"
@@ -454,7 +516,7 @@ static int c_update(struct cli *cli, int argc, char **argv)
 		c.id = strdup(argv[optind]);
 		if (ctrfs_container_update(cli_store(cli, false), cli->ns, &c,
 					   (const char *const *)paths, npaths, NULL, &err))
-			rc = cli_error(&err);
+			rc = cli_container_error(cli, argv[optind], &err);
 	}
 out:
 	for (size_t i = 0; i < npaths; i++)
@@ -477,7 +539,7 @@ static int c_rm(struct cli *cli, int argc, char **argv)
 	ctrfs_error err;
 	for (int i = 1; i < argc; i++)
 		if (ctrfs_container_delete(cli_store(cli, false), cli->ns, argv[i], &err))
-			rc = cli_error(&err);
+			rc = cli_container_error(cli, argv[i], &err);
 	return rc;
 }
 
@@ -489,8 +551,10 @@ int cmd_containers(struct cli *cli, int argc, char **argv)
 		{"create", NULL, c_create, "create a container"},
 		{"label", NULL, c_label, "set or remove labels"},
 		{"update", NULL, c_update, "update fields by field path"},
-		{"rm", "delete", c_rm, "remove containers"},
+	    {"rm", "delete del remove", c_rm, "remove containers"},
 		{NULL, NULL, NULL, NULL},
 	};
+	if (argc > 1 && cli_need_namespace(cli))
+		return EXIT_FAIL;
 	return cli_dispatch(cli, "containers", cmds, argc - 1, argv + 1);
 }

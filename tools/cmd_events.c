@@ -16,8 +16,7 @@ static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	stop = sig;
 }
 
 struct printer {
@@ -66,7 +65,9 @@ int cmd_events(struct cli *cli, int argc, char **argv)
 		"  'topic==\"/containers/update\"'  'topic~=\"^/containers/\",event.id==web'\n\n"
 		"  --since SEQ    start after event SEQ (0 = every retained event); default:\n"
 		"                 only new events when following, every event with --no-follow\n"
-		"  --no-follow    print what is there and exit\n";
+		"  --no-follow    print what is there and exit\n\n"
+		"Interrupted (Ctrl-C, SIGTERM), it ends killed by that signal as ctr does\n"
+		"(a shell shows exit status 130 for Ctrl-C).\n";
 	enum { OPT_SINCE = 256, OPT_NO_FOLLOW };
 	static const struct option opts[] = {{"since", required_argument, NULL, OPT_SINCE},
 					     {"no-follow", no_argument, NULL, OPT_NO_FOLLOW},
@@ -94,6 +95,8 @@ int cmd_events(struct cli *cli, int argc, char **argv)
 			return cli_bad_option("events", argv, c);
 		}
 	}
+	if (cli_need_namespace(cli))
+		return EXIT_FAIL;
 	/* the namespace restriction is one more AND-ed selector on every filter */
 	size_t nf = (size_t)(argc - optind);
 	char **filters = calloc(nf + 1, sizeof(char *));
@@ -142,5 +145,13 @@ int cmd_events(struct cli *cli, int argc, char **argv)
 	for (size_t i = 0; i < nf; i++)
 		free(filters[i]);
 	free(filters);
+	if (stop) {
+		/* end as ctr does: killed by the signal (a shell shows 130 for Ctrl-C) */
+		fflush(stdout);
+		ctrfs_store_close(cli->store);
+		cli->store = NULL;
+		signal(stop, SIG_DFL);
+		raise(stop);
+	}
 	return rc;
 }

@@ -77,21 +77,14 @@ static int ns_label(struct cli *cli, int argc, char **argv)
 {
 	static const char help[] =
 		"Usage: ctrfsctl namespaces label NAME [KEY=VALUE...]\n\n"
-		"Set labels on a namespace; KEY= (empty value) removes the label, as ctr does.\n"
-		"Without labels, print the namespace's labels as KEY=VALUE lines.\n";
+		"Set labels on a namespace; KEY= (empty value) removes the label and a bare KEY\n"
+		"means KEY=true, as with ctr. Then print the namespace's labels as KEY=VALUE\n"
+		"lines (all of them, also without labels to set).\n";
 	if (cli_wants_help(argc, argv, help))
 		return 0;
 	if (argc < 2)
 		return cli_usage("namespaces label", "missing namespace name");
 	ctrfs_error err;
-	if (argc == 2) {
-		ctrfs_namespace ns;
-		if (ctrfs_namespace_get(cli_store(cli, true), argv[1], &ns, &err))
-			return cli_error(&err);
-		cli_print_labels(&ns.labels);
-		ctrfs_namespace_clear(&ns);
-		return 0;
-	}
 	ctrfs_labels labels = {0};
 	int rc = cli_parse_labels("namespaces label", argc - 2, argv + 2, &labels);
 	for (size_t i = 0; !rc && i < labels.count; i++) {
@@ -102,7 +95,14 @@ static int ns_label(struct cli *cli, int argc, char **argv)
 			rc = cli_error(&err);
 	}
 	ctrfs_labels_clear(&labels);
+	ctrfs_namespace ns;
+	if (rc)
 	return rc;
+	if (ctrfs_namespace_get(cli_store(cli, true), argv[1], &ns, &err))
+		return cli_error(&err);
+	cli_print_labels(&ns.labels);
+	ctrfs_namespace_clear(&ns);
+	return 0;
 }
 
 static int ns_rm(struct cli *cli, int argc, char **argv)
@@ -131,7 +131,7 @@ int cmd_namespaces(struct cli *cli, int argc, char **argv)
 		{"ls", "list", ns_ls, "list namespaces"},
 		{"create", NULL, ns_create, "create a namespace"},
 		{"label", NULL, ns_label, "set or remove namespace labels"},
-		{"rm", "remove", ns_rm, "remove empty namespaces"},
+	    {"rm", "remove delete del", ns_rm, "remove empty namespaces"},
 		{NULL, NULL, NULL, NULL},
 	};
 	return cli_dispatch(cli, "namespaces", cmds, argc - 1, argv + 1);

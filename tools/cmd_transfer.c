@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "containerd_db.h"
+#include "transfer.h"
 
 int cmd_export(struct cli *cli, int argc, char **argv)
 {
@@ -30,6 +31,8 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage("export", "unexpected argument '%s'", argv[optind]);
+	if (cli_need_namespace(cli))
+		return EXIT_FAIL;
 	const char *only = cli->ns_explicit ? cli->ns : NULL;
 	char *doc;
 	size_t len;
@@ -55,12 +58,21 @@ struct import_report {
 	size_t done, total;
 };
 
+/* The progress line, rewritten in place (\r): a big import takes a while. */
+static void show_progress(struct import_report *r, const char *what)
+{
+	if (what)
+		fprintf(stderr, "\rimporting: %s", what);
+	else
+		fprintf(stderr, "\rimporting: %zu/%zu containers\033[K", r->done, r->total);
+}
+
 static void print_action(void *arg, const char *ns, const char *id, const char *action)
 {
 	struct import_report *r = arg;
 	if (r->progress && id && strcmp(action, "exists") != 0 &&
-	    (++r->done % 1000 == 0 || r->done == r->total))
-		fprintf(stderr, "\rimporting: %zu/%zu containers", r->done, r->total);
+	    r->done < r->total && (++r->done % 500 == 0 || r->done == r->total))
+		show_progress(r, NULL);
 	if (!r->verbose && strcmp(action, "exists") != 0)
 		return;
 	if (strcmp(action, "exists") == 0) {
@@ -71,6 +83,25 @@ static void print_action(void *arg, const char *ns, const char *id, const char *
 		printf("%s%s container %s/%s\n", r->prefix, action, ns, id);
 	else
 		printf("%s%s namespace %s\n", r->prefix, action, ns);
+}
+
+/* Reads the input into namespaces to import: a document, or containerd's meta.db. */
+static int read_input(struct cli *cli, const char *path, bool containerd,
+		      ctrfs_import_namespace **nss, size_t *n)
+{
+	ctrfs_error err;
+	ctrfs_code code;
+	if (containerd) {
+		code = containerd_db_read(path, cli->ns_explicit ? cli->ns : NULL, nss, n, &err);
+	} else {
+		size_t len;
+		char *text = cli_read_file(path, &len);
+		if (!text)
+			return cli_errorf("%s: %m", path);
+		code = import_doc_parse(text, len, cli->ns, nss, n, &err);
+		free(text);
+	}
+	return code ? cli_error(&err) : 0;
 }
 
 int cmd_import(struct cli *cli, int argc, char **argv)
@@ -89,7 +120,10 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 		"  --dry-run        print what would change, change nothing\n"
 		"  -v, --verbose    print each container imported\n\n"
 		"Without --replace or --skip, containers that exist make the import fail\n"
-		"before anything is written, listing them.\n";
+		"before anything is written, listing them.\n\n"
+		"A store that does not exist is created (and that is said on stderr); a failed\n"
+		"import leaves none. On a terminal, a progress line is kept up to date on\n"
+		"stderr; otherwise only the summary line is printed there.\n";
 	enum { OPT_CONTAINERD = 256, OPT_REPLACE, OPT_SKIP, OPT_DRY_RUN };
 	static const struct option opts[] = {{"containerd", no_argument, NULL, OPT_CONTAINERD},
 					     {"replace", no_argument, NULL, OPT_REPLACE},
@@ -131,35 +165,31 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 		return cli_usage("import", "expected exactly one input file");
 	if ((io.flags & CTRFS_IMPORT_REPLACE) && (io.flags & CTRFS_IMPORT_SKIP))
 		return cli_usage("import", "--replace and --skip exclude each other");
+	if (cli_need_namespace(cli))
+		return EXIT_FAIL;
 	const char *path = argv[optind];
-	const char *only = cli->ns_explicit ? cli->ns : NULL;
+	ctrfs_import_namespace *nss = NULL;
+	size_t n = 0;
+	rep.progress = !rep.verbose && isatty(STDERR_FILENO);
+	if (rep.progress)
+		show_progress(&rep, "reading the input...");
+	int rc = read_input(cli, path, containerd, &nss, &n);
+	for (size_t i = 0; !rc && i < n; i++)
+		rep.total += nss[i].count;
 	ctrfs_error err;
 	ctrfs_import_result res;
-	ctrfs_code code;
-	ctrfs_store *s = cli_store(cli, false);
-	if (containerd) {
-		ctrfs_import_namespace *nss;
-		size_t n;
-		code = containerd_db_read(path, only, &nss, &n, &err);
-		for (size_t i = 0; !code && i < n; i++)
-			rep.total += nss[i].count;
-		rep.progress = !rep.verbose && rep.total >= 1000 && isatty(STDERR_FILENO);
-		if (!code) {
-			code = ctrfs_store_import_batch(s, nss, n, &io, &res, &err);
-			ctrfs_import_namespaces_free(nss, n);
-		}
-	} else {
-		size_t len;
-		char *text = cli_read_file(path, &len);
-		if (!text)
-			return cli_errorf("%s: %m", path);
-		code = ctrfs_store_import(s, text, len, cli->ns, &io, &res, &err);
-		free(text);
-	}
-	if (rep.progress && rep.done)
-		fputc('\n', stderr);
-	if (code)
-		return cli_error(&err);
+	/* importing into a new store is a way to make one; a failed import leaves none */
+	if (!rc && ctrfs_store_import_batch(cli_store_create(cli), nss, n, &io, &res, &err))
+		rc = cli_error(&err);
+	ctrfs_import_namespaces_free(nss, n);
+	if (rep.progress)
+		fputs(rep.done ? "\n" : "\r\033[K", stderr);
+	if (rc && cli->store_created)
+		cli_store_discard(cli);
+	else if (cli->store_created)
+		fprintf(stderr, "ctrfsctl: created a new store %s\n", cli->store_path);
+	if (rc)
+		return rc;
 	fprintf(stderr, "%s%zu created, %zu replaced, %zu skipped, %zu new namespaces\n",
 		(io.flags & CTRFS_IMPORT_DRY_RUN) ? "dry run: would have " : "", res.created,
 		res.replaced, res.skipped, res.namespaces);

@@ -17,9 +17,12 @@ static const char usage[] =
 	"  export           print the store (or one namespace) as one JSON document\n"
 	"  import           load an export document, `ctr containers info` output,\n"
 	"                   or containerd's own meta.db (--containerd)\n"
-	"  events           print the change log and follow it\n"
+    "  events, event    print the change log and follow it\n"
 	"  check            verify the store's consistency\n"
-	"  pods             Kubernetes pods and containers, as crictl lists them\n"
+    "  pods             Kubernetes pods and containers, as crictl lists them\n"
+    "  init [DIR]       create a new, empty store (commands never create one\n"
+    "                   silently; import into a missing store creates it, saying so)\n"
+    "  version          show the version\n"
 	"\n"
 	"Options:\n"
 	"  --store PATH       the store directory (default: $CTRFS_STORE, else\n"
@@ -28,7 +31,18 @@ static const char usage[] =
 	"  -h, --help         show this help\n"
 	"  -v, --version      show the version\n"
 	"\n"
-	"Exit status: 0 on success, 1 when the operation failed, 2 for a wrong command line.\n";
+    "Exit status: 0 on success, 1 when the operation failed, 2 for a wrong command line;\n"
+    "check: 1 problems found, 3 the store could not be opened or read; events: 130\n"
+    "when interrupted (Ctrl-C).\n";
+
+static int cmd_version(struct cli *cli, int argc, char **argv)
+{
+	(void)cli;
+	if (argc > 1)
+		return cli_usage("version", "unexpected argument '%s'", argv[1]);
+	printf("ctrfsctl %s\n", CTRFS_VERSION);
+	return 0;
+}
 
 static const struct command commands[] = {
 	{"namespaces", "ns", cmd_namespaces, "namespaces"},
@@ -37,9 +51,11 @@ static const struct command commands[] = {
 	{"container", NULL, cmd_containers, "containers"},
 	{"export", NULL, cmd_export, "export"},
 	{"import", NULL, cmd_import, "import"},
-	{"events", NULL, cmd_events, "events"},
+    {"events", "event", cmd_events, "events"},
 	{"check", NULL, cmd_check, "check"},
-	{"pods", "pod", cmd_pods, "pods"},
+    {"pods", "pod", cmd_pods, "pods"},
+    {"init", NULL, cmd_init, "init"},
+    {"version", NULL, cmd_version, "version"},
 	{NULL, NULL, NULL, NULL},
 };
 
@@ -79,7 +95,9 @@ int main(int argc, char **argv)
 	}
 	if (!cli.store_path || !*cli.store_path)
 		cli.store_path = CTRFS_STORE_DEFAULT_PATH;
-	if (!cli.ns || !*cli.ns)
+	/* an empty namespace (-n "" or CONTAINERD_NAMESPACE=) stays empty: the commands
+	 * that need one refuse it, as ctr does */
+	if (!cli.ns)
 		cli.ns = "default";
 	else
 		cli.ns_explicit = true;
@@ -90,8 +108,7 @@ int main(int argc, char **argv)
 	int sub_argc = argc - optind;
 	char **sub_argv = argv + optind;
 	for (const struct command *k = commands; k->name; k++) {
-		if (strcmp(sub_argv[0], k->name) == 0 ||
-		    (k->alias && strcmp(sub_argv[0], k->alias) == 0)) {
+		if (cli_command_is(k, sub_argv[0])) {
 			optind = 0; /* glibc: start a fresh scan for the command's options */
 			int rc = k->run(&cli, sub_argc, sub_argv);
 			ctrfs_store_close(cli.store);

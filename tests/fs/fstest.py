@@ -168,6 +168,9 @@ class Mount:
         return r
 
     def ctl(self, *args, ns=None, input=None, check=True):
+        if not self.store.exists():  # ctrfsctl never makes a store silently
+            subprocess.run([str(self.ctl_exe), "init", str(self.store)], check=True,
+                           capture_output=True, env=self.env)
         argv = [str(self.ctl_exe), "--store", str(self.store)]
         if ns:
             argv += ["-n", ns]

@@ -14,7 +14,8 @@ def test_tree_lists_namespaces_containers_and_fields(mnt):
         "container.json", "created_at", "extensions", "image", "labels", "runtime",
         "sandbox_id", "snapshot_key", "snapshotter", "spec.json", "updated_at"]
     assert mnt.ok("ls default/c1/labels").split() == ["app", "tier"]
-    assert mnt.ok("ls default/c1/runtime") == "name\n"
+    # ctrfsctl, as ctr, gives a runc container runc's options
+    assert mnt.ok("ls default/c1/runtime") == "name\noptions\n"
 
 
 def test_value_files_read_as_value_and_newline(mnt):
@@ -114,7 +115,8 @@ def test_missing_names_are_enoent(mnt):
     mnt.fails("cat default/c9/image", "No such file or directory")
     mnt.fails("cat default/c1/labels/nope", "No such file or directory")
     mnt.fails("ls nosuchns", "No such file or directory")
-    mnt.fails("cat default/c2/runtime/options", "No such file or directory")
+    mnt.ctl("c", "create", "--runtime", "io.containerd.kata.v2", "c3")  # no options
+    mnt.fails("cat default/c3/runtime/options", "No such file or directory")
 
 
 def test_changes_by_ctrfsctl_show_at_once(mnt):

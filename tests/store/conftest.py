@@ -1,8 +1,12 @@
 """Fixtures of the store/CLI suite: a `ctl` that runs the real ctrfsctl on a fresh store
 (see storetest.Ctl for what it offers)."""
 import json
+import shutil
+import tempfile
 
 import pytest
+
+import realctr
 
 from storetest import Ctl
 
@@ -16,15 +20,21 @@ def ctrfsctl(build_dir):
 
 @pytest.fixture
 def ctl(ctrfsctl, tmp_path):
-    """ctrfsctl on a fresh store (created by its first write)."""
-    return Ctl(ctrfsctl, tmp_path / "store")
+    """ctrfsctl on a fresh, empty store."""
+    return Ctl(ctrfsctl, tmp_path / "store").init()
+
+
+@pytest.fixture
+def no_store(ctrfsctl, tmp_path):
+    """ctrfsctl on a store path where there is none."""
+    return Ctl(ctrfsctl, tmp_path / "missing")
 
 
 @pytest.fixture
 def new_ctl(ctrfsctl, tmp_path):
-    """Makes more stores: new_ctl("other") -> a Ctl on tmp_path/other."""
+    """Makes more stores: new_ctl("other") -> a Ctl on a new store tmp_path/other."""
     def make(name, env=None):
-        return Ctl(ctrfsctl, tmp_path / name, env)
+        return Ctl(ctrfsctl, tmp_path / name, env).init()
     return make
 
 
@@ -52,3 +62,16 @@ def spec_file(write_json):
     """A small OCI spec."""
     return write_json({"ociVersion": "1.0.2-dev", "process": {"args": ["/bin/sh"], "cwd": "/"},
                        "root": {"path": "rootfs"}}, "spec.json")
+
+
+@pytest.fixture(scope="session")
+def real_ctr():
+    """A private containerd and its ctr, to compare with (skips where none can run)."""
+    why = realctr.available()
+    if why:
+        pytest.skip(why)
+    base = tempfile.mkdtemp(prefix="ctrfs-ctrd-")  # short: socket paths are limited
+    ctrd = realctr.Containerd(base).start()
+    yield ctrd
+    ctrd.stop()
+    shutil.rmtree(base, ignore_errors=True)

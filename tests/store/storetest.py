@@ -1,5 +1,6 @@
 """Helpers of the store/CLI suite: `Ctl` runs the real ctrfsctl on one store.
 
+    ctl = Ctl(exe, path).init()                     # a new store
     status, out, err = ctl("containers", "ls")      # any command, never raises
     out = ctl.ok("containers", "create", "web")     # asserts exit status 0
     msg = ctl.error("containers", "create", "web")  # asserts status 1 and exactly one
@@ -38,6 +39,11 @@ class Ctl:
         self.exe = str(exe)
         self.store = Path(store)
         self.env = clean_env(env)
+
+    def init(self):
+        """Creates the store (`ctrfsctl init`): no other command makes one silently."""
+        self.ok("init")
+        return self
 
     def argv(self, args, ns=None):
         head = [self.exe, "--store", str(self.store)]

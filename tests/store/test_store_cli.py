@@ -21,8 +21,6 @@ def test_success_is_status_0_with_nothing_on_stderr(ctl):
     (["containers", "info"], "expected exactly one container ID "
                              "(see 'ctrfsctl containers info --help')"),
     (["containers", "label"], "missing container ID (see 'ctrfsctl containers label --help')"),
-    (["containers", "label", "web", "novalue"],
-     "label 'novalue' is not KEY=VALUE (see 'ctrfsctl containers label --help')"),
     (["containers", "rm"], "missing container ID (see 'ctrfsctl containers rm --help')"),
     (["containers", "create", "--extension", "e=noval", "x"],
      "'noval' is not TYPE_URL=VALUE or TYPE_URL=@FILE "
@@ -30,10 +28,6 @@ def test_success_is_status_0_with_nothing_on_stderr(ctl):
     (["containers", "bogus"], "unknown command 'containers bogus' "
                               "(see 'ctrfsctl containers --help')"),
     (["namespaces", "create"], "missing namespace name (see 'ctrfsctl namespaces create --help')"),
-    (["namespaces", "create", "ns", "novalue"],
-     "label 'novalue' is not KEY=VALUE (see 'ctrfsctl namespaces create --help')"),
-    (["namespaces", "label", "ns", "k"],
-     "label 'k' is not KEY=VALUE (see 'ctrfsctl namespaces label --help')"),
     (["namespaces", "ls", "extra"],
      "unexpected argument 'extra' (see 'ctrfsctl namespaces ls --help')"),
     (["export", "extra"], "unexpected argument 'extra' (see 'ctrfsctl export --help')"),
@@ -73,10 +67,10 @@ def test_no_command_is_a_usage_error(ctl):
                                   ["namespaces", "label", "--help"],
                                   ["namespaces", "rm", "--help"], ["export", "--help"],
                                   ["import", "--help"], ["events", "--help"]])
-def test_help_goes_to_stdout_with_status_0(ctl, args):
-    r = ctl(*args)
+def test_help_goes_to_stdout_with_status_0(no_store, args):
+    r = no_store(*args)
     assert r.status == 0 and r.stderr == "" and r.stdout.startswith("Usage: ctrfsctl")
-    assert not ctl.store.exists(), "help must not create a store"
+    assert not no_store.store.exists(), "help must not create a store"
 
 
 def test_version(ctl):
@@ -93,13 +87,14 @@ def test_aliases(ctl):
     ctl.ok("ns", "remove", "team")
 
 
-def test_read_only_commands_do_not_create_a_store(ctl):
+def test_read_only_commands_do_not_create_a_store(no_store):
     for args in (["containers", "ls"], ["namespaces", "ls"], ["export"],
                  ["events", "--no-follow"], ["containers", "info", "x"]):
-        r = ctl(*args)
+        r = no_store(*args)
         assert r.status == 1, r
-        assert r.stderr == f"ctrfsctl: store {ctl.store}: not found\n"
-    assert not ctl.store.exists()
+        assert r.stderr == (f"ctrfsctl: store {no_store.store} does not exist; "
+                            f"create it with 'ctrfsctl init {no_store.store}'\n")
+    assert not no_store.store.exists()
 
 
 def test_a_new_store_is_private(ctl):
@@ -141,7 +136,8 @@ def test_rm_removes_every_named_container_and_reports_each_failure(ctl):
         ctl.ok("containers", "create", cid)
     r = ctl("containers", "rm", "a", "nope", "c", "gone")
     assert r.status == 1
-    assert r.stderr == "ctrfsctl: container nope: not found\nctrfsctl: container gone: not found\n"
+    assert r.stderr == ('ctrfsctl: container "nope" in namespace "default": not found\n'
+                        'ctrfsctl: container "gone" in namespace "default": not found\n')
     assert ctl.ids() == ["b"]
 
 
@@ -183,7 +179,8 @@ def test_labels_of_a_missing_namespace_is_not_found(ctl):
 
 def test_container_label_of_a_missing_container_is_not_found(ctl):
     ctl.ok("namespaces", "create", "a")
-    assert ctl.error("containers", "label", "nope", "a=b") == 'container "nope": not found'
+    assert ctl.error("containers", "label", "nope", "a=b") == (
+        'container "nope" in namespace "default": not found')
     assert ctl.error("containers", "label", "nope") == (
         'container "nope" in namespace "default": not found')
 

@@ -78,7 +78,7 @@ def test_every_acknowledged_write_survives_sigkill_of_the_writer(ctl):
     acked = []
     for rnd in range(3):
         proc = shell(ctl, f'i=0; while :; do "$CTL" --store "$STORE" containers label web '
-                          f'r{rnd}-$i=v || exit 1; echo r{rnd}-$i; i=$((i+1)); done')
+                          f'r{rnd}-$i=v >/dev/null || exit 1; echo r{rnd}-$i; i=$((i+1)); done')
         time.sleep(random.uniform(0.2, 0.6))
         os.killpg(proc.pid, signal.SIGKILL)  # the shell and the ctrfsctl it runs
         out, err = proc.communicate(timeout=10)
@@ -123,8 +123,7 @@ def test_a_tiny_map_grows_to_hold_many_large_containers(ctl, tmp_path):
         ctl.ok("containers", "create", "--spec", spec, f"c{i}", env=small)
     assert len(ctl.ids()) == 40
     assert (ctl.store / "data.mdb").stat().st_size > 40 * 120 * 1000
-    assert ctl.ok("containers", "info", "--spec", "c39", env=small) == (
-        json.dumps(json.loads(spec.read_text()), separators=(",", ":")) + "\n")
+    assert ctl.info("c39")["Spec"] == json.loads(spec.read_text())
 
 
 def test_a_reader_opened_before_the_map_grew_keeps_following(ctl, tmp_path):
@@ -140,7 +139,7 @@ def test_a_reader_opened_before_the_map_grew_keeps_following(ctl, tmp_path):
         assert [e["event"]["id"] for e in evs] == [f"c{i}" for i in range(20)]
     finally:
         status, out, err = stop(proc)
-    assert (status, err) == (0, "")
+    assert (status, err) == (-signal.SIGINT, "")
 
 
 def test_concurrent_writers_on_a_growing_map_never_fail(ctl, tmp_path):

@@ -116,7 +116,7 @@ def test_a_symlinked_store_path_is_refused(ctl, ctrfsctl, tmp_path):
 
 
 def test_a_user_opens_a_store_of_their_own(ctrfsctl, shared_dir):
-    ctl = Ctl(ctrfsctl, shared_dir / "store")
+    ctl = Ctl(ctrfsctl, shared_dir / "store").init()
     ctl.ok("containers", "create", "c1")
     chown_tree(ctl.store, NOBODY)
     r = as_nobody(ctl, "containers", "label", "c1", "a=1")
@@ -124,7 +124,7 @@ def test_a_user_opens_a_store_of_their_own(ctrfsctl, shared_dir):
 
 
 def test_a_user_refuses_their_store_when_group_writable(ctrfsctl, shared_dir):
-    ctl = Ctl(ctrfsctl, shared_dir / "store")
+    ctl = Ctl(ctrfsctl, shared_dir / "store").init()
     ctl.ok("containers", "create", "c1")
     chown_tree(ctl.store, NOBODY)
     ctl.store.chmod(0o770)
@@ -144,7 +144,7 @@ def test_a_new_store_is_private_and_accepted(ctl):
 
 def test_the_change_log_drops_old_events_beyond_its_byte_bound(ctrfsctl, tmp_path):
     bound = 256 * 1024
-    ctl = Ctl(ctrfsctl, tmp_path / "store", env={"CTRFS_EVENTS_MAX_BYTES": str(bound)})
+    ctl = Ctl(ctrfsctl, tmp_path / "store", env={"CTRFS_EVENTS_MAX_BYTES": str(bound)}).init()
     big = "v" * 4000
     labels = [arg for i in range(10) for arg in ("--label", f"k{i}={big}")]
     ctl.ok("containers", "create", *labels, "c1")
@@ -161,7 +161,7 @@ def test_the_change_log_drops_old_events_beyond_its_byte_bound(ctrfsctl, tmp_pat
 
 
 def test_one_event_larger_than_the_byte_bound_is_kept(ctrfsctl, tmp_path):
-    ctl = Ctl(ctrfsctl, tmp_path / "store", env={"CTRFS_EVENTS_MAX_BYTES": "4096"})
+    ctl = Ctl(ctrfsctl, tmp_path / "store", env={"CTRFS_EVENTS_MAX_BYTES": "4096"}).init()
     ctl.ok("containers", "create", "--label", "k=" + "v" * 4000, "c1")
     ctl.ok("containers", "label", "c1", "n=1")
     events = [json.loads(l) for l in ctl.ok("events", "--since", "0", "--no-follow").splitlines()]

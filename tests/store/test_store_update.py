@@ -186,7 +186,8 @@ def test_a_refused_path_after_good_ones_changes_nothing(web, write_json):
 def test_update_of_a_missing_container_is_not_found(ctl, write_json):
     ctl.ok("containers", "create", "web")
     assert ctl.error("containers", "update", "--from-json", write_json(info_doc("nope")),
-                     "--path", "image", "nope") == 'container "nope": not found'
+                     "--path", "image", "nope") == (
+        'container "nope" in namespace "default": not found')
 
 
 def test_update_takes_the_id_from_the_command_line_not_the_document(web, write_json):

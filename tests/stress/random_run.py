@@ -189,6 +189,7 @@ class Run:
     # ---- the store and the daemon ----
 
     def make_store(self):
+        self.ctl("init")  # ctrfsctl makes no store silently
         for ns, ids in NAMESPACES.items():
             for cid in ids:
                 labels = sum((["--label", f"{k}={v}"] for k, v in STATIC_LABELS.items()), [])

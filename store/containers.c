@@ -9,8 +9,10 @@
 #include "error.h"
 #include "events.h"
 #include "filter.h"
+#include "goquote.h"
 #include "namespaces.h"
 #include "record.h"
+#include "validate.h"
 
 /* containerd's namespaces.NamespaceRequired: every container operation checks it first. */
 static ctrfs_code ns_required(const char *ns, ctrfs_error *err)
@@ -69,6 +71,18 @@ ctrfs_code ctr_load(struct db_txn *t, const char *ns, const char *id, unsigned l
 	if (code)
 		ctrfs_container_clear(out);
 	return code;
+}
+
+/* What containerd's write of a validated container refuses (validate.h). */
+static ctrfs_code writable(const ctrfs_container *c, ctrfs_error *err)
+{
+	ctrfs_code code = label_keys_validate(&c->labels, err);
+	if (code) {
+		char prefix[GO_QUOTED_MAX + 40];
+		snprintf(prefix, sizeof(prefix), "failed to write container %s: ", GOQ(c->id));
+		return ctrfs_error_prefix(err, code, prefix);
+	}
+	return CTRFS_OK;
 }
 
 static ctrfs_code store_labels(struct db_txn *t, const struct db_key *key, const ctrfs_labels *l,
@@ -344,6 +358,9 @@ ctrfs_code ctrfs_container_create(ctrfs_store *s, const char *ns, const ctrfs_co
 	code = ctrfs_container_validate(c, err);
 	if (code)
 		return ctrfs_error_prefix(err, code, "create container failed validation: ");
+	code = writable(c, err);
+	if (code)
+		return code;
 	struct create_arg a = {ns, c, created};
 	return db_write(s, create_txn, &a, err);
 }
@@ -378,20 +395,22 @@ static ctrfs_code apply_path(ctrfs_container *cur, const ctrfs_container *in, co
 {
 	bool oom = false;
 	if (strncmp(path, "labels.", 7) == 0) {
+		/* as containerd: the key takes the new value, "" included, and is validated
+		 * so; only the write drops an empty value (so removing a label whose key is
+		 * over the size limit is refused) */
 		const char *key = path + 7, *v = ctrfs_labels_get(&in->labels, key);
-		if (v && *v)
-			oom = ctrfs_labels_set(&cur->labels, key, v) != CTRFS_OK;
-		else
-			ctrfs_labels_remove(&cur->labels, key);
+		oom = ctrfs_labels_set(&cur->labels, key, v ? v : "") != CTRFS_OK;
 		*dirty |= CTRFS_LOAD_LABELS;
 	} else if (strncmp(path, "extensions.", 11) == 0) {
+		/* as containerd: a named extension absent from the new container is stored
+		 * as an empty Any; an update never deletes one (see
+		 * ctrfs_container_remove_extension). "extensions." names "": refused by
+		 * validation as containerd refuses it. */
+		static const ctrfs_any empty_any = {0};
 		const char *name = path + 11;
 		const ctrfs_any *any = ctrfs_extensions_get(&in->extensions, name);
-		/* unlike containerd, a missing extension is removed, not stored empty */
-		if (any)
-			oom = ctrfs_extensions_set(&cur->extensions, name, any) != CTRFS_OK;
-		else
-			ctrfs_extensions_remove(&cur->extensions, name);
+		oom = ctrfs_extensions_set(&cur->extensions, name, any ? any : &empty_any) !=
+		      CTRFS_OK;
 		*dirty |= CTRFS_LOAD_EXTENSIONS;
 	} else if (strcmp(path, "labels") == 0) {
 		ctrfs_labels copy;
@@ -402,7 +421,7 @@ static ctrfs_code apply_path(ctrfs_container *cur, const ctrfs_container *in, co
 		}
 		*dirty |= CTRFS_LOAD_LABELS;
 	} else if (strcmp(path, "extensions") == 0) {
-		ctrfs_extensions_clear(&cur->extensions);
+		/* containerd writes the new extensions over the stored ones: a merge */
 		for (size_t i = 0; !oom && i < in->extensions.count; i++)
 			oom = ctrfs_extensions_set(&cur->extensions, in->extensions.items[i].name,
 						   &in->extensions.items[i].any) != CTRFS_OK;
@@ -548,6 +567,9 @@ static ctrfs_code write_update(struct db_txn *t, const char *ns, ctrfs_container
 	ctrfs_code code = ctrfs_container_validate(cur, err);
 	if (code)
 		return ctrfs_error_prefix(err, code, "update failed validation: ");
+	code = writable(cur, err);
+	if (code)
+		return code;
 	cur->updated_at = ctrfs_time_now();
 	code = ctr_store(t, ns, cur, dirty, err);
 	if (!code)
@@ -570,7 +592,10 @@ static ctrfs_code update_txn(struct db_txn *t, void *p, ctrfs_error *err)
 	bool spec_needed = a->updated != NULL;
 	for (size_t i = 0; i < npaths; i++)
 		spec_needed |= strcmp(paths[i], "spec") == 0;
-	if (!npaths)
+	/* no paths is a full update, unless extensions are only being removed */
+	size_t nremove = a->opts ? a->opts->nremove_extensions : 0;
+	bool full = !npaths && !nremove;
+	if (full)
 		spec_needed = true;
 	ctrfs_code code = ctr_load(t, a->ns, a->in->id,
 				   CTRFS_LOAD_LABELS | CTRFS_LOAD_EXTENSIONS |
@@ -580,7 +605,7 @@ static ctrfs_code update_txn(struct db_txn *t, void *p, ctrfs_error *err)
 		return ctrfs_fail(err, code, "container \"%s\": not found", a->in->id);
 	if (code)
 		return code;
-	if (!npaths) {
+	if (full) {
 		paths = full_update_paths;
 		npaths = sizeof(full_update_paths) / sizeof(*full_update_paths);
 		if (!str_eq(cur.snapshotter, a->in->snapshotter))
@@ -601,10 +626,21 @@ static ctrfs_code update_txn(struct db_txn *t, void *p, ctrfs_error *err)
 				       strcmp(paths[i], "snapshotkey") ? paths[i] : "snapshot key");
 	for (size_t i = 0; !code && i < npaths; i++)
 		code = apply_path(&cur, a->in, paths[i], &dirty, err);
+	/* ctrfs's own removal, after the paths (see ctrfs_update_options) */
+	for (size_t i = 0; !code && i < nremove; i++) {
+		const char *name = a->opts->remove_extensions[i];
+		if (!ctrfs_extensions_remove(&cur.extensions, name))
+			code = ctrfs_fail(err, CTRFS_NOT_FOUND,
+					  "container %s: extension %s: not found", GOQ(a->in->id),
+					  GOQ(name));
+		dirty |= CTRFS_LOAD_EXTENSIONS;
+	}
 	if (!code && a->opts && a->opts->check_only) {
 		code = ctrfs_container_validate(&cur, err);
 		if (code)
 			code = ctrfs_error_prefix(err, code, "update failed validation: ");
+		else
+			code = writable(&cur, err);
 	} else if (!code) {
 		code = write_update(t, a->ns, &cur, dirty, err);
 	}
@@ -716,6 +752,14 @@ ctrfs_code ctrfs_container_rename_key(ctrfs_store *s, const char *ns, const char
 		return ctrfs_fail(err, CTRFS_NOT_FOUND, "container \"%s\": not found", id);
 	struct rename_arg a = {ns, id, from, to, extension};
 	return db_write(s, rename_txn, &a, err);
+}
+
+ctrfs_code ctrfs_container_remove_extension(ctrfs_store *s, const char *ns, const char *id,
+					    const char *name, ctrfs_error *err)
+{
+	ctrfs_container c = {.id = (char *)id};
+	ctrfs_update_options opts = {.remove_extensions = &name, .nremove_extensions = 1};
+	return ctrfs_container_update_ex(s, ns, &c, NULL, 0, &opts, NULL, err);
 }
 
 struct delete_arg {

@@ -8,7 +8,9 @@
 
 #include "error.h"
 #include "events.h"
+#include "goquote.h"
 #include "record.h"
+#include "validate.h"
 
 ctrfs_code ns_load(struct db_txn *t, const char *name, ctrfs_namespace *out, ctrfs_error *err)
 {
@@ -82,10 +84,19 @@ static ctrfs_code ns_create_txn(struct db_txn *t, void *p, ctrfs_error *err)
 		return code;
 	ns.name = (char *)a->name;
 	ns.updated_at = ctrfs_time_now();
-	ns.labels = a->labels ? *a->labels : (ctrfs_labels){0};
+	ns.labels = (ctrfs_labels){0};
+	/* containerd's Create sets each label with SetLabel, which drops an empty value */
+	for (size_t i = 0; a->labels && i < a->labels->count; i++)
+		if (a->labels->items[i].value[0] &&
+		    ctrfs_labels_set(&ns.labels, a->labels->items[i].key,
+				     a->labels->items[i].value)) {
+			ctrfs_labels_clear(&ns.labels);
+			return ctrfs_fail_oom(err);
+		}
 	code = ns_store(t, &ns, err);
 	if (!code)
 		code = events_append(t, a->name, "/namespaces/create", ns_event(&ns), err);
+	ctrfs_labels_clear(&ns.labels);
 	return code;
 }
 
@@ -93,6 +104,8 @@ static ctrfs_code validate_labels(const ctrfs_labels *l, ctrfs_error *err)
 {
 	for (size_t i = 0; l && i < l->count; i++) {
 		ctrfs_code code = ctrfs_label_validate(l->items[i].key, l->items[i].value, err);
+		if (!code)
+			code = label_key_validate(l->items[i].key, l->items[i].value, err);
 		if (code)
 			return ctrfs_error_prefix(err, code, "namespace.Labels: ");
 	}
@@ -211,6 +224,8 @@ static ctrfs_code ns_label_txn(struct db_txn *t, void *p, ctrfs_error *err)
 					  a->key);
 		} else {
 			code = ctrfs_label_validate(a->to, v, err);
+			if (!code)
+				code = label_key_validate(a->to, v, err);
 			if (code)
 				code = ctrfs_error_prefix(err, code, "namespace.Labels: ");
 			else if (ctrfs_labels_set(&ns.labels, a->to, v))
@@ -218,7 +233,7 @@ static ctrfs_code ns_label_txn(struct db_txn *t, void *p, ctrfs_error *err)
 			else if (strcmp(a->key, a->to) != 0)
 				ctrfs_labels_remove(&ns.labels, a->key);
 		}
-	} else if (a->value) {
+	} else if (a->value && *a->value) {
 		if (ctrfs_labels_set(&ns.labels, a->key, a->value))
 			code = ctrfs_fail_oom(err);
 	} else {
@@ -242,6 +257,8 @@ static ctrfs_code set_label(ctrfs_store *s, const char *name, const char *key, c
 	if (code)
 		return code;
 	code = ctrfs_label_validate(key, value, err);
+	if (!code)
+		code = label_key_validate(key, value, err);
 	if (code)
 		return ctrfs_error_prefix(err, code, "namespace.Labels: ");
 	struct ns_label_arg a = {name, key, value, NULL, guard, expect};

@@ -24,9 +24,9 @@ static ctrfs_code ns_required(const char *ns, ctrfs_error *err)
 static ctrfs_code damaged(ctrfs_error *err, const char *ns, const char *id, const char *part)
 {
 	return ctrfs_fail_sys(err, CTRFS_INTERNAL, EIO,
-			      "container \"%s\" in namespace \"%s\": "
+			      "container %s in namespace %s: "
 			      "damaged %s record",
-			      id, ns, part);
+			      GOQ(id), GOQ(ns), part);
 }
 
 ctrfs_code ctr_load(struct db_txn *t, const char *ns, const char *id, unsigned load,
@@ -161,16 +161,16 @@ ctrfs_code ctrfs_container_get(ctrfs_store *s, const char *ns, const char *id, u
 	if (code)
 		return code;
 	if (strlen(id) > CTRFS_IDENTIFIER_MAX)
-		return ctrfs_fail(err, CTRFS_NOT_FOUND,
-				  "container \"%s\" in namespace \"%s\": not found", id, ns);
+		return ctrfs_fail(err, CTRFS_NOT_FOUND, "container %s in namespace %s: not found",
+				  GOQ(id), GOQ(ns));
 	code = db_read_begin(s, &t, err);
 	if (code)
 		return code;
 	code = ctr_load(&t, ns, id, load, out, err);
 	db_read_end(&t);
 	if (code == CTRFS_NOT_FOUND)
-		return ctrfs_fail(err, code, "container \"%s\" in namespace \"%s\": not found", id,
-				  ns);
+		return ctrfs_fail(err, code, "container %s in namespace %s: not found", GOQ(id),
+				  GOQ(ns));
 	return code;
 }
 
@@ -324,8 +324,8 @@ static ctrfs_code create_txn(struct db_txn *t, void *p, ctrfs_error *err)
 	db_key_container(&key, a->ns, c.id);
 	ctrfs_code code = db_get(t, DB_CTR, key.buf, key.len, &v, err);
 	if (code == CTRFS_OK)
-		return ctrfs_fail(err, CTRFS_ALREADY_EXISTS, "container \"%s\": already exists",
-				  c.id);
+		return ctrfs_fail(err, CTRFS_ALREADY_EXISTS, "container %s: already exists",
+				  GOQ(c.id));
 	if (code != CTRFS_NOT_FOUND)
 		return code;
 	c.created_at = c.updated_at = ctrfs_time_now();
@@ -439,8 +439,8 @@ static ctrfs_code apply_path(ctrfs_container *cur, const ctrfs_container *in, co
 		return replace_str(&cur->snapshot_key, in->snapshot_key, err);
 	} else {
 		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
-				  "cannot update \"%s\" field on \"%s\": invalid argument", path,
-				  in->id);
+				  "cannot update %s field on %s: invalid argument", GOQ(path),
+				  GOQ(in->id));
 	}
 	return oom ? ctrfs_fail_oom(err) : CTRFS_OK;
 }
@@ -602,7 +602,7 @@ static ctrfs_code update_txn(struct db_txn *t, void *p, ctrfs_error *err)
 				       (spec_needed ? CTRFS_LOAD_SPEC : 0),
 				   &cur, err);
 	if (code == CTRFS_NOT_FOUND)
-		return ctrfs_fail(err, code, "container \"%s\": not found", a->in->id);
+		return ctrfs_fail(err, code, "container %s: not found", GOQ(a->in->id));
 	if (code)
 		return code;
 	if (full) {
@@ -622,7 +622,7 @@ static ctrfs_code update_txn(struct db_txn *t, void *p, ctrfs_error *err)
 		if (!path_eq(&cur, was, paths[i]))
 			code =
 			    ctrfs_fail(err, CTRFS_FAILED_PRECONDITION,
-				       "container \"%s\": %s changed since it was read", a->in->id,
+				       "container %s: %s changed since it was read", GOQ(a->in->id),
 				       strcmp(paths[i], "snapshotkey") ? paths[i] : "snapshot key");
 	for (size_t i = 0; !code && i < npaths; i++)
 		code = apply_path(&cur, a->in, paths[i], &dirty, err);
@@ -677,7 +677,7 @@ ctrfs_code ctrfs_container_update_ex(ctrfs_store *s, const char *ns, const ctrfs
 		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
 				  "must specify a container id: invalid argument");
 	if (strlen(c->id) > CTRFS_IDENTIFIER_MAX)
-		return ctrfs_fail(err, CTRFS_NOT_FOUND, "container \"%s\": not found", c->id);
+		return ctrfs_fail(err, CTRFS_NOT_FOUND, "container %s: not found", GOQ(c->id));
 	struct update_arg a = {ns, c, paths, npaths, opts, updated};
 	if (!opts || !opts->check_only)
 		return db_write(s, update_txn, &a, err);
@@ -702,15 +702,15 @@ static ctrfs_code rename_txn(struct db_txn *t, void *p, ctrfs_error *err)
 	ctrfs_code code =
 	    ctr_load(t, a->ns, a->id, CTRFS_LOAD_LABELS | CTRFS_LOAD_EXTENSIONS, &cur, err);
 	if (code == CTRFS_NOT_FOUND)
-		return ctrfs_fail(err, code, "container \"%s\": not found", a->id);
+		return ctrfs_fail(err, code, "container %s: not found", GOQ(a->id));
 	if (code)
 		return code;
 	bool oom = false;
 	if (a->extension) {
 		const ctrfs_any *any = ctrfs_extensions_get(&cur.extensions, a->from);
 		if (!any)
-			code = ctrfs_fail(err, CTRFS_NOT_FOUND, "extension \"%s\": not found",
-					  a->from);
+			code = ctrfs_fail(err, CTRFS_NOT_FOUND, "extension %s: not found",
+					  GOQ(a->from));
 		else if (strcmp(a->from, a->to) != 0) {
 			ctrfs_any copy = {0};
 			oom = ctrfs_any_set(&copy, any->type_url, any->value, any->value_len) ||
@@ -722,7 +722,8 @@ static ctrfs_code rename_txn(struct db_txn *t, void *p, ctrfs_error *err)
 		const char *v = ctrfs_labels_get(&cur.labels, a->from);
 		char *value = v ? strdup(v) : NULL;
 		if (!v)
-			code = ctrfs_fail(err, CTRFS_NOT_FOUND, "label \"%s\": not found", a->from);
+			code =
+			    ctrfs_fail(err, CTRFS_NOT_FOUND, "label %s: not found", GOQ(a->from));
 		else if (!value)
 			oom = true;
 		else if (strcmp(a->from, a->to) != 0) {
@@ -749,7 +750,7 @@ ctrfs_code ctrfs_container_rename_key(ctrfs_store *s, const char *ns, const char
 	if (code)
 		return code;
 	if (strlen(id) > CTRFS_IDENTIFIER_MAX)
-		return ctrfs_fail(err, CTRFS_NOT_FOUND, "container \"%s\": not found", id);
+		return ctrfs_fail(err, CTRFS_NOT_FOUND, "container %s: not found", GOQ(id));
 	struct rename_arg a = {ns, id, from, to, extension};
 	return db_write(s, rename_txn, &a, err);
 }

@@ -123,7 +123,7 @@ ctrfs_code ctrfs_namespace_create(ctrfs_store *s, const char *name, const ctrfs_
 	struct ns_create_arg a = {name, labels};
 	code = db_write(s, ns_create_txn, &a, err);
 	if (code == CTRFS_ALREADY_EXISTS)
-		return ctrfs_fail(err, code, "namespace \"%s\": already exists", name);
+		return ctrfs_fail(err, code, "namespace %s: already exists", GOQ(name));
 	return code;
 }
 
@@ -137,7 +137,7 @@ ctrfs_code ctrfs_namespace_get(ctrfs_store *s, const char *name, ctrfs_namespace
 	code = ns_load(&t, name, out, err);
 	db_read_end(&t);
 	if (code == CTRFS_NOT_FOUND)
-		return ctrfs_fail(err, code, "namespace \"%s\": not found", name);
+		return ctrfs_fail(err, code, "namespace %s: not found", GOQ(name));
 	return code;
 }
 
@@ -214,14 +214,13 @@ static ctrfs_code ns_label_txn(struct db_txn *t, void *p, ctrfs_error *err)
 	}
 	if (a->guard && !opt_str_eq(ctrfs_labels_get(&ns.labels, a->key), a->expect)) {
 		code = ctrfs_fail(err, CTRFS_FAILED_PRECONDITION,
-				  "namespace \"%s\": label \"%s\" changed since it was read",
-				  a->name, a->key);
+				  "namespace %s: label %s changed since it was read", GOQ(a->name),
+				  GOQ(a->key));
 	} else if (a->to) { /* rename */
 		const char *v = ctrfs_labels_get(&ns.labels, a->key);
 		if (!v) {
-			code = ctrfs_fail(err, CTRFS_NOT_FOUND,
-					  "namespace \"%s\": label \"%s\": not found", a->name,
-					  a->key);
+			code = ctrfs_fail(err, CTRFS_NOT_FOUND, "namespace %s: label %s: not found",
+					  GOQ(a->name), GOQ(a->key));
 		} else {
 			code = ctrfs_label_validate(a->to, v, err);
 			if (!code)
@@ -290,7 +289,7 @@ static ctrfs_code ns_delete_txn(struct db_txn *t, void *p, ctrfs_error *err)
 	ctrfs_namespace ns;
 	ctrfs_code code = ns_load(t, name, &ns, err);
 	if (code == CTRFS_NOT_FOUND)
-		return ctrfs_fail(err, code, "namespace \"%s\": not found", name);
+		return ctrfs_fail(err, code, "namespace %s: not found", GOQ(name));
 	if (code)
 		return code;
 	ctrfs_namespace_clear(&ns);
@@ -310,7 +309,7 @@ static ctrfs_code ns_delete_txn(struct db_txn *t, void *p, ctrfs_error *err)
 		return db_fail(t, rc, err, "containers");
 	if (used)
 		return ctrfs_fail(err, CTRFS_FAILED_PRECONDITION,
-				  "namespace \"%s\" must be empty: failed precondition", name);
+				  "namespace %s must be empty: failed precondition", GOQ(name));
 	code = db_del(t, DB_NS, name, strlen(name), err);
 	if (!code)
 		code = events_append(t, name, "/namespaces/delete",

@@ -7,6 +7,7 @@
 
 #include "containers.h"
 #include "error.h"
+#include "goquote.h"
 #include "events.h"
 #include "info_json.h"
 #include "transfer.h"
@@ -65,7 +66,7 @@ ctrfs_code ctrfs_store_export(ctrfs_store *s, const char *only, char **out, size
 	}
 	ctrfs_namespace_list_free(nss, nns);
 	if (!code && only && !written)
-		code = ctrfs_fail(err, CTRFS_NOT_FOUND, "namespace \"%s\": not found", only);
+		code = ctrfs_fail(err, CTRFS_NOT_FOUND, "namespace %s: not found", GOQ(only));
 	if (code) {
 		strbuf_release(&sb);
 		return code;

@@ -366,3 +366,10 @@ def test_refused_identifiers_are_quoted_as_gos_q(ctl, ident, quoted):
     assert ctl.error("containers", "create", ident) == (
         f"create container failed validation: container.ID: identifier {quoted} must match "
         f"{IDENT_RE}: invalid argument")
+
+
+def test_not_found_messages_quote_as_gos_q(ctl):
+    ctl.ok("containers", "create", "web")
+    assert ctl.error("containers", "info", "a\tb\u200b") == (
+        r'container "a\tb\u200b" in namespace "default": not found')
+    assert ctl.error("namespaces", "label", "n\u00a0s") == r'namespace "n\u00a0s": not found'

@@ -420,25 +420,22 @@ int commit_content(struct ctrfs *fs, const struct fspath *fp, const char *path, 
 int commit_remove(struct ctrfs *fs, const struct fspath *fp, const char *path, const char *op)
 {
 	struct commit cm = {fs, fp, path, op, "", 0, NULL, 0, COMMIT_FINAL, true};
-	ctrfs_container c = {0};
 	if (node_is_view(fp->kind))
 		return cri_refuse(op, path);
 	if (fs->read_only)
 		return refuse(EROFS, cm.op, path, "mounted read-only");
 	switch (fp->kind) {
 	case NODE_NS_LABEL:
-		/* "" is a value a namespace label may hold: only NULL removes it */
+		/* removes the label (NULL: an empty value would be dropped the same way) */
 		return set_ns_label(&cm, NULL, NULL);
 	case NODE_LABEL:
 		return commit_value(&cm, "", NULL);
 	case NODE_EXTENSION: {
-		/* extensions.<name> naming no extension removes it */
-		__cleanup_free char *fieldpath = NULL;
-		if (asprintf(&fieldpath, "extensions.%s", fp->key) < 0) {
-			fieldpath = NULL;
-			return refuse(ENOMEM, cm.op, path, "out of memory");
-		}
-		return update(&cm, &c, fieldpath);
+		/* ctrfs's own removal: containerd's update would store an empty Any */
+		ctrfs_error err;
+		if (ctrfs_container_remove_extension(fs->store, fp->ns, fp->id, fp->key, &err))
+			return refuse_store(cm.op, path, &err, EPERM);
+		return 0;
 	}
 	case NODE_FIELD:
 		if (!field_writable(fp->field))

@@ -10,7 +10,7 @@ build=${CTRFS_FUZZ_BUILD_DIR:-build-fuzz}
 secs=${CTRFS_FUZZ_SECONDS:-60}
 total=${CTRFS_FUZZ_TOTAL_SECONDS:-420}
 rm -rf "$build"
-CC=clang meson setup "$build" -Dfuzz=true -Dfs=disabled -Db_sanitize=address,undefined \
+CC=clang CXX=clang++ meson setup "$build" -Dfuzz=true -Dfs=disabled -Db_sanitize=address,undefined \
 	-Db_lundef=false -Dbuildtype=debug >/dev/null
 ninja -C "$build"
 n=0

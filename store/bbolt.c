@@ -1,6 +1,7 @@
 /* Reading bbolt files: meta pages, B+tree pages, nested and inline buckets, defensively. */
 #include "bbolt.h"
 #include "error.h"
+#include "goquote.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -782,7 +783,7 @@ ctrfs_code bbolt_bucket_open(bbolt_db *db, const bbolt_bucket *parent, const cha
 	if (code)
 		return code;
 	if (!it.is_bucket)
-		return ctrfs_fail(err, CTRFS_NOT_FOUND, "%s: \"%s\" is not a bucket", db->name,
-				  name);
+		return ctrfs_fail(err, CTRFS_NOT_FOUND, "%s: %s is not a bucket", db->name,
+				  GOQ(name));
 	return bbolt_item_bucket(db, &it, out, err);
 }

@@ -1,6 +1,7 @@
 /* Mapping containerd's meta.db buckets (v1/<ns>/containers/<id>/...) to the ctrfs model. */
 #include "containerd_db.h"
 #include "error.h"
+#include "goquote.h"
 #include "timefmt.h"
 
 #include <stdarg.h>
@@ -496,8 +497,8 @@ static ctrfs_code read_view(bbolt_db *db, const bbolt_bucket *root, void *arg, c
 	if (r->only_ns) {
 		code = lookup(r, &v1, r->only_ns, &it, err);
 		if (code == CTRFS_NOT_FOUND || (!code && !it.is_bucket))
-			return ctrfs_fail(err, CTRFS_NOT_FOUND, "%s: namespace \"%s\": not found",
-					  bbolt_name(db), r->only_ns);
+			return ctrfs_fail(err, CTRFS_NOT_FOUND, "%s: namespace %s: not found",
+					  bbolt_name(db), GOQ(r->only_ns));
 		return code ? code : read_namespace(r, &it, err);
 	}
 	bbolt_cursor_init(&c, db, &v1, err);

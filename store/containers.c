@@ -9,9 +9,11 @@
 #include "error.h"
 #include "events.h"
 #include "filter.h"
+#include "goquote.h"
 #include "namespaces.h"
 #include "record.h"
 #include "times.h"
+#include "validate.h"
 
 /* containerd's namespaces.NamespaceRequired: every container operation checks it first. */
 static ctrfs_code ns_required(const char *ns, ctrfs_error *err)
@@ -23,9 +25,9 @@ static ctrfs_code ns_required(const char *ns, ctrfs_error *err)
 static ctrfs_code damaged(ctrfs_error *err, const char *ns, const char *id, const char *part)
 {
 	return ctrfs_fail_sys(err, CTRFS_INTERNAL, EIO,
-			      "container \"%s\" in namespace \"%s\": "
+			      "container %s in namespace %s: "
 			      "damaged %s record",
-			      id, ns, part);
+			      GOQ(id), GOQ(ns), part);
 }
 
 ctrfs_code ctr_load(struct db_txn *t, const char *ns, const char *id, unsigned load,
@@ -70,6 +72,18 @@ ctrfs_code ctr_load(struct db_txn *t, const char *ns, const char *id, unsigned l
 	if (code)
 		ctrfs_container_clear(out);
 	return code;
+}
+
+/* What containerd's write of a validated container refuses (validate.h). */
+static ctrfs_code writable(const ctrfs_container *c, ctrfs_error *err)
+{
+	ctrfs_code code = label_keys_validate(&c->labels, err);
+	if (code) {
+		char prefix[GO_QUOTED_MAX + 40];
+		snprintf(prefix, sizeof(prefix), "failed to write container %s: ", GOQ(c->id));
+		return ctrfs_error_prefix(err, code, prefix);
+	}
+	return CTRFS_OK;
 }
 
 static ctrfs_code store_labels(struct db_txn *t, const struct db_key *key, const ctrfs_labels *l,
@@ -150,16 +164,16 @@ ctrfs_code ctrfs_container_get(ctrfs_store *s, const char *ns, const char *id, u
 	if (code)
 		return code;
 	if (strlen(id) > CTRFS_IDENTIFIER_MAX)
-		return ctrfs_fail(err, CTRFS_NOT_FOUND,
-				  "container \"%s\" in namespace \"%s\": not found", id, ns);
+		return ctrfs_fail(err, CTRFS_NOT_FOUND, "container %s in namespace %s: not found",
+				  GOQ(id), GOQ(ns));
 	code = db_read_begin(s, &t, err);
 	if (code)
 		return code;
 	code = ctr_load(&t, ns, id, load, out, err);
 	db_read_end(&t);
 	if (code == CTRFS_NOT_FOUND)
-		return ctrfs_fail(err, code, "container \"%s\" in namespace \"%s\": not found", id,
-				  ns);
+		return ctrfs_fail(err, code, "container %s in namespace %s: not found", GOQ(id),
+				  GOQ(ns));
 	return code;
 }
 
@@ -313,8 +327,8 @@ static ctrfs_code create_txn(struct db_txn *t, void *p, ctrfs_error *err)
 	db_key_container(&key, a->ns, c.id);
 	ctrfs_code code = db_get(t, DB_CTR, key.buf, key.len, &v, err);
 	if (code == CTRFS_OK)
-		return ctrfs_fail(err, CTRFS_ALREADY_EXISTS, "container \"%s\": already exists",
-				  c.id);
+		return ctrfs_fail(err, CTRFS_ALREADY_EXISTS, "container %s: already exists",
+				  GOQ(c.id));
 	if (code != CTRFS_NOT_FOUND)
 		return code;
 	c.created_at = c.updated_at = ctrfs_time_now();
@@ -349,6 +363,9 @@ ctrfs_code ctrfs_container_create(ctrfs_store *s, const char *ns, const ctrfs_co
 	code = ctrfs_container_validate(c, err);
 	if (code)
 		return ctrfs_error_prefix(err, code, "create container failed validation: ");
+	code = writable(c, err);
+	if (code)
+		return code;
 	struct create_arg a = {ns, c, created};
 	return db_write(s, create_txn, &a, err);
 }
@@ -383,20 +400,22 @@ static ctrfs_code apply_path(ctrfs_container *cur, const ctrfs_container *in, co
 {
 	bool oom = false;
 	if (strncmp(path, "labels.", 7) == 0) {
+		/* as containerd: the key takes the new value, "" included, and is validated
+		 * so; only the write drops an empty value (so removing a label whose key is
+		 * over the size limit is refused) */
 		const char *key = path + 7, *v = ctrfs_labels_get(&in->labels, key);
-		if (v && *v)
-			oom = ctrfs_labels_set(&cur->labels, key, v) != CTRFS_OK;
-		else
-			ctrfs_labels_remove(&cur->labels, key);
+		oom = ctrfs_labels_set(&cur->labels, key, v ? v : "") != CTRFS_OK;
 		*dirty |= CTRFS_LOAD_LABELS;
 	} else if (strncmp(path, "extensions.", 11) == 0) {
+		/* as containerd: a named extension absent from the new container is stored
+		 * as an empty Any; an update never deletes one (see
+		 * ctrfs_container_remove_extension). "extensions." names "": refused by
+		 * validation as containerd refuses it. */
+		static const ctrfs_any empty_any = {0};
 		const char *name = path + 11;
 		const ctrfs_any *any = ctrfs_extensions_get(&in->extensions, name);
-		/* unlike containerd, a missing extension is removed, not stored empty */
-		if (any)
-			oom = ctrfs_extensions_set(&cur->extensions, name, any) != CTRFS_OK;
-		else
-			ctrfs_extensions_remove(&cur->extensions, name);
+		oom = ctrfs_extensions_set(&cur->extensions, name, any ? any : &empty_any) !=
+		      CTRFS_OK;
 		*dirty |= CTRFS_LOAD_EXTENSIONS;
 	} else if (strcmp(path, "labels") == 0) {
 		ctrfs_labels copy;
@@ -407,7 +426,7 @@ static ctrfs_code apply_path(ctrfs_container *cur, const ctrfs_container *in, co
 		}
 		*dirty |= CTRFS_LOAD_LABELS;
 	} else if (strcmp(path, "extensions") == 0) {
-		ctrfs_extensions_clear(&cur->extensions);
+		/* containerd writes the new extensions over the stored ones: a merge */
 		for (size_t i = 0; !oom && i < in->extensions.count; i++)
 			oom = ctrfs_extensions_set(&cur->extensions, in->extensions.items[i].name,
 						   &in->extensions.items[i].any) != CTRFS_OK;
@@ -425,8 +444,8 @@ static ctrfs_code apply_path(ctrfs_container *cur, const ctrfs_container *in, co
 		return replace_str(&cur->snapshot_key, in->snapshot_key, err);
 	} else {
 		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
-				  "cannot update \"%s\" field on \"%s\": invalid argument", path,
-				  in->id);
+				  "cannot update %s field on %s: invalid argument", GOQ(path),
+				  GOQ(in->id));
 	}
 	return oom ? ctrfs_fail_oom(err) : CTRFS_OK;
 }
@@ -553,6 +572,9 @@ static ctrfs_code write_update(struct db_txn *t, const char *ns, ctrfs_container
 	ctrfs_code code = ctrfs_container_validate(cur, err);
 	if (code)
 		return ctrfs_error_prefix(err, code, "update failed validation: ");
+	code = writable(cur, err);
+	if (code)
+		return code;
 	cur->updated_at = ctrfs_time_now();
 	code = ctr_store(t, ns, cur, dirty, err);
 	if (!code)
@@ -575,17 +597,20 @@ static ctrfs_code update_txn(struct db_txn *t, void *p, ctrfs_error *err)
 	bool spec_needed = a->updated != NULL;
 	for (size_t i = 0; i < npaths; i++)
 		spec_needed |= strcmp(paths[i], "spec") == 0;
-	if (!npaths)
+	/* no paths is a full update, unless extensions are only being removed */
+	size_t nremove = a->opts ? a->opts->nremove_extensions : 0;
+	bool full = !npaths && !nremove;
+	if (full)
 		spec_needed = true;
 	ctrfs_code code = ctr_load(t, a->ns, a->in->id,
 				   CTRFS_LOAD_LABELS | CTRFS_LOAD_EXTENSIONS |
 				       (spec_needed ? CTRFS_LOAD_SPEC : 0),
 				   &cur, err);
 	if (code == CTRFS_NOT_FOUND)
-		return ctrfs_fail(err, code, "container \"%s\": not found", a->in->id);
+		return ctrfs_fail(err, code, "container %s: not found", GOQ(a->in->id));
 	if (code)
 		return code;
-	if (!npaths) {
+	if (full) {
 		paths = full_update_paths;
 		npaths = sizeof(full_update_paths) / sizeof(*full_update_paths);
 		if (!str_eq(cur.snapshotter, a->in->snapshotter))
@@ -606,14 +631,25 @@ static ctrfs_code update_txn(struct db_txn *t, void *p, ctrfs_error *err)
 		if (!path_eq(&cur, was, paths[i]))
 			code =
 			    ctrfs_fail(err, CTRFS_FAILED_PRECONDITION,
-				       "container \"%s\": %s changed since it was read", a->in->id,
+				       "container %s: %s changed since it was read", GOQ(a->in->id),
 				       strcmp(paths[i], "snapshotkey") ? paths[i] : "snapshot key");
 	for (size_t i = 0; !code && i < npaths; i++)
 		code = apply_path(&cur, a->in, paths[i], &dirty, err);
+	/* ctrfs's own removal, after the paths (see ctrfs_update_options) */
+	for (size_t i = 0; !code && i < nremove; i++) {
+		const char *name = a->opts->remove_extensions[i];
+		if (!ctrfs_extensions_remove(&cur.extensions, name))
+			code = ctrfs_fail(err, CTRFS_NOT_FOUND,
+					  "container %s: extension %s: not found", GOQ(a->in->id),
+					  GOQ(name));
+		dirty |= CTRFS_LOAD_EXTENSIONS;
+	}
 	if (!code && a->opts && a->opts->check_only) {
 		code = ctrfs_container_validate(&cur, err);
 		if (code)
 			code = ctrfs_error_prefix(err, code, "update failed validation: ");
+		else
+			code = writable(&cur, err);
 	} else if (!code) {
 		code = write_update(t, a->ns, &cur, dirty, err);
 		if (!code)
@@ -653,7 +689,7 @@ ctrfs_code ctrfs_container_update_ex(ctrfs_store *s, const char *ns, const ctrfs
 		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
 				  "must specify a container id: invalid argument");
 	if (strlen(c->id) > CTRFS_IDENTIFIER_MAX)
-		return ctrfs_fail(err, CTRFS_NOT_FOUND, "container \"%s\": not found", c->id);
+		return ctrfs_fail(err, CTRFS_NOT_FOUND, "container %s: not found", GOQ(c->id));
 	struct update_arg a = {ns, c, paths, npaths, opts, updated};
 	if (!opts || !opts->check_only)
 		return db_write(s, update_txn, &a, err);
@@ -723,7 +759,7 @@ static ctrfs_code rename_txn(struct db_txn *t, void *p, ctrfs_error *err)
 	ctrfs_code code =
 	    ctr_load(t, a->ns, a->id, CTRFS_LOAD_LABELS | CTRFS_LOAD_EXTENSIONS, &cur, err);
 	if (code == CTRFS_NOT_FOUND)
-		return ctrfs_fail(err, code, "container \"%s\": not found", a->id);
+		return ctrfs_fail(err, code, "container %s: not found", GOQ(a->id));
 	if (code)
 		return code;
 	ctrfs_container before = {0};
@@ -731,8 +767,8 @@ static ctrfs_code rename_txn(struct db_txn *t, void *p, ctrfs_error *err)
 	if (a->extension) {
 		const ctrfs_any *any = ctrfs_extensions_get(&cur.extensions, a->from);
 		if (!any)
-			code = ctrfs_fail(err, CTRFS_NOT_FOUND, "extension \"%s\": not found",
-					  a->from);
+			code = ctrfs_fail(err, CTRFS_NOT_FOUND, "extension %s: not found",
+					  GOQ(a->from));
 		else if (strcmp(a->from, a->to) != 0) {
 			ctrfs_any copy = {0};
 			oom = ctrfs_any_set(&copy, any->type_url, any->value, any->value_len) ||
@@ -744,7 +780,8 @@ static ctrfs_code rename_txn(struct db_txn *t, void *p, ctrfs_error *err)
 		const char *v = ctrfs_labels_get(&cur.labels, a->from);
 		char *value = v ? strdup(v) : NULL;
 		if (!v)
-			code = ctrfs_fail(err, CTRFS_NOT_FOUND, "label \"%s\": not found", a->from);
+			code =
+			    ctrfs_fail(err, CTRFS_NOT_FOUND, "label %s: not found", GOQ(a->from));
 		else if (!value)
 			oom = true;
 		else if (strcmp(a->from, a->to) != 0) {
@@ -774,9 +811,17 @@ ctrfs_code ctrfs_container_rename_key(ctrfs_store *s, const char *ns, const char
 	if (code)
 		return code;
 	if (strlen(id) > CTRFS_IDENTIFIER_MAX)
-		return ctrfs_fail(err, CTRFS_NOT_FOUND, "container \"%s\": not found", id);
+		return ctrfs_fail(err, CTRFS_NOT_FOUND, "container %s: not found", GOQ(id));
 	struct rename_arg a = {ns, id, from, to, extension};
 	return db_write(s, rename_txn, &a, err);
+}
+
+ctrfs_code ctrfs_container_remove_extension(ctrfs_store *s, const char *ns, const char *id,
+					    const char *name, ctrfs_error *err)
+{
+	ctrfs_container c = {.id = (char *)id};
+	ctrfs_update_options opts = {.remove_extensions = &name, .nremove_extensions = 1};
+	return ctrfs_container_update_ex(s, ns, &c, NULL, 0, &opts, NULL, err);
 }
 
 struct delete_arg {

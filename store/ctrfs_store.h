@@ -175,7 +175,8 @@ ctrfs_code ctrfs_store_check(ctrfs_store *s, void (*report)(void *arg, const cha
 
 /* ---- namespaces ---- */
 
-/* Creates a namespace; labels may be NULL. ALREADY_EXISTS if present. */
+/* Creates a namespace; labels may be NULL (those with an empty value are not stored, as
+ * in containerd). ALREADY_EXISTS if present. */
 ctrfs_code ctrfs_namespace_create(ctrfs_store *s, const char *name, const ctrfs_labels *labels,
 				  ctrfs_error *err);
 ctrfs_code ctrfs_namespace_get(ctrfs_store *s, const char *name, ctrfs_namespace *out,
@@ -183,7 +184,7 @@ ctrfs_code ctrfs_namespace_get(ctrfs_store *s, const char *name, ctrfs_namespace
 /* All namespaces, sorted by name. */
 ctrfs_code ctrfs_namespace_list(ctrfs_store *s, ctrfs_namespace **out, size_t *count,
 				ctrfs_error *err);
-/* Sets one label; value NULL removes it. ("" is kept: namespace labels may be empty.) */
+/* Sets one label; value NULL or "" removes it, as containerd's SetLabel. */
 ctrfs_code ctrfs_namespace_set_label(ctrfs_store *s, const char *name, const char *key,
 				     const char *value, ctrfs_error *err);
 /* ctrfs_namespace_set_label as a compare-and-set: fails FAILED_PRECONDITION, writing
@@ -228,7 +229,10 @@ void ctrfs_strv_free(char **v, size_t count);
 ctrfs_code ctrfs_container_create(ctrfs_store *s, const char *ns, const ctrfs_container *c,
 				  ctrfs_container *created, ctrfs_error *err);
 /* containerd's Update: `c->id` names the container; `paths` are field paths (none =
- * replace every mutable field). Only the parts a path touches are rewritten. */
+ * replace every mutable field). Only the parts a path touches are rewritten. As in
+ * containerd, "labels.K" takes the new value and is validated before an empty value is
+ * dropped; extensions merge: "extensions" adds or overwrites each extension of `c`, and
+ * "extensions.NAME" absent from `c` stores an empty Any under NAME (never a removal). */
 ctrfs_code ctrfs_container_update(ctrfs_store *s, const char *ns, const ctrfs_container *c,
 				  const char *const *paths, size_t npaths, ctrfs_container *updated,
 				  ctrfs_error *err);
@@ -241,6 +245,12 @@ typedef struct ctrfs_update_options {
 	 * writing nothing, when a field the paths name (every mutable field when there
 	 * are none) no longer holds the value it has in this container. */
 	const ctrfs_container *unless_changed;
+	/* ctrfs's own operation, which containerd does not have (its Update never deletes
+	 * an extension): removes these extensions in the same transaction, after the field
+	 * paths are applied; NOT_FOUND, writing nothing, if one is missing. With no field
+	 * paths, only the removal is done (not a full update). */
+	const char *const *remove_extensions;
+	size_t nremove_extensions;
 } ctrfs_update_options;
 /* ctrfs_container_update with options (opts may be NULL). */
 ctrfs_code ctrfs_container_update_ex(ctrfs_store *s, const char *ns, const ctrfs_container *c,
@@ -264,6 +274,12 @@ ctrfs_code ctrfs_container_part_time(ctrfs_store *s, const char *ns, const char 
 ctrfs_code ctrfs_container_rename_key(ctrfs_store *s, const char *ns, const char *id,
 				      bool extension, const char *from, const char *to,
 				      ctrfs_error *err);
+/* Removes one extension: ctrfs's own operation, as the remove_extensions option of
+ * ctrfs_container_update_ex. containerd has none: its Update never deletes an extension
+ * (ctrfs_container_update stores a named extension absent from the new container as an
+ * empty Any, as containerd does). NOT_FOUND when the container or extension is missing. */
+ctrfs_code ctrfs_container_remove_extension(ctrfs_store *s, const char *ns, const char *id,
+					    const char *name, ctrfs_error *err);
 ctrfs_code ctrfs_container_delete(ctrfs_store *s, const char *ns, const char *id, ctrfs_error *err);
 /* Rewrites the existing container c->id wholly as given, its creation-time fields
  * (runtime, snapshotter, sandbox) included, keeping its CreatedAt and stamping

@@ -1,11 +1,10 @@
 /* containerd's filter language (pkg/filters): scanner, parser and matcher. */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include "filter.h"
 #include "error.h"
+#include "regex.h"
+#include "runes.h"
 #include "strbuf.h"
 
-#include <pcre2.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,7 +17,7 @@
  * accepted must be the same:
  *  - whitespace is skipped before a token, but the parser looks at the raw
  *    next rune after a selector, so "a==b ,c" and a trailing blank are errors;
- *  - a field is [A-Za-z0-9_-]+; after an operator, any run of graphic runes
+ *  - a field is [A-Za-z0-9_]+ (containerd 1.6: no "-"); after an operator, any run of graphic runes
  *    other than ',' and white space is a value (it may hold '.', '=', '"');
  *  - "..." quotes a field or value; /.../ and |...| quote only a ~= value;
  *  - the first scanner error is kept and reported for every later illegal
@@ -42,16 +41,13 @@ enum op {
 	OP_MATCHES,
 };
 
-#define RUNE_ERROR 0xFFFD
-
 struct scanner {
 	const char *in;
 	size_t len;
-	size_t pos;	      /* start of the current rune */
-	size_t ppos;	      /* end of the current rune */
-	bool value;	      /* an operator was seen: the next bare word is a value */
-	const char *err;      /* first error met, kept as containerd keeps it */
-	pcre2_match_data *md; /* for graphic_rune(), made on first need */
+	size_t pos;	 /* start of the current rune */
+	size_t ppos;	 /* end of the current rune */
+	bool value;	 /* an operator was seen: the next bare word is a value */
+	const char *err; /* first error met, kept as containerd keeps it */
 };
 
 struct token {
@@ -67,7 +63,7 @@ struct selector {
 	enum op op;
 	char *value;
 	size_t vlen;
-	pcre2_code *re;
+	ctrfs_regex *re;
 };
 
 /* One filter string: its selectors are AND-ed; none (the empty string) matches all. */
@@ -79,125 +75,19 @@ struct conj {
 struct ctrfs_filter {
 	struct conj *any;
 	size_t n;
-	pcre2_match_context *mctx;
 };
 
 struct parser {
 	struct scanner s;
 	ctrfs_error *err;
 	ctrfs_code code;
-	pcre2_compile_context *cctx;
 };
 
 /* ---- runes ---- */
 
-/* Decodes one rune as Go's utf8.DecodeRune does: invalid or short input gives
- * (RUNE_ERROR, 1), empty input (RUNE_ERROR, 0). */
-static int32_t decode_rune(const unsigned char *s, size_t n, size_t *width)
-{
-	if (n == 0) {
-		*width = 0;
-		return RUNE_ERROR;
-	}
-	unsigned char c = s[0];
-	if (c < 0x80) {
-		*width = 1;
-		return c;
-	}
-	size_t need;
-	unsigned char lo = 0x80, hi = 0xBF;
-	int32_t r;
-	if (c >= 0xC2 && c <= 0xDF) {
-		need = 2;
-		r = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		need = 3;
-		r = c & 0x0F;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F; /* no surrogates */
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		need = 4;
-		r = c & 0x07;
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-	} else {
-		*width = 1;
-		return RUNE_ERROR;
-	}
-	if (n < need || s[1] < lo || s[1] > hi) {
-		*width = 1;
-		return RUNE_ERROR;
-	}
-	r = (r << 6) | (s[1] & 0x3F);
-	for (size_t i = 2; i < need; i++) {
-		if (s[i] < 0x80 || s[i] > 0xBF) {
-			*width = 1;
-			return RUNE_ERROR;
-		}
-		r = (r << 6) | (s[i] & 0x3F);
-	}
-	*width = need;
-	return r;
-}
-
-/* Go's utf8.EncodeRune: what is not a valid scalar value becomes U+FFFD. */
-static size_t encode_rune(int32_t r, char *buf)
-{
-	uint32_t u = (uint32_t)r;
-	if (r < 0 || u > 0x10FFFF || (u >= 0xD800 && u <= 0xDFFF))
-		u = RUNE_ERROR;
-	if (u < 0x80) {
-		buf[0] = (char)u;
-		return 1;
-	}
-	if (u < 0x800) {
-		buf[0] = (char)(0xC0 | (u >> 6));
-		buf[1] = (char)(0x80 | (u & 0x3F));
-		return 2;
-	}
-	if (u < 0x10000) {
-		buf[0] = (char)(0xE0 | (u >> 12));
-		buf[1] = (char)(0x80 | ((u >> 6) & 0x3F));
-		buf[2] = (char)(0x80 | (u & 0x3F));
-		return 3;
-	}
-	buf[0] = (char)(0xF0 | (u >> 18));
-	buf[1] = (char)(0x80 | ((u >> 12) & 0x3F));
-	buf[2] = (char)(0x80 | ((u >> 6) & 0x3F));
-	buf[3] = (char)(0x80 | (u & 0x3F));
-	return 4;
-}
-
-/* Go's unicode.IsSpace. */
-static bool space_rune(int32_t r)
-{
-	switch (r) {
-	case '\t':
-	case '\n':
-	case '\v':
-	case '\f':
-	case '\r':
-	case ' ':
-	case 0x85:
-	case 0xA0:
-	case 0x1680:
-	case 0x2028:
-	case 0x2029:
-	case 0x202F:
-	case 0x205F:
-	case 0x3000:
-		return true;
-	}
-	return r >= 0x2000 && r <= 0x200A;
-}
-
 static bool field_rune(int32_t r)
 {
-	return r == '-' || r == '_' || (r >= 'A' && r <= 'Z') || (r >= 'a' && r <= 'z') ||
+	return r == '_' || (r >= 'A' && r <= 'Z') || (r >= 'a' && r <= 'z') ||
 	       (r >= '0' && r <= '9');
 }
 
@@ -216,42 +106,6 @@ static bool separator_rune(int32_t r)
 	return r == ',' || r == '.';
 }
 
-/* Unicode facts beyond Latin-1 come from PCRE2's tables, set up once. */
-static pthread_once_t unicode_once = PTHREAD_ONCE_INIT;
-static bool have_unicode;
-static pcre2_code *graphic_re;
-
-static void unicode_init(void)
-{
-	uint32_t unicode = 0;
-	pcre2_config(PCRE2_CONFIG_UNICODE, &unicode);
-	have_unicode = unicode != 0;
-	if (!have_unicode)
-		return;
-	static const char pat[] = "[\\p{L}\\p{M}\\p{N}\\p{P}\\p{S}\\p{Zs}]";
-	int code;
-	PCRE2_SIZE off;
-	graphic_re = pcre2_compile((PCRE2_SPTR)pat, sizeof(pat) - 1, PCRE2_UTF | PCRE2_ANCHORED,
-				   &code, &off, NULL);
-}
-
-/* Go's unicode.IsGraphic: categories L, M, N, P, S and Zs. The rune is the one
- * that the scanner just decoded at in[at:at+w]. */
-static bool graphic_rune(struct scanner *s, int32_t r, size_t at, size_t w)
-{
-	if (r < 0x80)
-		return r >= 0x20 && r < 0x7F;
-	if (r <= 0xFF)
-		return r >= 0xA0 && r != 0xAD; /* C1 controls and the soft hyphen are not */
-	pthread_once(&unicode_once, unicode_init);
-	if (graphic_re && !s->md)
-		s->md = pcre2_match_data_create_from_pattern(graphic_re, NULL);
-	if (!graphic_re || !s->md)
-		return true; /* no tables (or no memory): take the rune, as most are graphic */
-	return pcre2_match(graphic_re, (PCRE2_SPTR)s->in + at, w, 0, PCRE2_NO_UTF_CHECK, s->md,
-			   NULL) >= 0;
-}
-
 /* ---- scanner ---- */
 
 static void scan_error(struct scanner *s, const char *msg)
@@ -267,7 +121,7 @@ static int32_t next(struct scanner *s)
 		return TOK_EOF;
 	s->pos = s->ppos;
 	size_t w;
-	int32_t r = decode_rune((const unsigned char *)s->in + s->ppos, s->len - s->ppos, &w);
+	int32_t r = runes_decode((const unsigned char *)s->in + s->ppos, s->len - s->ppos, &w);
 	s->ppos += w;
 	if (r == RUNE_ERROR) {
 		/* Go cannot tell an encoded U+FFFD from a bad byte here: both are errors. */
@@ -294,12 +148,11 @@ static bool value_rune(struct scanner *s)
 {
 	size_t pos = s->pos, ppos = s->ppos;
 	int32_t r = next(s);
-	size_t at = s->pos, w = s->ppos - s->pos;
 	s->pos = pos;
 	s->ppos = ppos;
-	if (r < 0 || r == ',' || space_rune(r))
+	if (r < 0 || r == ',' || runes_is_space(r))
 		return false;
-	return graphic_rune(s, r, at, w);
+	return runes_is_graphic(r);
 }
 
 static int32_t scan_digits(struct scanner *s, int32_t ch, int base, int n, bool *legal)
@@ -390,7 +243,7 @@ static struct token scan(struct scanner *s)
 	int32_t ch = next(s);
 	size_t pos = s->pos;
 
-	while (ch >= 0 && space_rune(ch)) {
+	while (ch >= 0 && runes_is_space(ch)) {
 		ch = next(s);
 		pos = s->pos;
 	}
@@ -463,8 +316,8 @@ static bool unquote(const char *s, size_t n, struct strbuf *out)
 			return false;
 		if (c >= 0x80) {
 			size_t w;
-			int32_t r = decode_rune((const unsigned char *)s, n, &w);
-			strbuf_add(out, enc, encode_rune(r, enc));
+			int32_t r = runes_decode((const unsigned char *)s, n, &w);
+			strbuf_add(out, enc, runes_encode(r, enc));
 			s += w;
 			n -= w;
 			continue;
@@ -525,7 +378,7 @@ static bool unquote(const char *s, size_t n, struct strbuf *out)
 			if (v > 0x10FFFF)
 				return false;
 			/* Go lets surrogates through here; encoding turns them into U+FFFD */
-			strbuf_add(out, enc, encode_rune((int32_t)v, enc));
+			strbuf_add(out, enc, runes_encode((int32_t)v, enc));
 			break;
 		}
 		case '0':
@@ -707,44 +560,23 @@ static int operator(struct parser *p, enum op *op)
 }
 
 /*
- * ~= values are PCRE2 patterns standing in for Go's RE2 syntax. The options
- * make the common ground behave as in Go: UTF-8, '$' only at the very end,
- * '.' not matching "\n", \d \w \s \b ASCII-only. PCRE2 accepts a superset
- * (backreferences, lookaround, possessive and atomic groups, \Z, repeat
- * counts over 1000) and its \s also takes \v; RE2 rejects those patterns.
- * containerd compiles the pattern only when matching and treats a bad one as
- * "never matches"; here it is a parse error, so the mistake is reported.
+ * ~= values are Go regular expressions (regex.h: RE2 with Go's differences
+ * corrected). containerd compiles the pattern only when matching and treats
+ * one that does not compile as matching nothing, silently; here it is a parse
+ * error with Go's own words (regexp.Compile's error), so the mistake is seen.
  */
 static int compile_regexp(struct parser *p, struct selector *sel, size_t pos)
 {
-	uint32_t opts = PCRE2_DOLLAR_ENDONLY | PCRE2_NEVER_BACKSLASH_C;
-	int code;
-	PCRE2_SIZE off;
-
-	pthread_once(&unicode_once, unicode_init);
-	if (have_unicode) {
-		opts |= PCRE2_UTF;
-#ifdef PCRE2_MATCH_INVALID_UTF
-		/* subjects are not checked for valid UTF-8 by the store */
-		opts |= PCRE2_MATCH_INVALID_UTF;
-#endif
-	}
-	if (!p->cctx) {
-		p->cctx = pcre2_compile_context_create(NULL);
-		if (!p->cctx)
-			return oom(p);
-		pcre2_set_newline(p->cctx, PCRE2_NEWLINE_LF);
-	}
-	sel->re = pcre2_compile((PCRE2_SPTR)sel->value, sel->vlen, opts, &code, &off, p->cctx);
-	if (sel->re)
+	char why[sizeof(p->err->text)];
+	switch (regex_compile(sel->value, sel->vlen, &sel->re, why, sizeof(why))) {
+	case REGEX_OK:
 		return 0;
-	if (code == PCRE2_ERROR_NOMEMORY)
+	case REGEX_NOMEM:
 		return oom(p);
-	PCRE2_UCHAR why[256];
-	if (pcre2_get_error_message(code, why, sizeof(why)) < 0)
-		snprintf((char *)why, sizeof(why), "error %d", code);
-	/* in the shape of Go's regexp/syntax errors */
-	return mkerr(p, pos, "error parsing regexp: %s: `%s`", (const char *)why, sel->value);
+	case REGEX_SYNTAX:
+		break;
+	}
+	return mkerr(p, pos, "error parsing regexp: %s", why);
 }
 
 static int value(struct parser *p, struct selector *sel)
@@ -775,7 +607,7 @@ static void selector_clear(struct selector *sel)
 		free(sel->path[i]);
 	free(sel->path);
 	free(sel->value);
-	pcre2_code_free(sel->re);
+	regex_free(sel->re);
 }
 
 static int selector(struct parser *p, struct selector *sel)
@@ -813,7 +645,7 @@ static int selectors(struct parser *p, struct conj *c)
 			return 0;
 		if (r != ',') {
 			char enc[4];
-			size_t n = encode_rune(r, enc); /* Go's string(rune): U+FFFD if illegal */
+			size_t n = runes_encode(r, enc); /* Go's string(rune): U+FFFD if illegal */
 			return mkerr(p, p->s.ppos, "unexpected input: %.*s", (int)n, enc);
 		}
 		scan(&p->s);
@@ -837,10 +669,7 @@ static int parse_one(struct parser *p, const char *expr, struct conj *c)
 	memset(&p->s, 0, sizeof(p->s));
 	p->s.in = expr;
 	p->s.len = strlen(expr);
-	int rc = selectors(p, c);
-	pcre2_match_data_free(p->s.md);
-	p->s.md = NULL;
-	return rc;
+	return selectors(p, c);
 }
 
 void filter_free(ctrfs_filter *f)
@@ -850,7 +679,6 @@ void filter_free(ctrfs_filter *f)
 	for (size_t i = 0; i < f->n; i++)
 		conj_clear(&f->any[i]);
 	free(f->any);
-	pcre2_match_context_free(f->mctx);
 	free(f);
 }
 
@@ -875,38 +703,16 @@ ctrfs_code filter_parse(const char *const *exprs, size_t n, ctrfs_filter **out, 
 		if (parse_one(&p, exprs[i], &f->any[i]) < 0)
 			goto fail;
 	}
-	/* PCRE2 backtracks where RE2 does not: bound the work one match may do */
-	f->mctx = pcre2_match_context_create(NULL);
-	if (!f->mctx) {
-		oom(&p);
-		goto fail;
-	}
-	pcre2_set_match_limit(f->mctx, 1000000);
-	pcre2_set_depth_limit(f->mctx, 10000);
-	pcre2_compile_context_free(p.cctx);
 	*out = f;
 	return CTRFS_OK;
 fail:
-	pcre2_compile_context_free(p.cctx);
 	filter_free(f);
 	return p.code;
 }
 
 /* ---- matching ---- */
 
-static bool regexp_match(const ctrfs_filter *f, const pcre2_code *re, const char *v)
-{
-	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
-	if (!md)
-		return false;
-	int rc = pcre2_match(re, (PCRE2_SPTR)v, strlen(v), 0, 0, md, f->mctx);
-	pcre2_match_data_free(md);
-	/* a match that hits the limits counts as no match */
-	return rc >= 0;
-}
-
-static bool selector_match(const ctrfs_filter *f, const struct selector *sel,
-			   filter_field_fn field_fn, const void *obj)
+static bool selector_match(const struct selector *sel, filter_field_fn field_fn, const void *obj)
 {
 	const char *v = NULL;
 	bool present = false;
@@ -926,7 +732,7 @@ static bool selector_match(const ctrfs_filter *f, const struct selector *sel,
 	case OP_NOT_EQUAL:
 		return !equal;
 	case OP_MATCHES:
-		return regexp_match(f, sel->re, v);
+		return regex_match(sel->re, v, strlen(v));
 	}
 	return false;
 }
@@ -939,7 +745,7 @@ bool filter_match(const ctrfs_filter *f, filter_field_fn field_fn, const void *o
 		const struct conj *c = &f->any[i];
 		size_t j;
 		for (j = 0; j < c->n; j++)
-			if (!selector_match(f, &c->sel[j], field_fn, obj))
+			if (!selector_match(&c->sel[j], field_fn, obj))
 				break;
 		if (j == c->n)
 			return true;

@@ -9,6 +9,7 @@
 
 #include "base64.h"
 #include "error.h"
+#include "goquote.h"
 #include "json_text.h"
 
 #define INDENT "    "
@@ -193,7 +194,7 @@ static ctrfs_code parse_any(json_t *v, const char *field, ctrfs_any *out, ctrfs_
 	{
 		if (strcmp(k, "type_url") != 0 && strcmp(k, "value") != 0)
 			return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
-					  "%s: unknown field \"%s\": invalid argument", field, k);
+					  "%s: unknown field %s: invalid argument", field, GOQ(k));
 		if (!json_is_string(m))
 			return bad(err, field, "string type_url and base64 value");
 	}
@@ -233,7 +234,7 @@ static ctrfs_code parse_fields(json_t *root, ctrfs_container *c, ctrfs_error *er
 			i++;
 		if (!info_fields[i])
 			return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
-					  "unknown field \"%s\": invalid argument", k);
+					  "unknown field %s: invalid argument", GOQ(k));
 	}
 	if ((code = get_string(root, "ID", &c->id, err)) ||
 	    (code = get_string(root, "Image", &c->image, err)) ||
@@ -265,8 +266,8 @@ static ctrfs_code parse_fields(json_t *root, ctrfs_container *c, ctrfs_error *er
 		{
 			if (strcmp(k, "Name") != 0 && strcmp(k, "Options") != 0)
 				return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
-						  "Runtime: unknown field \"%s\": invalid argument",
-						  k);
+						  "Runtime: unknown field %s: invalid argument",
+						  GOQ(k));
 		}
 		if ((code = get_string(rt, "Name", &c->runtime_name, err)))
 			return code;

@@ -8,8 +8,10 @@
 
 #include "error.h"
 #include "events.h"
+#include "goquote.h"
 #include "record.h"
 #include "times.h"
+#include "validate.h"
 
 ctrfs_code ns_load(struct db_txn *t, const char *name, ctrfs_namespace *out, ctrfs_error *err)
 {
@@ -83,13 +85,22 @@ static ctrfs_code ns_create_txn(struct db_txn *t, void *p, ctrfs_error *err)
 		return code;
 	ns.name = (char *)a->name;
 	ns.updated_at = ctrfs_time_now();
-	ns.labels = a->labels ? *a->labels : (ctrfs_labels){0};
+	ns.labels = (ctrfs_labels){0};
+	/* containerd's Create sets each label with SetLabel, which drops an empty value */
+	for (size_t i = 0; a->labels && i < a->labels->count; i++)
+		if (a->labels->items[i].value[0] &&
+		    ctrfs_labels_set(&ns.labels, a->labels->items[i].key,
+				     a->labels->items[i].value)) {
+			ctrfs_labels_clear(&ns.labels);
+			return ctrfs_fail_oom(err);
+		}
 	code = ns_store(t, &ns, err);
 	if (!code)
 		code = times_ns_labels_changed(t, a->name, NULL, ns.updated_at, &ns.labels,
 					       ns.updated_at, err);
 	if (!code)
 		code = events_append(t, a->name, "/namespaces/create", ns_event(&ns), err);
+	ctrfs_labels_clear(&ns.labels);
 	return code;
 }
 
@@ -97,6 +108,8 @@ static ctrfs_code validate_labels(const ctrfs_labels *l, ctrfs_error *err)
 {
 	for (size_t i = 0; l && i < l->count; i++) {
 		ctrfs_code code = ctrfs_label_validate(l->items[i].key, l->items[i].value, err);
+		if (!code)
+			code = label_key_validate(l->items[i].key, l->items[i].value, err);
 		if (code)
 			return ctrfs_error_prefix(err, code, "namespace.Labels: ");
 	}
@@ -114,7 +127,7 @@ ctrfs_code ctrfs_namespace_create(ctrfs_store *s, const char *name, const ctrfs_
 	struct ns_create_arg a = {name, labels};
 	code = db_write(s, ns_create_txn, &a, err);
 	if (code == CTRFS_ALREADY_EXISTS)
-		return ctrfs_fail(err, code, "namespace \"%s\": already exists", name);
+		return ctrfs_fail(err, code, "namespace %s: already exists", GOQ(name));
 	return code;
 }
 
@@ -128,7 +141,7 @@ ctrfs_code ctrfs_namespace_get(ctrfs_store *s, const char *name, ctrfs_namespace
 	code = ns_load(&t, name, out, err);
 	db_read_end(&t);
 	if (code == CTRFS_NOT_FOUND)
-		return ctrfs_fail(err, code, "namespace \"%s\": not found", name);
+		return ctrfs_fail(err, code, "namespace %s: not found", GOQ(name));
 	return code;
 }
 
@@ -211,16 +224,17 @@ static ctrfs_code ns_label_txn(struct db_txn *t, void *p, ctrfs_error *err)
 		code = ctrfs_fail_oom(err);
 	else if (a->guard && !opt_str_eq(ctrfs_labels_get(&ns.labels, a->key), a->expect)) {
 		code = ctrfs_fail(err, CTRFS_FAILED_PRECONDITION,
-				  "namespace \"%s\": label \"%s\" changed since it was read",
-				  a->name, a->key);
+				  "namespace %s: label %s changed since it was read", GOQ(a->name),
+				  GOQ(a->key));
 	} else if (a->to) { /* rename */
 		const char *v = ctrfs_labels_get(&ns.labels, a->key);
 		if (!v) {
-			code = ctrfs_fail(err, CTRFS_NOT_FOUND,
-					  "namespace \"%s\": label \"%s\": not found", a->name,
-					  a->key);
+			code = ctrfs_fail(err, CTRFS_NOT_FOUND, "namespace %s: label %s: not found",
+					  GOQ(a->name), GOQ(a->key));
 		} else {
 			code = ctrfs_label_validate(a->to, v, err);
+			if (!code)
+				code = label_key_validate(a->to, v, err);
 			if (code)
 				code = ctrfs_error_prefix(err, code, "namespace.Labels: ");
 			else if (ctrfs_labels_set(&ns.labels, a->to, v))
@@ -228,7 +242,7 @@ static ctrfs_code ns_label_txn(struct db_txn *t, void *p, ctrfs_error *err)
 			else if (strcmp(a->key, a->to) != 0)
 				ctrfs_labels_remove(&ns.labels, a->key);
 		}
-	} else if (a->value) {
+	} else if (a->value && *a->value) {
 		if (ctrfs_labels_set(&ns.labels, a->key, a->value))
 			code = ctrfs_fail_oom(err);
 	} else {
@@ -256,6 +270,8 @@ static ctrfs_code set_label(ctrfs_store *s, const char *name, const char *key, c
 	if (code)
 		return code;
 	code = ctrfs_label_validate(key, value, err);
+	if (!code)
+		code = label_key_validate(key, value, err);
 	if (code)
 		return ctrfs_error_prefix(err, code, "namespace.Labels: ");
 	struct ns_label_arg a = {name, key, value, NULL, guard, expect};
@@ -287,7 +303,7 @@ static ctrfs_code ns_delete_txn(struct db_txn *t, void *p, ctrfs_error *err)
 	ctrfs_namespace ns;
 	ctrfs_code code = ns_load(t, name, &ns, err);
 	if (code == CTRFS_NOT_FOUND)
-		return ctrfs_fail(err, code, "namespace \"%s\": not found", name);
+		return ctrfs_fail(err, code, "namespace %s: not found", GOQ(name));
 	if (code)
 		return code;
 	ctrfs_namespace_clear(&ns);
@@ -307,7 +323,7 @@ static ctrfs_code ns_delete_txn(struct db_txn *t, void *p, ctrfs_error *err)
 		return db_fail(t, rc, err, "containers");
 	if (used)
 		return ctrfs_fail(err, CTRFS_FAILED_PRECONDITION,
-				  "namespace \"%s\" must be empty: failed precondition", name);
+				  "namespace %s must be empty: failed precondition", GOQ(name));
 	code = db_del(t, DB_NS, name, strlen(name), err);
 	if (!code)
 		code = times_removed(t, name, NULL, err);

@@ -8,12 +8,14 @@
 #include "base64.h"
 #include "containers.h"
 #include "error.h"
+#include "goquote.h"
 #include "events.h"
 #include "info_json.h"
 #include "transfer.h"
 #include "json_text.h"
 #include "namespaces.h"
 #include "times.h"
+#include "validate.h"
 
 #define EXPORT_VERSION 1
 
@@ -194,8 +196,8 @@ ctrfs_code ctrfs_store_export(ctrfs_store *s, const char *only, char **out, size
 			continue;
 		ctrfs_container *list;
 		size_t n;
-		code = ctrfs_container_list(s, nss[i].name, NULL, 0, CTRFS_LOAD_ALL, &list, &n,
-					    err);
+		code =
+		    ctrfs_container_list(s, nss[i].name, NULL, 0, CTRFS_LOAD_ALL, &list, &n, err);
 		if (code)
 			break;
 		strbuf_adds(&sb, written++ ? ",\n" : "\n");
@@ -204,7 +206,7 @@ ctrfs_code ctrfs_store_export(ctrfs_store *s, const char *only, char **out, size
 	}
 	ctrfs_namespace_list_free(nss, nns);
 	if (!code && only && !written)
-		code = ctrfs_fail(err, CTRFS_NOT_FOUND, "namespace \"%s\": not found", only);
+		code = ctrfs_fail(err, CTRFS_NOT_FOUND, "namespace %s: not found", GOQ(only));
 	if (code) {
 		strbuf_release(&sb);
 		return code;
@@ -255,9 +257,12 @@ static ctrfs_code import_namespaces(struct db_txn *t, struct import_run *r, bool
 			if (!(ns.name = strdup(in->name)))
 				return ctrfs_fail_oom(err);
 		}
+		/* as containerd's SetLabel: an empty value removes the label */
 		for (size_t j = 0; j < in->labels.count; j++)
-			if (ctrfs_labels_set(&ns.labels, in->labels.items[j].key,
-					     in->labels.items[j].value)) {
+			if (!in->labels.items[j].value[0])
+				ctrfs_labels_remove(&ns.labels, in->labels.items[j].key);
+			else if (ctrfs_labels_set(&ns.labels, in->labels.items[j].key,
+						  in->labels.items[j].value)) {
 				ctrfs_namespace_clear(&ns);
 				return ctrfs_fail_oom(err);
 			}
@@ -279,8 +284,7 @@ static ctrfs_code import_namespaces(struct db_txn *t, struct import_run *r, bool
 	return CTRFS_OK;
 }
 
-static ctrfs_code import_slice(struct db_txn *t, struct import_run *r, bool dry,
-			       ctrfs_error *err)
+static ctrfs_code import_slice(struct db_txn *t, struct import_run *r, bool dry, ctrfs_error *err)
 {
 	ctrfs_code code = CTRFS_OK;
 	ctrfs_time now = ctrfs_time_now();
@@ -309,7 +313,8 @@ static ctrfs_code import_slice(struct db_txn *t, struct import_run *r, bool dry,
 			if (exists)
 				code = ctr_remove(t, ins->ns.name, c.id, err);
 			if (!code)
-				code = ctr_store(t, ins->ns.name, &c, PART_CORE | CTRFS_LOAD_ALL, err);
+				code =
+				    ctr_store(t, ins->ns.name, &c, PART_CORE | CTRFS_LOAD_ALL, err);
 			if (!code)
 				code = events_append(t, ins->ns.name,
 						     exists ? "/containers/update"
@@ -386,15 +391,20 @@ static ctrfs_code validate_import(const ctrfs_import_namespace *nss, size_t n, c
 		for (size_t j = 0; j < nss[i].ns.labels.count; j++) {
 			code = ctrfs_label_validate(nss[i].ns.labels.items[j].key,
 						    nss[i].ns.labels.items[j].value, err);
+			if (!code)
+				code = label_key_validate(nss[i].ns.labels.items[j].key,
+							  nss[i].ns.labels.items[j].value, err);
 			if (code)
 				return ctrfs_error_prefix(err, code, "namespace.Labels: ");
 		}
 		for (size_t j = 0; j < nss[i].count; j++) {
 			code = ctrfs_container_validate(&nss[i].containers[j], err);
+			if (!code)
+				code = label_keys_validate(&nss[i].containers[j].labels, err);
 			if (code) {
 				char prefix[200];
-				snprintf(prefix, sizeof(prefix), "namespace %s: container %s: ",
-					 nss[i].ns.name,
+				snprintf(prefix, sizeof(prefix),
+					 "namespace %s: container %s: ", nss[i].ns.name,
 					 nss[i].containers[j].id ? nss[i].containers[j].id : "");
 				return ctrfs_error_prefix(err, code, prefix);
 			}
@@ -420,7 +430,8 @@ static ctrfs_code preflight(ctrfs_store *s, struct import_run *r, ctrfs_error *e
 			if (!resolve && container_exists(&t, r->nss[i].ns.name, id)) {
 				report(r->opts, r->nss[i].ns.name, id, "exists");
 				if (r->res->conflicts++ < 20)
-					strbuf_addf(&names, "%s%s/%s", r->res->conflicts > 1 ? ", " : "",
+					strbuf_addf(&names, "%s%s/%s",
+						    r->res->conflicts > 1 ? ", " : "",
 						    r->nss[i].ns.name, id);
 			}
 		}
@@ -490,8 +501,8 @@ static bool add_container(const char *item, size_t len, void *arg)
 	a->code = info_json_parse(item, len, &p[ns->count], a->err);
 	if (a->code) {
 		char prefix[160];
-		snprintf(prefix, sizeof(prefix), "import: namespace %s: container #%zu: ",
-			 ns->ns.name, ns->count + 1);
+		snprintf(prefix, sizeof(prefix),
+			 "import: namespace %s: container #%zu: ", ns->ns.name, ns->count + 1);
 		ctrfs_error_prefix(a->err, a->code, prefix);
 		return false;
 	}
@@ -732,7 +743,7 @@ static bool add_namespace(const char *item, size_t len, void *arg)
 }
 
 ctrfs_code import_doc_parse(const char *text, size_t len, const char *default_ns,
-			   ctrfs_import_namespace **nss, size_t *n, ctrfs_error *err)
+			    ctrfs_import_namespace **nss, size_t *n, ctrfs_error *err)
 {
 	char msg[160];
 	size_t off, start, vlen;
@@ -770,9 +781,9 @@ ctrfs_code import_doc_parse(const char *text, size_t len, const char *default_ns
 	return CTRFS_OK;
 }
 
-ctrfs_code ctrfs_store_import(ctrfs_store *s, const char *text, size_t len,
-			      const char *default_ns, const ctrfs_import_options *opts,
-			      ctrfs_import_result *res, ctrfs_error *err)
+ctrfs_code ctrfs_store_import(ctrfs_store *s, const char *text, size_t len, const char *default_ns,
+			      const ctrfs_import_options *opts, ctrfs_import_result *res,
+			      ctrfs_error *err)
 {
 	ctrfs_import_namespace *nss;
 	size_t n;

@@ -1,5 +1,8 @@
 /* containerd's validation rules, in its order and with its messages. */
+#include "validate.h"
+
 #include "error.h"
+#include "goquote.h"
 #include "json_text.h"
 
 #include <stdio.h>
@@ -28,45 +31,20 @@ static bool identifier_matches(const char *s)
 	return !need_alnum;
 }
 
-/* Go's %q for the identifier in messages: printable ASCII as is, the rest escaped. */
-static void go_quote(const char *s, char *out, size_t size)
-{
-	size_t n = 0;
-	out[n++] = '"';
-	for (; *s && n + 8 < size; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			n += (size_t)snprintf(out + n, size - n, "\\%c", c);
-		else if (c >= 0x20 && c < 0x7f)
-			out[n++] = (char)c;
-		else if (c == '\n')
-			n += (size_t)snprintf(out + n, size - n, "\\n");
-		else if (c == '\t')
-			n += (size_t)snprintf(out + n, size - n, "\\t");
-		else if (c >= 0x80)
-			out[n++] = (char)c; /* UTF-8 passes through as Go prints valid runes */
-		else
-			n += (size_t)snprintf(out + n, size - n, "\\x%02x", c);
-	}
-	out[n++] = '"';
-	out[n] = '\0';
-}
-
 ctrfs_code ctrfs_identifier_validate(const char *s, ctrfs_error *err)
 {
-	char q[400];
 	if (!s || !*s)
 		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
 				  "identifier must not be empty: invalid argument");
-	go_quote(s, q, sizeof(q));
 	if (strlen(s) > CTRFS_IDENTIFIER_MAX)
 		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
 				  "identifier %s greater than maximum length (%d characters): "
 				  "invalid argument",
-				  q, CTRFS_IDENTIFIER_MAX);
+				  GOQ(s), CTRFS_IDENTIFIER_MAX);
 	if (!identifier_matches(s))
 		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
-				  "identifier %s must match %s: invalid argument", q, identifier_re);
+				  "identifier %s must match %s: invalid argument", GOQ(s),
+				  identifier_re);
 	return CTRFS_OK;
 }
 
@@ -78,6 +56,22 @@ ctrfs_code ctrfs_label_validate(const char *key, const char *value, ctrfs_error 
 				  "label key and value greater than maximum size (%d bytes), "
 				  "key: %.*s: invalid argument",
 				  CTRFS_LABEL_MAX, kl > 10 ? 10 : (int)kl, key);
+	return CTRFS_OK;
+}
+
+ctrfs_code label_key_validate(const char *key, const char *value, ctrfs_error *err)
+{
+	if (!*key && value && *value)
+		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+				  "failed to set label %s=%s: key required", GOQ(key), GOQ(value));
+	return CTRFS_OK;
+}
+
+ctrfs_code label_keys_validate(const ctrfs_labels *l, ctrfs_error *err)
+{
+	/* keys are sorted bytewise: "" comes first */
+	if (l && l->count)
+		return label_key_validate(l->items[0].key, l->items[0].value, err);
 	return CTRFS_OK;
 }
 

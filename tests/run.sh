@@ -18,7 +18,7 @@ setup() {
 if [ "${CTRFS_SANITIZE:-}" = 1 ]; then
 	build=${CTRFS_BUILD_DIR:-build-sanitize}
 	# clang's runtime: ASan + UBSan + LSan (leak check at each process exit)
-	CC=clang setup "$build" -Dwerror=true -Db_sanitize=address,undefined \
+	CC=clang CXX=clang++ setup "$build" -Dwerror=true -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dbuildtype=debug
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1
 	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

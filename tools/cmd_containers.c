@@ -408,7 +408,8 @@ static int c_update(struct cli *cli, int argc, char **argv)
 		"                              KEY=true (labels.KEY)\n"
 		"  --remove-label KEY          remove a label (labels.KEY)\n"
 		"  --extension NAME=URL=VAL    set an extension (extensions.NAME)\n"
-		"  --remove-extension NAME     remove an extension (extensions.NAME)\n"
+		"  --remove-extension NAME     remove an extension (ctrfs's own: containerd's\n"
+		"                              update never removes one)\n"
 		"  --from-json FILE            take field values from a container JSON document\n"
 		"                              (`ctrfsctl containers info` form); with no --path,\n"
 		"                              a full update of every mutable field\n"
@@ -430,8 +431,8 @@ static int c_update(struct cli *cli, int argc, char **argv)
 	};
 	static const char cmd[] = "containers update";
 	ctrfs_container c = {0};
-	char **paths = NULL;
-	size_t npaths = 0;
+	char **paths = NULL, **removals = NULL;
+	size_t npaths = 0, nremovals = 0;
 	const char *json_file = NULL, *spec_file = NULL;
 	bool field_opts = false, explicit_paths = false;
 	int rc = 0, o;
@@ -473,7 +474,7 @@ static int c_update(struct cli *cli, int argc, char **argv)
 			}
 			break;
 		case OPT_REMOVE_EXTENSION:
-			rc = add_path(&paths, &npaths, "extensions.%s", optarg);
+			rc = add_path(&removals, &nremovals, "%s", optarg);
 			break;
 		case OPT_FROM_JSON:
 			json_file = optarg;
@@ -495,7 +496,7 @@ static int c_update(struct cli *cli, int argc, char **argv)
 		rc = cli_usage(cmd, "--from-json cannot be combined with field options");
 	if (!rc && !json_file && explicit_paths)
 		rc = cli_usage(cmd, "--path needs --from-json");
-	if (!rc && !json_file && !npaths)
+	if (!rc && !json_file && !npaths && !nremovals)
 		rc = cli_usage(cmd, "nothing to update");
 	if (!rc && json_file) {
 		size_t len;
@@ -514,14 +515,15 @@ static int c_update(struct cli *cli, int argc, char **argv)
 	if (!rc) {
 		free(c.id);
 		c.id = strdup(argv[optind]);
-		if (ctrfs_container_update(cli_store(cli, false), cli->ns, &c,
-					   (const char *const *)paths, npaths, NULL, &err))
+		ctrfs_update_options uo = {.remove_extensions = (const char *const *)removals,
+					   .nremove_extensions = nremovals};
+		if (ctrfs_container_update_ex(cli_store(cli, false), cli->ns, &c,
+					      (const char *const *)paths, npaths, &uo, NULL, &err))
 			rc = cli_container_error(cli, argv[optind], &err);
 	}
 out:
-	for (size_t i = 0; i < npaths; i++)
-		free(paths[i]);
-	free(paths);
+	ctrfs_strv_free(paths, npaths);
+	ctrfs_strv_free(removals, nremovals);
 	ctrfs_container_clear(&c);
 	return rc;
 }

@@ -108,10 +108,10 @@ def test_namespace_labels_are_files_too(mnt):
     assert ns_labels(mnt) == {"owner": "team-a"}
     mnt.ok("mv default/.labels/owner default/.labels/team")
     assert ns_labels(mnt) == {"team": "team-a"}
-    mnt.ok(": > default/.labels/empty")  # namespace labels may be empty
-    wait_until(lambda: ns_labels(mnt) == {"team": "team-a", "empty": ""})
-    assert mnt.read("default/.labels/empty") == b"\n"
-    mnt.ok("rm default/.labels/team default/.labels/empty")
+    mnt.ok("echo v > default/.labels/empty")
+    mnt.ok(": > default/.labels/empty")  # an empty value deletes, as containerd's SetLabel
+    wait_until(lambda: ns_labels(mnt) == {"team": "team-a"})
+    mnt.ok("rm default/.labels/team")
     assert ns_labels(mnt) == {}
 
 
@@ -139,13 +139,12 @@ def test_odd_keys_made_through_the_mount_reach_the_store(mnt):
     assert labels(mnt, "c2") == {k: f"v-{i}" for i, k in enumerate(ODD_KEYS)}
 
 
-def test_the_empty_key_is_the_name_percent(mnt, tmp_path):
-    doc = json.loads(mnt.ctl("c", "info", "c2").out)
-    doc["Labels"] = {"": "empty-key"}
-    (tmp_path / "c2.json").write_text(json.dumps(doc))
-    mnt.ctl("c", "update", "--from-json", tmp_path / "c2.json", "c2")
-    assert mnt.ok("ls default/c2/labels") == "%\n"
-    assert mnt.text("default/c2/labels/%") == "empty-key\n"
+def test_the_empty_key_named_percent_is_refused_as_containerd_refuses_it(mnt):
+    # bolt takes no empty key: containerd fails with "key required"
+    mnt.expect(r'refused write /default/c2/labels/%: .*failed to set label ""="v": '
+               r'key required \(EINVAL\)')
+    with mnt.unchanged():
+        mnt.fails("echo v > default/c2/labels/%", "Invalid argument")
 
 
 def every_byte_keys():

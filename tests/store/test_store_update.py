@@ -88,15 +88,19 @@ def test_path_labels_key_of_an_absent_label_with_no_value_is_a_no_op(web, write_
     assert web.labels("web") == before
 
 
-def test_path_extensions_replaces_every_extension(web, write_json):
-    ext = {"e3": {"type_url": "example.com/E", "value": "dGhyZWU="}}
+def test_path_extensions_merges_as_containerd(web, write_json):
+    # containerd writes the new extensions over the stored ones: none is deleted
+    before = web.info("web")["Extensions"]
+    ext = {"e1": {"type_url": "example.com/E", "value": "b25lIQ=="},
+           "e3": {"type_url": "example.com/E", "value": "dGhyZWU="}}
     assert update_from(web, write_json, edited(web, Extensions=ext), "extensions").status == 0
-    assert web.info("web")["Extensions"] == ext
+    assert web.info("web")["Extensions"] == {**before, **ext}
 
 
-def test_path_extensions_with_null_removes_every_extension(web, write_json):
+def test_path_extensions_with_null_deletes_no_extension(web, write_json):
+    before = web.info("web")["Extensions"]
     assert update_from(web, write_json, edited(web, Extensions=None), "extensions").status == 0
-    assert web.info("web")["Extensions"] is None
+    assert web.info("web")["Extensions"] == before
 
 
 def test_path_extensions_name_sets_one_extension(web, write_json):
@@ -114,13 +118,21 @@ def test_path_extensions_name_with_slashes(web, write_json):
     assert web.info("web")["Extensions"]["fixture.example.com/ext"] == new
 
 
-def test_removing_an_extension_really_removes_it(web, write_json):
-    # containerd stores an empty Any under the name; ctrfs removes the name (MODEL.md)
+def test_path_extensions_name_absent_stores_an_empty_any_as_containerd(web, write_json):
     doc = edited(web, Extensions=None)
-    assert update_from(web, write_json, doc, "extensions.e1").status == 0
-    assert list(web.info("web")["Extensions"]) == ["e2"]
+    assert update_from(web, write_json, doc, "extensions.e1", "extensions.e7").status == 0
+    ext = web.info("web")["Extensions"]
+    assert ext["e1"] == {} and ext["e7"] == {} and sorted(ext) == ["e1", "e2", "e7"]
+
+
+def test_remove_extension_is_ctrfs_own_removal(web):
     web.ok("containers", "update", "--remove-extension", "e2", "web")
+    assert list(web.info("web")["Extensions"]) == ["e1"]
+    web.ok("containers", "update", "--remove-extension", "e1", "web")
     assert web.info("web")["Extensions"] is None
+    with web.unchanged():
+        assert web.error("containers", "update", "--remove-extension", "e1", "web") == (
+            'container "web": extension "e1": not found')
 
 
 def test_path_spec_replaces_the_spec(web, write_json):
@@ -206,8 +218,10 @@ def test_full_update_replaces_every_mutable_field(web, write_json):
                  Spec={"ociVersion": "9"})
     assert update_from(web, write_json, doc).status == 0
     info = web.info("web")
-    for field in ("Labels", "Image", "SnapshotKey", "Extensions", "Spec"):
+    for field in ("Labels", "Image", "SnapshotKey", "Spec"):
         assert info[field] == doc[field], field
+    # extensions merge, as containerd's: e1 and e2 stay
+    assert sorted(info["Extensions"]) == ["e1", "e2", "e9"]
 
 
 def test_full_update_keeps_runtime_options_and_sandbox_id(web, write_json):

@@ -280,3 +280,96 @@ def test_label_command_is_one_update_all_or_nothing(ctl):
     with ctl.unchanged():
         ctl.error("containers", "label", "web", "a=1", "b=2", BIG)
     assert ctl.labels("web") == {}
+
+
+# ---- containerd's exact rules (issue 11) ----
+
+def test_empty_label_key_is_refused_on_create(ctl):
+    # bolt takes no empty key: containerd fails the write with "key required"
+    ctl.ok("namespaces", "create", "default")
+    with ctl.unchanged():
+        assert ctl.error("containers", "create", "--label", "=v", "web") == (
+            'failed to write container "web": failed to set label ""="v": key required')
+
+
+def test_empty_label_key_is_refused_on_update(ctl):
+    ctl.ok("containers", "create", "web")
+    with ctl.unchanged():
+        assert ctl.error("containers", "label", "web", "=v") == (
+            'failed to write container "web": failed to set label ""="v": key required')
+
+
+def test_empty_label_key_with_an_empty_value_is_dropped_as_containerd_drops_it(ctl):
+    ctl.ok("containers", "create", "--label", "=", "--label", "a=1", "web")
+    assert ctl.labels("web") == {"a": "1"}
+
+
+def test_empty_label_key_is_refused_on_namespaces(ctl):
+    ctl.ok("namespaces", "create", "other")
+    with ctl.unchanged():
+        assert ctl.error("namespaces", "create", "ns1", "=v") == (
+            'namespace.Labels: failed to set label ""="v": key required')
+    ctl.ok("namespaces", "create", "ns1")
+    with ctl.unchanged():
+        assert ctl.error("namespaces", "label", "ns1", "=v") == (
+            'namespace.Labels: failed to set label ""="v": key required')
+
+
+def test_removing_a_label_whose_key_is_over_the_size_limit_is_refused(ctl):
+    # containerd sets the key to "" and validates before the write drops it
+    ctl.ok("containers", "create", "web")
+    key = "k" * 4097
+    with ctl.unchanged():
+        assert ctl.error("containers", "update", "--remove-label", key, "web") == (
+            "update failed validation: containers.Labels: label key and value greater than "
+            "maximum size (4096 bytes), key: kkkkkkkkkk: invalid argument")
+        assert ctl.error("containers", "label", "web", key + "=") == (
+            "update failed validation: containers.Labels: label key and value greater than "
+            "maximum size (4096 bytes), key: kkkkkkkkkk: invalid argument")
+
+
+def test_removing_a_label_of_4096_bytes_of_key_is_accepted(ctl):
+    ctl.ok("containers", "create", "--label", "a=1", "web")
+    ctl.ok("containers", "update", "--remove-label", "k" * 4096, "web")
+    assert ctl.labels("web") == {"a": "1"}
+
+
+def test_field_path_extensions_with_an_empty_name_is_refused(ctl, tmp_path):
+    ctl.ok("containers", "create", "web")
+    doc = tmp_path / "web.json"
+    doc.write_text(ctl.ok("containers", "info", "web"))
+    with ctl.unchanged():
+        assert ctl.error("containers", "update", "--from-json", doc, "--path", "extensions.",
+                         "web") == (
+            "update failed validation: container.Extension keys must not be zero-length: "
+            "invalid argument")
+
+
+def test_namespace_labels_with_an_empty_value_are_not_stored(ctl):
+    ctl.ok("namespaces", "create", "ns1", "a=1", "b=")
+    assert ctl.ok("namespaces", "label", "ns1") == "a=1\n"
+    ctl.ok("namespaces", "label", "ns1", "c=3")
+    ctl.ok("namespaces", "label", "ns1", "a=")  # an empty value deletes, as containerd
+    assert ctl.ok("namespaces", "label", "ns1") == "c=3\n"
+
+
+@pytest.mark.parametrize("ident,quoted", [
+    ("a\x07b", r'"a\ab"'),
+    ("a\x0bb", r'"a\vb"'),
+    ("a\x01b", r'"a\x01b"'),
+    ("a\u00a0b", r'"a\u00a0b"'),
+    ("a\u200bb", r'"a\u200bb"'),
+    ("a\ufeffb", r'"a\ufeffb"'),
+    ("é", '"é"'),
+])
+def test_refused_identifiers_are_quoted_as_gos_q(ctl, ident, quoted):
+    assert ctl.error("containers", "create", ident) == (
+        f"create container failed validation: container.ID: identifier {quoted} must match "
+        f"{IDENT_RE}: invalid argument")
+
+
+def test_not_found_messages_quote_as_gos_q(ctl):
+    ctl.ok("containers", "create", "web")
+    assert ctl.error("containers", "info", "a\tb\u200b") == (
+        r'container "a\tb\u200b" in namespace "default": not found')
+    assert ctl.error("namespaces", "label", "n\u00a0s") == r'namespace "n\u00a0s": not found'

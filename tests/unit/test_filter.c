@@ -223,10 +223,16 @@ static void test_parse_errors(void)
 	expect_err("id!", "[id >|!|< ]: unsupported operator \"!\"");
 	expect_err("labels.\"unterminated",
 		   "[labels. >|\"|< unterminated]: quoted literal not terminated");
-	expect_err("id~=(",
-		   "[id~= >|(|< ]: error parsing regexp: missing closing parenthesis: `(`");
-	expect_err("id~=/a(/", "[id~= >|/|< a(/]: error parsing regexp: missing closing "
-			       "parenthesis: `a(`");
+	/* Go's regexp.Compile errors, word for word */
+	expect_err("id~=(", "[id~= >|(|< ]: error parsing regexp: missing closing ): `(`");
+	expect_err("id~=/a(/", "[id~= >|/|< a(/]: error parsing regexp: missing closing ): `a(`");
+	expect_err("id~=/(?=a)/",
+		   "[id~= >|/|< (?=a)/]: error parsing regexp: invalid or unsupported Perl "
+		   "syntax: `(?=`");
+	expect_err("id~=a{1001}", "[id~= >|a|< {1001}]: error parsing regexp: invalid repeat "
+				  "count: `{1001}`");
+	expect_err("id~=a\\C", "[id~= >|a|< \\C]: error parsing regexp: invalid escape "
+			       "sequence: `\\C`");
 	expect_err("id==a,", "[id==a,]: expected field or quoted");
 	expect_err("id==a,,b", "[id==a, >|,|< b]: expected field or quoted");
 	expect_err("\"id\"x", "[\"id\" >|x|< ]: expected an operator (\"==\"|\"!=\"|\"~=\")");
@@ -247,16 +253,22 @@ static void test_parse_errors(void)
 	/* U+200B is a format character, not graphic: it ends a value */
 	expect_err("id==a\xe2\x80\x8b",
 		   "[id==a >|\xe2|< \x80\x8b]: unexpected input: \xe2\x80\x8b");
-	expect_err("labels.a-b/c==y", "[labels.a-b >|/|< c==y]: quoted literal not terminated");
+	/* containerd 1.6's fields have no '-': the parser wants an operator there */
+	expect_err("labels.a-b/c==y",
+		   "[labels.a >|-|< b/c==y]: expected an operator (\"==\"|\"!=\"|\"~=\")");
+	expect_err("labels.a-b/c",
+		   "[labels.a >|-|< b/c]: expected an operator (\"==\"|\"!=\"|\"~=\")");
+	expect_err("labels.1-x==y",
+		   "[labels.1 >|-|< x==y]: expected an operator (\"==\"|\"!=\"|\"~=\")");
 
-	/* regexp errors carry PCRE2's words; invalid UTF-8 is one, as it is to Go */
+	/* a pattern that is not UTF-8 is refused as Go refuses it */
 	ctrfs_error err = {0};
 	ctrfs_filter *f;
 	const char *bad = "id~=\"\\xff\"";
 	CHECK(filter_parse(&bad, 1, &f, &err) == CTRFS_INVALID_ARGUMENT &&
-		  strncmp(err.text,
-			  "filters: parse error: [id~= >|\"|< \\xff\"]: error parsing regexp: ",
-			  62) == 0,
+		  strcmp(err.text,
+			 "filters: parse error: [id~= >|\"|< \\xff\"]: error parsing regexp: "
+			 "invalid UTF-8: `\xff`: invalid argument") == 0,
 	      "%s", err.text);
 	/* err may be NULL */
 	CHECK(filter_parse(&bad, 1, &f, NULL) == CTRFS_INVALID_ARGUMENT, "no err");
@@ -352,8 +364,7 @@ static void test_escapes_and_paths(void)
 	CHECK(one_match("labels.\"a.b\"==x", NULL, labels), "labels.\"a.b\"");
 	CHECK(one_match("labels.\"a\".\"b\"==x", NULL, labels), "labels.\"a\".\"b\"");
 	CHECK(one_match("labels.\"a-b/c\"==y", NULL, labels), "labels.\"a-b/c\"");
-	CHECK(!one_match("labels.a-b", NULL, labels), "labels.a-b is another key");
-	CHECK(one_match("labels.1-x==digits", NULL, labels), "fields may start with a digit");
+	CHECK(one_match("labels.\"1-x\"==digits", NULL, labels), "a quoted field holds '-'");
 	CHECK(one_match("labels==emptykey", NULL, labels), "labels alone is the key \"\"");
 	CHECK(one_match("labels.esc==\"\\a\\b\\f\\n\\r\\t\\v\\\\\\\"|/\"", NULL, labels),
 	      "simple escapes");
@@ -383,7 +394,7 @@ static void test_escapes_and_paths(void)
 	      "a subject with invalid UTF-8");
 	CHECK(one_match("v==\"\"", "", NULL), "present and empty equals \"\"");
 	CHECK(one_match("v", "", NULL), "present and empty is present");
-	/* PCRE2 gives up where its backtracking explodes; that is no match */
+	/* linear time: a pattern that makes backtracking engines explode is just no match */
 	CHECK(!one_match("v~=^(a|aa)*(a|aa)*(a|aa)*(a|aa)*(a|aa)*(a|aa)*(a|aa)*b",
 			 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", NULL),
 	      "catastrophic pattern");

@@ -451,7 +451,7 @@ static void settle_one(struct handle *h, const char *op)
 {
 	pthread_mutex_lock(&h->lock);
 	if (h->dirty && !h->len && !h->refused) {
-		if (h->ni.pending && h->ni.fp.kind == NODE_LABEL && !h->snap)
+		if (h->ni.pending && node_is_label(h->ni.fp.kind) && !h->snap)
 			h->dirty = false; /* created and left empty: no label, nothing to store */
 		else
 			commit(h, op, COMMIT_IF_UNCHANGED);
@@ -682,7 +682,7 @@ static int commit(struct handle *h, const char *op, enum commit_mode mode)
 		h->mtime = stored_mtime(h);
 		/* an emptied label is no label: its file stays, empty and not stored, as a
 		 * created one does, so that the name the user still sees is there */
-		node_set_pending(h->ni.path, &h->ni.fp, !h->len && h->ni.fp.kind == NODE_LABEL);
+		node_set_pending(h->ni.path, &h->ni.fp, !h->len && node_is_label(h->ni.fp.kind));
 	}
 	return rc;
 }

@@ -93,6 +93,13 @@ static inline bool node_is_view(enum node_kind k)
 	return node_is_cri(k) || node_is_pods(k);
 }
 
+/* Label files, of containers and namespaces: an empty label is no label (containerd
+ * stores none), so an emptied one stays as an empty file that is not stored */
+static inline bool node_is_label(enum node_kind k)
+{
+	return k == NODE_LABEL || k == NODE_NS_LABEL;
+}
+
 /* Files named by a key (a label key or an extension name) */
 static inline bool node_is_key(enum node_kind k)
 {

@@ -412,7 +412,7 @@ static int rename_into_store(struct ctrfs *fs, struct end *from, struct end *to)
 		return rc;
 	node_unlink(from->path);
 	/* an empty label is none: its file stays, empty and not stored */
-	node_set_pending(to->path, &to->fp, !len && to->fp.kind == NODE_LABEL);
+	node_set_pending(to->path, &to->fp, !len && node_is_label(to->fp.kind));
 	return 0;
 }
 

@@ -713,7 +713,7 @@ static ctrfs_code recreate_txn(struct db_txn *t, void *p, ctrfs_error *err)
 	ctrfs_container cur;
 	ctrfs_code code = ctr_load(t, a->ns, a->in->id, 0, &cur, err);
 	if (code == CTRFS_NOT_FOUND)
-		return ctrfs_fail(err, code, "container \"%s\": not found", a->in->id);
+		return ctrfs_fail(err, code, "container %s: not found", GOQ(a->in->id));
 	if (code)
 		return code;
 	ctrfs_container c = *a->in; /* shallow: only timestamps change */
@@ -738,8 +738,7 @@ ctrfs_code ctrfs_container_recreate(ctrfs_store *s, const char *ns, const ctrfs_
 	if (code)
 		return code;
 	if (!c->id || strlen(c->id) > CTRFS_IDENTIFIER_MAX)
-		return ctrfs_fail(err, CTRFS_NOT_FOUND, "container \"%s\": not found",
-				  c->id ? c->id : "");
+		return ctrfs_fail(err, CTRFS_NOT_FOUND, "container %s: not found", GOQ(c->id));
 	code = ctrfs_container_validate(c, err);
 	if (code)
 		return ctrfs_error_prefix(err, code, "update failed validation: ");
@@ -836,7 +835,7 @@ static ctrfs_code delete_txn(struct db_txn *t, void *p, ctrfs_error *err)
 	db_key_container(&key, a->ns, a->id);
 	ctrfs_code code = db_get(t, DB_CTR, key.buf, key.len, &v, err);
 	if (code == CTRFS_NOT_FOUND)
-		return ctrfs_fail(err, code, "container %s: not found", a->id);
+		return ctrfs_fail(err, code, "container %s: not found", GOQ(a->id));
 	if (!code)
 		code = ctr_remove(t, a->ns, a->id, err);
 	if (!code)
@@ -853,7 +852,7 @@ ctrfs_code ctrfs_container_delete(ctrfs_store *s, const char *ns, const char *id
 	if (code)
 		return code;
 	if (strlen(id) > CTRFS_IDENTIFIER_MAX)
-		return ctrfs_fail(err, CTRFS_NOT_FOUND, "container %s: not found", id);
+		return ctrfs_fail(err, CTRFS_NOT_FOUND, "container %s: not found", GOQ(id));
 	struct delete_arg a = {ns, id};
 	return db_write(s, delete_txn, &a, err);
 }

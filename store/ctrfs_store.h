@@ -51,6 +51,10 @@ typedef struct ctrfs_error {
 /* containerd's name for a code: "invalid argument", "not found", ... */
 const char *ctrfs_code_name(ctrfs_code code);
 
+/* s quoted as Go's %q quotes it (as containerd's messages quote identifiers), into
+ * buf (NUL-terminated; a quote too long for it is cut at a rune, ending in `..."`). */
+void ctrfs_quote(char *buf, size_t size, const char *s);
+
 /* A point in time, UTC, nanosecond precision (seconds since the Unix epoch). */
 typedef struct ctrfs_time {
 	int64_t sec;

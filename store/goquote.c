@@ -1,6 +1,8 @@
 /* Go's %q (see goquote.h). */
 #include "goquote.h"
+#include "ctrfs_store.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "runes.h"
@@ -94,4 +96,22 @@ struct go_quoted go_quote(const char *s)
 	}
 	strbuf_release(&sb);
 	return q;
+}
+
+void ctrfs_quote(char *buf, size_t size, const char *s)
+{
+	if (!size)
+		return;
+	struct go_quoted q = go_quote(s);
+	size_t n = strlen(q.text);
+	if (n < size) {
+		memcpy(buf, q.text, n + 1);
+		return;
+	}
+	/* cut before a UTF-8 continuation byte's lead, keeping room for `..."` */
+	size_t cut = size > 5 ? size - 5 : 0;
+	while (cut > 1 && ((unsigned char)q.text[cut] & 0xC0) == 0x80)
+		cut--;
+	memcpy(buf, q.text, cut);
+	snprintf(buf + cut, size - cut, "...\"");
 }

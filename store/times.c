@@ -17,6 +17,7 @@
  * as before. Pairs of labels and extensions that are gone are dropped with them.
  */
 #include "times.h"
+#include "goquote.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -323,8 +324,8 @@ ctrfs_code ctrfs_container_part_time(ctrfs_store *s, const char *ns, const char 
 		return code;
 	code = ctr_load(&t, ns, id, 0, &c, err);
 	if (code == CTRFS_NOT_FOUND)
-		code = ctrfs_fail(err, code, "container \"%s\" in namespace \"%s\": not found", id,
-				  ns);
+		code = ctrfs_fail(err, code, "container %s in namespace %s: not found", GOQ(id),
+				  GOQ(ns));
 	else if (!code) {
 		code = times_container_part(&t, ns, &c, path, out, err);
 		ctrfs_container_clear(&c);

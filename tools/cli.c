@@ -28,7 +28,7 @@ ctrfs_store *cli_store(struct cli *cli, bool read_only)
 			cli_errorf("store %s does not exist; create it with 'ctrfsctl init %s'",
 				   cli->store_path, cli->store_path);
 		else
-		cli_error(&err);
+			cli_error(&err);
 		exit(EXIT_FAIL);
 	}
 	return cli->store;
@@ -157,33 +157,20 @@ bool cli_command_is(const struct command *c, const char *word)
 
 void cli_quote(char *buf, size_t size, const char *s)
 {
-	size_t n = 0;
-	/* room for the longest escape, the closing quote and the NUL */
-	for (buf[n++] = '"'; *s && n + 6 < size; s++) {
-		unsigned char ch = (unsigned char)*s;
-		const char *esc = strchr("a\ab\bf\fn\nr\rt\tv\v", ch); /* letter, then its byte */
-		if (ch == '"' || ch == '\\')
-			n += (size_t)snprintf(buf + n, size - n, "\\%c", ch);
-		else if (ch && esc && ch < 0x20)
-			n += (size_t)snprintf(buf + n, size - n, "\\%c", esc[-1]);
-		else if (ch < 0x20 || ch == 0x7f)
-			n += (size_t)snprintf(buf + n, size - n, "\\x%02x", ch);
-		else
-			buf[n++] = (char)ch;
-	}
-	buf[n++] = '"';
-	buf[n] = '\0';
+	ctrfs_quote(buf, size, s);
 }
 
 int cli_container_error(const struct cli *cli, const char *id, const ctrfs_error *err)
 {
-	if (err->code != CTRFS_NOT_FOUND)
-		return cli_error(err);
-	/* the store words it as containerd's Get, Update or Delete does; ctr (which always
-	 * loads the container first) shows only Get's form: one form for every command */
-	char qid[256], qns[256];
+	char qid[256], qns[256], missing[600];
 	cli_quote(qid, sizeof(qid), id);
 	cli_quote(qns, sizeof(qns), cli->ns);
+	snprintf(missing, sizeof(missing), "container %s: not found", qid);
+	/* the store words it as containerd's Get, Update or Delete does; ctr (which always
+	 * loads the container first) shows only Get's form: one form for every command.
+	 * Anything else not found (an extension, a label) is said as the store says it. */
+	if (err->code != CTRFS_NOT_FOUND || strcmp(err->text, missing) != 0)
+		return cli_error(err);
 	return cli_errorf("container %s in namespace %s: not found", qid, qns);
 }
 

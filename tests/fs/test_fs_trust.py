@@ -116,6 +116,20 @@ def test_an_emptied_label_stays_an_empty_file_until_removed(mnt):
     assert "app" not in os.listdir(mnt.path("default/c1/labels"))
 
 
+
+def test_an_emptied_namespace_label_stays_an_empty_file_until_removed(mnt):
+    # as a container's: containerd stores no namespace label with an empty value, so
+    # the emptied label is deleted, and its name stays for the tools that use it next
+    d = mnt.path("default/.labels")
+    for i in range(ROUNDS // 10):
+        (d / "k").write_text(f"x{i}\n")
+        mnt.ok(": > default/.labels/k")
+        assert (d / "k").read_bytes() == b""
+        os.rename(d / "k", d / "k2")
+        os.unlink(d / "k2")
+    mnt.ok("echo v > default/.labels/k && : > default/.labels/k && rm default/.labels/k")
+    assert "k" not in os.listdir(d)
+
 def test_an_emptying_does_not_undo_a_later_change_by_another_process(mnt):
     # the emptying replaces the value it saw; one set since (after close returned)
     # stands. RELEASE is held back here by keeping a duplicate of the fd open.

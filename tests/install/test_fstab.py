@@ -22,6 +22,8 @@ def test_fstab_style_mount_finds_the_installed_daemon(tmp_path):
         pytest.skip(f"{INSTALLED} exists already; not replacing it")
     store, mnt = tmp_path / "store", tmp_path / "mnt"
     mnt.mkdir()
+    subprocess.run([str(BUILD / "tools/ctrfsctl"), "init", str(store)], check=True,
+                   capture_output=True)
     subprocess.run([str(BUILD / "tools/ctrfsctl"), "--store", str(store), "-n", "default",
                     "containers", "create", "img:1", "c1"], check=True, capture_output=True)
     INSTALLED.symlink_to(DAEMON)

@@ -79,6 +79,8 @@ def mounted(mnt):
 def test_execstart_returns_once_the_mount_is_there_under_the_units_limits(tmp_path):
     store, mnt = tmp_path / "store", tmp_path / "mnt"
     mnt.mkdir()
+    subprocess.run([str(BUILD / "tools/ctrfsctl"), "init", str(store)], check=True,
+                   capture_output=True)
     subprocess.run([str(BUILD / "tools/ctrfsctl"), "--store", str(store), "-n", "default",
                     "containers", "create", "img:1", "c1"], check=True, capture_output=True)
     svc = service_settings()

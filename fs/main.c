@@ -13,6 +13,7 @@
 #include "daemon.h"
 #include "handle.h"
 #include "node.h"
+#include "follow.h"
 #include "notify.h"
 #include "ops.h"
 
@@ -28,6 +29,8 @@ static const char usage[] =
     "    -o allow_other         let other users in (permissions are checked)\n"
     "    -o runtime=NAME        runtime of containers made by mkdir\n"
     "                           (default " CTRFS_STORE_DEFAULT_RUNTIME ")\n"
+    "    -o containerd[=ADDRESS] bind the store to a running containerd and follow it\n"
+    "                           (default $CONTAINERD_ADDRESS or /run/containerd/containerd.sock)\n"
     "\n";
 
 struct options {
@@ -36,12 +39,16 @@ struct options {
 	int ro;
 	int allow_other;
 	int fsname, subtype;
+	int containerd; /* -o containerd[=ADDRESS] (follow.c) */
+	char *containerd_address;
 };
 
 enum { KEY_RO, KEY_RW, KEY_ALLOW_OTHER, KEY_FSNAME, KEY_SUBTYPE };
 
 static const struct fuse_opt ctrfs_opts[] = {
     {"runtime=%s", offsetof(struct options, runtime), 0},
+    {"containerd", offsetof(struct options, containerd), 1},
+    {"containerd=%s", offsetof(struct options, containerd_address), 0},
     /* seen here, and kept for the kernel mount too */
     FUSE_OPT_KEY("ro", KEY_RO),
     FUSE_OPT_KEY("rw", KEY_RW),
@@ -236,6 +243,8 @@ int main(int argc, char **argv)
 	}
 	if (open_store(&fs, store, fs.read_only))
 		goto out_args;
+	if ((o.containerd || o.containerd_address) && follow_bind(&fs, o.containerd_address))
+		goto out_store;
 	if (nodes_init()) {
 		fuse_log(FUSE_LOG_ERR, "out of memory\n");
 		goto out_store;
@@ -256,6 +265,8 @@ int main(int argc, char **argv)
 	 * feeds .events */
 	if (notify_start(&fs))
 		goto out_unmount;
+	if (follow_start(&fs))
+		goto out_unmount;
 	if (!cmd.foreground) {
 		log_setup(false, cmd.debug);
 		daemon_ready();
@@ -269,6 +280,7 @@ int main(int argc, char **argv)
 	ret = rc < 0 ? 1 : 0;
 	if (rc < 0)
 		fuse_log(FUSE_LOG_ERR, "%s\n", strerror(-rc));
+	follow_stop();
 	notify_stop(&fs);
 
 out_unmount:
@@ -288,6 +300,7 @@ out_args:
 	free(cmd.mountpoint);
 	free(o.store);
 	free(o.runtime);
+	free(o.containerd_address);
 	fuse_opt_free_args(&args);
 	return ret;
 }

@@ -10,15 +10,15 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "binding.h"
 #include "error.h"
 #include "ownership.h"
 
 #define DB_DEFAULT_MAP_SIZE ((size_t)256 << 20)
 
 static const char *const table_names[DB_NTABLES] = {
-	[DB_META] = "meta",   [DB_NS] = "namespaces", [DB_CTR] = "containers",
-	[DB_SPEC] = "specs",  [DB_LABELS] = "labels", [DB_EXT] = "extensions",
-	[DB_EVENTS] = "events",
+    [DB_META] = "meta",	    [DB_NS] = "namespaces",  [DB_CTR] = "containers", [DB_SPEC] = "specs",
+    [DB_LABELS] = "labels", [DB_EXT] = "extensions", [DB_EVENTS] = "events",
 };
 
 const char *ctrfs_store_path(const ctrfs_store *s)
@@ -53,14 +53,16 @@ ctrfs_code db_fail(struct db_txn *t, int rc, ctrfs_error *err, const char *what)
 		rc = ENOSPC;
 	switch (rc) {
 	case MDB_MAP_FULL:
-		return ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, ENOSPC, "%s: store map is full", what);
+		return ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, ENOSPC, "%s: store map is full",
+				      what);
 	case ENOSPC:
 	case EDQUOT:
 		return ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, ENOSPC, "%s: no space left on device",
 				      what);
 	case EACCES:
 	case EROFS:
-		return ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, EROFS, "%s: store is read-only", what);
+		return ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, EROFS, "%s: store is read-only",
+				      what);
 	case ENOMEM:
 		return ctrfs_fail_oom(err);
 	case MDB_CORRUPTED:
@@ -370,8 +372,8 @@ ctrfs_code ctrfs_store_open(const char *path, const ctrfs_open_options *opts, ct
 	if (!rc)
 		rc = mdb_env_set_mapsize(s->env, map_size ? map_size : DB_DEFAULT_MAP_SIZE);
 	/* NOTLS: read transactions are not tied to threads (the FUSE daemon has a pool). */
-	unsigned flags = MDB_NOTLS | (opts->read_only ? MDB_RDONLY : 0) |
-			 (opts->no_sync ? MDB_NOSYNC : 0);
+	unsigned flags =
+	    MDB_NOTLS | (opts->read_only ? MDB_RDONLY : 0) | (opts->no_sync ? MDB_NOSYNC : 0);
 	if (!rc)
 		rc = mdb_env_open(s->env, path, flags, 0600);
 	if (rc) {
@@ -400,6 +402,7 @@ void ctrfs_store_close(ctrfs_store *s)
 		return;
 	if (s->env)
 		mdb_env_close(s->env);
+	binding_free(s);
 	pthread_rwlock_destroy(&s->resize_lock);
 	pthread_mutex_destroy(&s->watch_lock);
 	free(s->watch_path);

@@ -17,8 +17,9 @@
 #define DB_DEFAULT_MAP_SIZE ((size_t)256 << 20)
 
 static const char *const table_names[DB_NTABLES] = {
-    [DB_META] = "meta",	    [DB_NS] = "namespaces",  [DB_CTR] = "containers", [DB_SPEC] = "specs",
-    [DB_LABELS] = "labels", [DB_EXT] = "extensions", [DB_EVENTS] = "events",
+	[DB_META] = "meta",   [DB_NS] = "namespaces", [DB_CTR] = "containers",
+	[DB_SPEC] = "specs",  [DB_LABELS] = "labels", [DB_EXT] = "extensions",
+	[DB_EVENTS] = "events",
 };
 
 const char *ctrfs_store_path(const ctrfs_store *s)
@@ -53,16 +54,14 @@ ctrfs_code db_fail(struct db_txn *t, int rc, ctrfs_error *err, const char *what)
 		rc = ENOSPC;
 	switch (rc) {
 	case MDB_MAP_FULL:
-		return ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, ENOSPC, "%s: store map is full",
-				      what);
+		return ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, ENOSPC, "%s: store map is full", what);
 	case ENOSPC:
 	case EDQUOT:
 		return ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, ENOSPC, "%s: no space left on device",
 				      what);
 	case EACCES:
 	case EROFS:
-		return ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, EROFS, "%s: store is read-only",
-				      what);
+		return ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, EROFS, "%s: store is read-only", what);
 	case ENOMEM:
 		return ctrfs_fail_oom(err);
 	case MDB_CORRUPTED:
@@ -372,8 +371,8 @@ ctrfs_code ctrfs_store_open(const char *path, const ctrfs_open_options *opts, ct
 	if (!rc)
 		rc = mdb_env_set_mapsize(s->env, map_size ? map_size : DB_DEFAULT_MAP_SIZE);
 	/* NOTLS: read transactions are not tied to threads (the FUSE daemon has a pool). */
-	unsigned flags =
-	    MDB_NOTLS | (opts->read_only ? MDB_RDONLY : 0) | (opts->no_sync ? MDB_NOSYNC : 0);
+	unsigned flags = MDB_NOTLS | (opts->read_only ? MDB_RDONLY : 0) |
+			 (opts->no_sync ? MDB_NOSYNC : 0);
 	if (!rc)
 		rc = mdb_env_open(s->env, path, flags, 0600);
 	if (rc) {

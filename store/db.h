@@ -12,13 +12,13 @@
 #define DB_SCHEMA_VERSION 1
 
 enum db_table {
-	DB_META,   /* "schema" -> u32 version */
-	DB_NS,	   /* <ns> -> namespace record */
-	DB_CTR,	   /* <ns>\0<id> -> core record */
-	DB_SPEC,   /* <ns>\0<id> -> Any */
-	DB_LABELS, /* <ns>\0<id> -> label map */
-	DB_EXT,	   /* <ns>\0<id> -> extension map */
-	DB_EVENTS, /* u64 BE seq -> event record */
+	DB_META,     /* "schema" -> u32 version */
+	DB_NS,	     /* <ns> -> namespace record */
+	DB_CTR,	     /* <ns>\0<id> -> core record */
+	DB_SPEC,     /* <ns>\0<id> -> Any */
+	DB_LABELS,   /* <ns>\0<id> -> label map */
+	DB_EXT,	     /* <ns>\0<id> -> extension map */
+	DB_EVENTS,   /* u64 BE seq -> event record */
 	DB_NTABLES,
 };
 

@@ -112,6 +112,16 @@ def test_image_write_reaches_containerd(containerd, ns, bound):
     assert bound.text(f"{ns}/web/container.json") == info(containerd, ns, "web")
 
 
+def test_ctrfsctl_on_a_bound_store_writes_through_containerd(containerd, ns, bound):
+    # the binding is in the store: ctrfsctl needs no option to honour it
+    create_with_ctr(containerd, ns, "web")
+    bound.ctl("c", "label", "web", "by=ctl", ns=ns)
+    assert json.loads(info(containerd, ns, "web"))["Labels"] == {"by": "ctl"}
+    assert bound.text(f"{ns}/web/container.json") == info(containerd, ns, "web")
+    r = bound.ctl("c", "create", "web", ns=ns, check=False)
+    assert r.status != 0 and b"already exists" in r.err
+
+
 def test_mkdir_rmdir_container_and_namespace(containerd, ns, bound):
     bound.ok(f"mkdir {ns} && mkdir {ns}/made")
     assert ns in ns_names(containerd)

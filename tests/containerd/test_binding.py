@@ -172,6 +172,16 @@ def test_ctr_changes_are_seen_through_the_mount(containerd, ns, bound):
     assert eventually(lambda: (bound.mnt / ns).exists(), False) is False
 
 
+def test_two_writers_end_with_the_mirror_equal_to_containerd(containerd, ns, bound):
+    create_with_ctr(containerd, ns, "web", "k=0")
+    ctr = subprocess.Popen(["bash", "-c", "for i in $(seq 1 15); do ctr -a " + containerd.sock +
+                            f" -n {ns} c label web k=ctr$i j$i=x || exit 1; done"])
+    bound.ok(f"for i in $(seq 1 30); do echo m$i > {ns}/web/labels/k; done")
+    assert ctr.wait(timeout=60 * SLOW) == 0
+    want = info(containerd, ns, "web")
+    assert eventually(lambda: bound.text(f"{ns}/web/container.json"), want) == want
+
+
 # ---- containerd away and back ----
 
 def test_containerd_down_then_back_converges(tmp_path):

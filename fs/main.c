@@ -15,6 +15,7 @@
 #include "handle.h"
 #include "mountpoint.h"
 #include "node.h"
+#include "follow.h"
 #include "notify.h"
 #include "ops.h"
 #include "pods.h"
@@ -37,6 +38,8 @@ static const char usage[] =
     "                           (default " CTRFS_STORE_DEFAULT_RUNTIME ")\n"
     "    -o cri_root=DIR        CRI's root directory, for cri/status/\n"
     "                           (default " CTRFS_CRI_ROOT_DEFAULT ")\n"
+    "    -o containerd[=ADDRESS] bind the store to a running containerd and follow it\n"
+    "                           (default $CONTAINERD_ADDRESS or /run/containerd/containerd.sock)\n"
     "\n";
 
 struct options {
@@ -49,6 +52,8 @@ struct options {
 	int nonempty;
 	int allow_other;
 	int fsname, subtype;
+	int containerd; /* -o containerd[=ADDRESS] (follow.c) */
+	char *containerd_address;
 };
 
 enum { KEY_RO, KEY_RW, KEY_ALLOW_OTHER, KEY_FSNAME, KEY_SUBTYPE };
@@ -59,6 +64,8 @@ static const struct fuse_opt ctrfs_opts[] = {
     {"create", offsetof(struct options, create), 1},
     {"nonempty", offsetof(struct options, nonempty), 1},
     {"cri_root=%s", offsetof(struct options, cri_root), 0},
+    {"containerd", offsetof(struct options, containerd), 1},
+    {"containerd=%s", offsetof(struct options, containerd_address), 0},
     /* seen here, and kept for the kernel mount too */
     FUSE_OPT_KEY("ro", KEY_RO),
     FUSE_OPT_KEY("rw", KEY_RW),
@@ -261,6 +268,8 @@ int main(int argc, char **argv)
 		goto out_args;
 	if (mountpoint_check(cmd.mountpoint, o.nonempty))
 		goto out_store;
+	if ((o.containerd || o.containerd_address) && follow_bind(&fs, o.containerd_address))
+		goto out_store;
 	if (nodes_init()) {
 		fuse_log(FUSE_LOG_ERR, "out of memory\n");
 		goto out_store;
@@ -281,6 +290,8 @@ int main(int argc, char **argv)
 	 * feeds .events */
 	if (notify_start(&fs))
 		goto out_unmount;
+	if (follow_start(&fs))
+		goto out_unmount;
 	if (!cmd.foreground) {
 		log_setup(false, cmd.debug);
 		daemon_ready();
@@ -294,6 +305,7 @@ int main(int argc, char **argv)
 	ret = rc < 0 ? 1 : 0;
 	if (rc < 0)
 		fuse_log(FUSE_LOG_ERR, "%s\n", strerror(-rc));
+	follow_stop();
 	notify_stop(&fs);
 
 out_unmount:
@@ -317,6 +329,7 @@ out_args:
 	free(o.log);
 	errors_destroy();
 	free(o.cri_root);
+	free(o.containerd_address);
 	fuse_opt_free_args(&args);
 	return ret;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "binding.h"
 #include "error.h"
 #include "events.h"
 #include "filter.h"
@@ -366,6 +367,8 @@ ctrfs_code ctrfs_container_create(ctrfs_store *s, const char *ns, const ctrfs_co
 	code = writable(c, err);
 	if (code)
 		return code;
+	if (binding_on(s))
+		return binding_container_create(s, ns, c, created, err);
 	struct create_arg a = {ns, c, created};
 	return db_write(s, create_txn, &a, err);
 }
@@ -691,6 +694,15 @@ ctrfs_code ctrfs_container_update_ex(ctrfs_store *s, const char *ns, const ctrfs
 	if (strlen(c->id) > CTRFS_IDENTIFIER_MAX)
 		return ctrfs_fail(err, CTRFS_NOT_FOUND, "container %s: not found", GOQ(c->id));
 	struct update_arg a = {ns, c, paths, npaths, opts, updated};
+	if ((!opts || !opts->check_only) && binding_on(s)) {
+		/* containerd keeps every extension it was given: no update removes one */
+		if (opts && opts->nremove_extensions)
+			return ctrfs_fail(err, CTRFS_FAILED_PRECONDITION,
+					  "extension %s: removing an extension is ctrfs's own; "
+					  "containerd (this store is bound to it) keeps every one",
+					  GOQ(opts->remove_extensions[0]));
+		return binding_container_update(s, ns, c, paths, npaths, opts, updated, err);
+	}
 	if (!opts || !opts->check_only)
 		return db_write(s, update_txn, &a, err);
 	/* a check reads: it never waits for writers, nor they for it */
@@ -742,6 +754,8 @@ ctrfs_code ctrfs_container_recreate(ctrfs_store *s, const char *ns, const ctrfs_
 	code = ctrfs_container_validate(c, err);
 	if (code)
 		return ctrfs_error_prefix(err, code, "update failed validation: ");
+	if (binding_on(s))
+		return binding_container_recreate(s, ns, c, err);
 	struct recreate_arg a = {ns, c};
 	return db_write(s, recreate_txn, &a, err);
 }
@@ -811,6 +825,8 @@ ctrfs_code ctrfs_container_rename_key(ctrfs_store *s, const char *ns, const char
 		return code;
 	if (strlen(id) > CTRFS_IDENTIFIER_MAX)
 		return ctrfs_fail(err, CTRFS_NOT_FOUND, "container %s: not found", GOQ(id));
+	if (binding_on(s))
+		return binding_container_rename_key(s, ns, id, extension, from, to, err);
 	struct rename_arg a = {ns, id, from, to, extension};
 	return db_write(s, rename_txn, &a, err);
 }
@@ -853,6 +869,8 @@ ctrfs_code ctrfs_container_delete(ctrfs_store *s, const char *ns, const char *id
 		return code;
 	if (strlen(id) > CTRFS_IDENTIFIER_MAX)
 		return ctrfs_fail(err, CTRFS_NOT_FOUND, "container %s: not found", GOQ(id));
+	if (binding_on(s))
+		return binding_container_delete(s, ns, id, err);
 	struct delete_arg a = {ns, id};
 	return db_write(s, delete_txn, &a, err);
 }

@@ -359,6 +359,32 @@ ctrfs_code ctrfs_store_import(ctrfs_store *s, const char *text, size_t len, cons
 			      const ctrfs_import_options *opts, ctrfs_import_result *res,
 			      ctrfs_error *err);
 
+/* ---- bound to a running containerd (binding.c; see ctrfs(8) BOUND TO CONTAINERD) ----
+ * A bound store records containerd's address in its meta table: every process that
+ * opens it sends each container and namespace write to containerd first, and stores
+ * (mirrors) containerd's answer; containerd's refusal is the write's error, with
+ * nothing changed. Reads are served from the store. */
+
+/* Records the binding (address NULL or "": unbinds). Binding does not sync. */
+ctrfs_code ctrfs_store_bind(ctrfs_store *s, const char *address, ctrfs_error *err);
+/* *address: the recorded address (malloc'd), or NULL when the store is not bound. */
+ctrfs_code ctrfs_store_bound_address(ctrfs_store *s, char **address, ctrfs_error *err);
+typedef struct ctrfs_sync_result {
+	size_t namespaces; /* in containerd */
+	size_t containers; /* in containerd */
+	size_t changed;	   /* namespaces and containers written to the store */
+	size_t removed;	   /* namespaces and containers removed from the store */
+} ctrfs_sync_result;
+/* Makes a bound store hold exactly what containerd holds: every namespace (labels) and
+ * container (every field, containerd's times), in one transaction; what containerd no
+ * longer has is removed. Changes are logged as events. res may be NULL. */
+ctrfs_code ctrfs_store_sync(ctrfs_store *s, ctrfs_sync_result *res, ctrfs_error *err);
+/* Brings one container (one namespace and its labels) of a bound store up to date with
+ * containerd: stored as containerd has it, or removed when containerd has it not. */
+ctrfs_code ctrfs_store_refresh_container(ctrfs_store *s, const char *ns, const char *id,
+					 ctrfs_error *err);
+ctrfs_code ctrfs_store_refresh_namespace(ctrfs_store *s, const char *name, ctrfs_error *err);
+
 /* ---- change log ---- */
 
 typedef struct ctrfs_event {

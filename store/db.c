@@ -10,6 +10,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "binding.h"
 #include "error.h"
 #include "ownership.h"
 
@@ -423,6 +424,7 @@ void ctrfs_store_close(ctrfs_store *s)
 		return;
 	if (s->env)
 		mdb_env_close(s->env);
+	binding_free(s);
 	pthread_rwlock_destroy(&s->resize_lock);
 	pthread_mutex_destroy(&s->watch_lock);
 	free(s->watch_path);

@@ -59,6 +59,8 @@ struct ctrfs_store {
 	char *watch_path;
 	pid_t watch_skip[DB_WATCH_MAX];
 	size_t watch_nskip;
+	/* binding.c: the connection to containerd of a bound store (made when first needed) */
+	struct binding *binding;
 };
 
 /* A transaction; `rc` keeps the first LMDB error met inside so that the caller can

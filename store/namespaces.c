@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "binding.h"
 #include "error.h"
 #include "events.h"
 #include "goquote.h"
@@ -124,6 +125,8 @@ ctrfs_code ctrfs_namespace_create(ctrfs_store *s, const char *name, const ctrfs_
 		code = validate_labels(labels, err);
 	if (code)
 		return code;
+	if (binding_on(s))
+		return binding_namespace_create(s, name, labels, err);
 	struct ns_create_arg a = {name, labels};
 	code = db_write(s, ns_create_txn, &a, err);
 	if (code == CTRFS_ALREADY_EXISTS)
@@ -274,6 +277,8 @@ static ctrfs_code set_label(ctrfs_store *s, const char *name, const char *key, c
 		code = label_key_validate(key, value, err);
 	if (code)
 		return ctrfs_error_prefix(err, code, "namespace.Labels: ");
+	if (binding_on(s))
+		return binding_namespace_label(s, name, key, value, NULL, guard, expect, err);
 	struct ns_label_arg a = {name, key, value, NULL, guard, expect};
 	return db_write(s, ns_label_txn, &a, err);
 }
@@ -293,6 +298,8 @@ ctrfs_code ctrfs_namespace_set_label_if(ctrfs_store *s, const char *name, const 
 ctrfs_code ctrfs_namespace_rename_label(ctrfs_store *s, const char *name, const char *from,
 					const char *to, ctrfs_error *err)
 {
+	if (binding_on(s))
+		return binding_namespace_label(s, name, from, NULL, to, false, NULL, err);
 	struct ns_label_arg a = {name, from, NULL, to, false, NULL};
 	return db_write(s, ns_label_txn, &a, err);
 }
@@ -335,5 +342,7 @@ static ctrfs_code ns_delete_txn(struct db_txn *t, void *p, ctrfs_error *err)
 
 ctrfs_code ctrfs_namespace_delete(ctrfs_store *s, const char *name, ctrfs_error *err)
 {
+	if (binding_on(s))
+		return binding_namespace_delete(s, name, err);
 	return db_write(s, ns_delete_txn, (void *)name, err);
 }

@@ -40,12 +40,14 @@ def skip_reason():
 class Containerd:
     """A running private containerd: its socket, `ctr` and the probe against it."""
 
-    def __init__(self, tmp):
+    def __init__(self, tmp, sock=None):
+        """SOCK: another socket for a second start on the same root (default c.sock)."""
         self.dir = Path(tmp)
-        self.sock = str(self.dir / "c.sock")
+        self.sock = sock or str(self.dir / "c.sock")
         self.runc_root = str(self.dir / "runc")
         self.rootfs = self.dir / "rootfs"
-        (self.dir / "config.toml").write_text(f"""version = 2
+        config = self.dir / ("config.toml" if not sock else "config-2.toml")
+        config.write_text(f"""version = 2
 root = "{self.dir}/root"
 state = "{self.dir}/state"
 disabled_plugins = ["io.containerd.grpc.v1.cri"]
@@ -60,9 +62,9 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [plugins."io.containerd.internal.v1.opt"]
   path = "{self.dir}/opt"
 """)
-        self.log = open(self.dir / "containerd.log", "w")
+        self.log = open(self.dir / "containerd.log", "a")
         self.proc = subprocess.Popen(
-            ["containerd", "--config", str(self.dir / "config.toml")],
+            ["containerd", "--config", str(config)],
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 20
         while not os.path.exists(self.sock):

@@ -23,7 +23,7 @@ SYNCED = r"synced with containerd: "
 def bound_mount(containerd, base, sock=None):
     m = Mount(BUILD_DIR, base)
     m.expect(SYNCED)
-    return m.start("-o", f"containerd={sock or containerd.sock}")
+    return m.start("-o", "create", "-o", f"containerd={sock or containerd.sock}")
 
 
 @pytest.fixture

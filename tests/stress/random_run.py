@@ -436,8 +436,8 @@ class Run:
             argv = ["bash", "-c", f"printf %s {q} > {p}"]
         elif kind == "truncate":
             argv = ["bash", "-c", f": > {p}"]
-            # an empty container label is none; namespace labels may be empty (ctrfs(8))
-            result = {key: "" if key.kind == "nslabel" else None}
+            # an empty label is none, of a container or a namespace (containerd's rule)
+            result = {key: None}
         elif kind == "cp":
             src = tmp / "src"
             src.write_text(new + ("\n" if rng.random() < 0.7 else ""))

@@ -33,11 +33,15 @@ def bound(containerd, tmp_path):
     m.stop()
 
 
-def create_with_ctr(containerd, ns, cid, *labels):
+def create_with_ctr(containerd, ns, cid, *labels, seen=None):
+    """Creates a container with ctr; with seen (a bound mount), waits until the mount's
+    follower has applied containerd's event, so that what follows writes to it."""
     args = ["c", "create", "--rootfs"]
     for kv in labels:
         args += ["--label", kv]
     containerd.ctr(*args, containerd.make_rootfs(), cid, "/bin/sleep", "300", ns=ns)
+    if seen:
+        assert eventually(lambda: (seen.mnt / ns / cid / "container.json").exists(), True)
 
 
 def info(containerd, ns, cid):
@@ -88,7 +92,7 @@ def test_mount_shows_what_containerd_holds(containerd, ns, tmp_path):
 # ---- writes through the mount go to containerd first ----
 
 def test_label_write_reaches_containerd(containerd, ns, bound):
-    create_with_ctr(containerd, ns, "web", "app=web")
+    create_with_ctr(containerd, ns, "web", "app=web", seen=bound)
     bound.ok(f"echo api > {ns}/web/labels/app && echo 1 > {ns}/web/labels/new")
     got = json.loads(info(containerd, ns, "web"))
     assert got["Labels"] == {"app": "api", "new": "1"}
@@ -99,14 +103,14 @@ def test_label_write_reaches_containerd(containerd, ns, bound):
 
 
 def test_label_rename_is_one_update(containerd, ns, bound):
-    create_with_ctr(containerd, ns, "web", "app=web")
+    create_with_ctr(containerd, ns, "web", "app=web", seen=bound)
     bound.ok(f"mv {ns}/web/labels/app {ns}/web/labels/role")
     assert json.loads(info(containerd, ns, "web"))["Labels"] == {"role": "web"}
     assert bound.text(f"{ns}/web/container.json") == info(containerd, ns, "web")
 
 
 def test_image_write_reaches_containerd(containerd, ns, bound):
-    create_with_ctr(containerd, ns, "web")
+    create_with_ctr(containerd, ns, "web", seen=bound)
     bound.ok(f"echo docker.io/library/busybox:1 > {ns}/web/image")
     assert json.loads(info(containerd, ns, "web"))["Image"] == "docker.io/library/busybox:1"
     assert bound.text(f"{ns}/web/container.json") == info(containerd, ns, "web")
@@ -114,7 +118,7 @@ def test_image_write_reaches_containerd(containerd, ns, bound):
 
 def test_ctrfsctl_on_a_bound_store_writes_through_containerd(containerd, ns, bound):
     # the binding is in the store: ctrfsctl needs no option to honour it
-    create_with_ctr(containerd, ns, "web")
+    create_with_ctr(containerd, ns, "web", seen=bound)
     bound.ctl("c", "label", "web", "by=ctl", ns=ns)
     assert json.loads(info(containerd, ns, "web"))["Labels"] == {"by": "ctl"}
     assert bound.text(f"{ns}/web/container.json") == info(containerd, ns, "web")
@@ -157,7 +161,7 @@ def test_containerd_refusal_is_the_errno_and_nothing_changes(containerd, ns, bou
 # ---- ctr's changes show in the mount ----
 
 def test_ctr_changes_are_seen_through_the_mount(containerd, ns, bound):
-    create_with_ctr(containerd, ns, "web", "app=web")
+    create_with_ctr(containerd, ns, "web", "app=web", seen=bound)
     labels = bound.mnt / ns / "web" / "labels"
     assert eventually(lambda: read_or_none(labels / "app"), "web") == "web"
     containerd.ctr("c", "label", "web", "app=api", "k=v", ns=ns)
@@ -173,7 +177,7 @@ def test_ctr_changes_are_seen_through_the_mount(containerd, ns, bound):
 
 
 def test_two_writers_end_with_the_mirror_equal_to_containerd(containerd, ns, bound):
-    create_with_ctr(containerd, ns, "web", "k=0")
+    create_with_ctr(containerd, ns, "web", "k=0", seen=bound)
     ctr = subprocess.Popen(["bash", "-c", "for i in $(seq 1 15); do ctr -a " + containerd.sock +
                             f" -n {ns} c label web k=ctr$i j$i=x || exit 1; done"])
     bound.ok(f"for i in $(seq 1 30); do echo m$i > {ns}/web/labels/k; done")

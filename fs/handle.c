@@ -65,7 +65,41 @@ struct handle {
 	struct cache_group *writing; /* a writer: counted in its inode's group */
 	int refused;	    /* errno of a refusal already reported for the pending change */
 	size_t checked_len; /* the content's length when a write last checked it */
+	struct handle *open_prev, *open_next; /* in the list of open handles (open_lock) */
+	bool listed;
 };
+
+/* Every open handle, so that those the kernel never sent a RELEASE for (the connection
+ * ended with files still open) are released at exit too. */
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct handle *open_list;
+
+static void open_list_add(struct handle *h)
+{
+	pthread_mutex_lock(&open_lock);
+	h->open_prev = NULL;
+	h->open_next = open_list;
+	if (open_list)
+		open_list->open_prev = h;
+	open_list = h;
+	h->listed = true;
+	pthread_mutex_unlock(&open_lock);
+}
+
+static void open_list_remove(struct handle *h)
+{
+	pthread_mutex_lock(&open_lock);
+	if (h->listed) {
+		if (h->open_prev)
+			h->open_prev->open_next = h->open_next;
+		else
+			open_list = h->open_next;
+		if (h->open_next)
+			h->open_next->open_prev = h->open_prev;
+		h->listed = false;
+	}
+	pthread_mutex_unlock(&open_lock);
+}
 
 /* Content up to this size is checked (or committed) at every write. Beyond it, a write
  * does so only once the content has doubled since, so that a stream of n bytes costs
@@ -236,6 +270,15 @@ void handles_destroy(void)
 	 * files were being closed): the emptyings they would have stored were
 	 * acknowledged, so store them now */
 	settle_all();
+	/* and the RELEASEs themselves: what each would have done, then the handle freed */
+	for (;;) {
+		pthread_mutex_lock(&open_lock);
+		struct handle *h = open_list;
+		pthread_mutex_unlock(&open_lock);
+		if (!h)
+			break;
+		handle_release(h);
+	}
 	for (int i = 0; i < SUSPECT_BUCKETS; i++) {
 		while (suspects[i]) {
 			struct suspect *s = suspects[i];
@@ -409,6 +452,7 @@ static void cache_leave(struct handle *h)
 
 static void handle_free(struct handle *h)
 {
+	open_list_remove(h);
 	cache_leave(h);
 	nodeinfo_clear(&h->ni);
 	pthread_mutex_destroy(&h->lock);
@@ -605,6 +649,7 @@ static int open_node(struct ctrfs *fs, struct nodeinfo *ni, struct fuse_file_inf
 	}
 	/* a read-only handle has nothing to commit at close: no FLUSH round trip */
 	fi->noflush = !writable;
+	open_list_add(h);
 	*out = h;
 	return 0;
 }

@@ -121,7 +121,7 @@ class Mount:
         um = subprocess.run(["fusermount3", "-u", str(self.mnt)], capture_output=True,
                             text=True)
         try:
-            status = self.proc.wait(timeout=10)
+            status = self.proc.wait(timeout=10 * SLOW)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             status = self.proc.wait()

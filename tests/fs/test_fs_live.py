@@ -258,11 +258,28 @@ def test_a_new_open_starts_after_the_newest_event(mnt):
     assert len(f.lines()) == 1 and '"after":"1"' in f.lines()[0]
 
 
+def has_open(pid, path):
+    """Whether process pid has the file at path open."""
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}") == str(path):
+                return True
+        except OSError:
+            pass
+    return False
+
+
 def test_head_n_5_ends_after_five_events(mnt):
     p = subprocess.Popen(["head", "-n", "5", str(mnt.path(".events"))],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        time.sleep(0.2)
+        # a reader's stream starts at its open: wait until head has it open
+        wait_until(lambda: has_open(p.pid, mnt.path(".events")), timeout=10 * SLOW,
+                   what="head to open .events")
         for i in range(7):
             mnt.ctl("c", "label", "c2", f"n={i}")
         out, err = p.communicate(timeout=5 * SLOW)

@@ -382,7 +382,7 @@ struct update_arg {
 	ctrfs_container *updated;
 };
 
-static bool str_eq(const char *a, const char *b)
+bool ctr_str_eq(const char *a, const char *b)
 {
 	return strcmp(a ? a : "", b ? b : "") == 0;
 }
@@ -453,15 +453,15 @@ static ctrfs_code apply_path(ctrfs_container *cur, const ctrfs_container *in, co
 	return oom ? ctrfs_fail_oom(err) : CTRFS_OK;
 }
 
-static bool any_eq(bool has_a, const ctrfs_any *a, bool has_b, const ctrfs_any *b)
+bool ctr_any_eq(bool has_a, const ctrfs_any *a, bool has_b, const ctrfs_any *b)
 {
 	if (!has_a || !has_b)
 		return has_a == has_b;
-	return str_eq(a->type_url, b->type_url) && a->value_len == b->value_len &&
+	return ctr_str_eq(a->type_url, b->type_url) && a->value_len == b->value_len &&
 	       (!a->value_len || memcmp(a->value, b->value, a->value_len) == 0);
 }
 
-static bool labels_eq(const ctrfs_labels *a, const ctrfs_labels *b)
+bool ctr_labels_eq(const ctrfs_labels *a, const ctrfs_labels *b)
 {
 	if (a->count != b->count)
 		return false;
@@ -478,7 +478,7 @@ static bool extensions_eq(const ctrfs_extensions *a, const ctrfs_extensions *b)
 		return false;
 	for (size_t i = 0; i < a->count; i++)
 		if (strcmp(a->items[i].name, b->items[i].name) ||
-		    !any_eq(true, &a->items[i].any, true, &b->items[i].any))
+		    !ctr_any_eq(true, &a->items[i].any, true, &b->items[i].any))
 			return false;
 	return true;
 }
@@ -487,23 +487,23 @@ static bool extensions_eq(const ctrfs_extensions *a, const ctrfs_extensions *b)
 static bool path_eq(const ctrfs_container *a, const ctrfs_container *b, const char *path)
 {
 	if (strncmp(path, "labels.", 7) == 0)
-		return str_eq(ctrfs_labels_get(&a->labels, path + 7),
-			      ctrfs_labels_get(&b->labels, path + 7));
+		return ctr_str_eq(ctrfs_labels_get(&a->labels, path + 7),
+				  ctrfs_labels_get(&b->labels, path + 7));
 	if (strncmp(path, "extensions.", 11) == 0) {
 		const ctrfs_any *x = ctrfs_extensions_get(&a->extensions, path + 11);
 		const ctrfs_any *y = ctrfs_extensions_get(&b->extensions, path + 11);
-		return any_eq(x != NULL, x, y != NULL, y);
+		return ctr_any_eq(x != NULL, x, y != NULL, y);
 	}
 	if (strcmp(path, "labels") == 0)
-		return labels_eq(&a->labels, &b->labels);
+		return ctr_labels_eq(&a->labels, &b->labels);
 	if (strcmp(path, "extensions") == 0)
 		return extensions_eq(&a->extensions, &b->extensions);
 	if (strcmp(path, "spec") == 0)
-		return any_eq(a->has_spec, &a->spec, b->has_spec, &b->spec);
+		return ctr_any_eq(a->has_spec, &a->spec, b->has_spec, &b->spec);
 	if (strcmp(path, "image") == 0)
-		return str_eq(a->image, b->image);
+		return ctr_str_eq(a->image, b->image);
 	if (strcmp(path, "snapshotkey") == 0)
-		return str_eq(a->snapshot_key, b->snapshot_key);
+		return ctr_str_eq(a->snapshot_key, b->snapshot_key);
 	return true; /* refused by apply_path */
 }
 
@@ -526,10 +526,10 @@ ctrfs_code ctrfs_container_changed_paths(const ctrfs_container *from, const ctrf
 	ctrfs_code code = CTRFS_OK;
 	*paths = NULL;
 	*count = 0;
-	if (!str_eq(from->snapshotter, to->snapshotter))
+	if (!ctr_str_eq(from->snapshotter, to->snapshotter))
 		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
 				  "container.Snapshotter field is immutable: invalid argument");
-	if (!str_eq(from->runtime_name, to->runtime_name))
+	if (!ctr_str_eq(from->runtime_name, to->runtime_name))
 		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
 				  "container.Runtime.Name field is immutable: invalid argument");
 	/* both maps are sorted: one merge walk finds every key added, changed or gone */
@@ -547,17 +547,17 @@ ctrfs_code ctrfs_container_changed_paths(const ctrfs_container *from, const ctrf
 		const ctrfs_extension *a = i < fe->count ? &fe->items[i] : NULL;
 		const ctrfs_extension *b = j < te->count ? &te->items[j] : NULL;
 		int cmp = !a ? 1 : !b ? -1 : strcmp(a->name, b->name);
-		if (cmp || !any_eq(true, &a->any, true, &b->any))
+		if (cmp || !ctr_any_eq(true, &a->any, true, &b->any))
 			code = add_path(paths, count, "extensions.", cmp <= 0 ? a->name : b->name,
 					err);
 		i += cmp <= 0;
 		j += cmp >= 0;
 	}
-	if (!code && !str_eq(from->image, to->image))
+	if (!code && !ctr_str_eq(from->image, to->image))
 		code = add_path(paths, count, "image", NULL, err);
-	if (!code && !str_eq(from->snapshot_key, to->snapshot_key))
+	if (!code && !ctr_str_eq(from->snapshot_key, to->snapshot_key))
 		code = add_path(paths, count, "snapshotkey", NULL, err);
-	if (!code && !any_eq(from->has_spec, &from->spec, to->has_spec, &to->spec))
+	if (!code && !ctr_any_eq(from->has_spec, &from->spec, to->has_spec, &to->spec))
 		code = add_path(paths, count, "spec", NULL, err);
 	if (code) {
 		ctrfs_strv_free(*paths, *count);
@@ -616,11 +616,11 @@ static ctrfs_code update_txn(struct db_txn *t, void *p, ctrfs_error *err)
 	if (full) {
 		paths = full_update_paths;
 		npaths = sizeof(full_update_paths) / sizeof(*full_update_paths);
-		if (!str_eq(cur.snapshotter, a->in->snapshotter))
+		if (!ctr_str_eq(cur.snapshotter, a->in->snapshotter))
 			code = ctrfs_fail(
 			    err, CTRFS_INVALID_ARGUMENT,
 			    "container.Snapshotter field is immutable: invalid argument");
-		else if (!str_eq(cur.runtime_name, a->in->runtime_name))
+		else if (!ctr_str_eq(cur.runtime_name, a->in->runtime_name))
 			code = ctrfs_fail(
 			    err, CTRFS_INVALID_ARGUMENT,
 			    "container.Runtime.Name field is immutable: invalid argument");

@@ -17,4 +17,9 @@ ctrfs_code ctr_store(struct db_txn *t, const char *ns, const ctrfs_container *c,
 		     ctrfs_error *err);
 ctrfs_code ctr_remove(struct db_txn *t, const char *ns, const char *id, ctrfs_error *err);
 
+/* Equality of values as stored (NULL and "" are one string; Any bytes exact). */
+bool ctr_str_eq(const char *a, const char *b);
+bool ctr_any_eq(bool has_a, const ctrfs_any *a, bool has_b, const ctrfs_any *b);
+bool ctr_labels_eq(const ctrfs_labels *a, const ctrfs_labels *b);
+
 #endif

@@ -9,19 +9,6 @@
 #include "events.h"
 #include "namespaces.h"
 
-static bool str_same(const char *a, const char *b)
-{
-	return strcmp(a ? a : "", b ? b : "") == 0;
-}
-
-static bool any_same(bool has_a, const ctrfs_any *a, bool has_b, const ctrfs_any *b)
-{
-	if (has_a != has_b)
-		return false;
-	return !has_a || (str_same(a->type_url, b->type_url) && a->value_len == b->value_len &&
-			  (!a->value_len || memcmp(a->value, b->value, a->value_len) == 0));
-}
-
 static bool time_same(ctrfs_time a, ctrfs_time b)
 {
 	return a.sec == b.sec && a.nsec == b.nsec;
@@ -35,23 +22,13 @@ static bool container_same(const ctrfs_container *a, const ctrfs_container *b)
 	if (ctrfs_container_changed_paths(a, b, &paths, &n, NULL))
 		return false;
 	ctrfs_strv_free(paths, n);
-	return n == 0 && str_same(a->runtime_name, b->runtime_name) &&
-	       any_same(a->has_runtime_options, &a->runtime_options, b->has_runtime_options,
-			&b->runtime_options) &&
-	       any_same(a->has_spec, &a->spec, b->has_spec, &b->spec) &&
-	       str_same(a->snapshotter, b->snapshotter) && str_same(a->sandbox_id, b->sandbox_id) &&
+	return n == 0 && ctr_str_eq(a->runtime_name, b->runtime_name) &&
+	       ctr_any_eq(a->has_runtime_options, &a->runtime_options, b->has_runtime_options,
+			  &b->runtime_options) &&
+	       ctr_any_eq(a->has_spec, &a->spec, b->has_spec, &b->spec) &&
+	       ctr_str_eq(a->snapshotter, b->snapshotter) &&
+	       ctr_str_eq(a->sandbox_id, b->sandbox_id) &&
 	       time_same(a->created_at, b->created_at) && time_same(a->updated_at, b->updated_at);
-}
-
-static bool labels_same(const ctrfs_labels *a, const ctrfs_labels *b)
-{
-	if (a->count != b->count)
-		return false;
-	for (size_t i = 0; i < a->count; i++)
-		if (strcmp(a->items[i].key, b->items[i].key) ||
-		    strcmp(a->items[i].value, b->items[i].value))
-			return false;
-	return true;
 }
 
 /* ---- in one transaction ---- */
@@ -115,7 +92,7 @@ static ctrfs_code put_namespace(struct db_txn *t, const char *name, const ctrfs_
 	ctrfs_labels none = {0};
 	if (!labels)
 		labels = &none;
-	bool same = existed && labels_same(&cur.labels, labels);
+	bool same = existed && ctr_labels_eq(&cur.labels, labels);
 	if (existed)
 		ctrfs_namespace_clear(&cur);
 	if (same)

@@ -32,7 +32,7 @@ int follow_bind(struct ctrfs *fs, const char *address)
 	ctrfs_error err;
 	if (!address || !*address)
 		address = ctrd_address_from_env();
-	if (ctrfs_store_bind(fs->store, address, &err)) {
+	if (ctrfs_store_bind(fs->store, address, 0, &err)) {
 		fuse_log(FUSE_LOG_ERR, "bind to containerd at %s: %s\n", address, err.text);
 		return -1;
 	}

@@ -64,17 +64,61 @@ ctrfs_code ctrfs_store_bound_address(ctrfs_store *s, char **address, ctrfs_error
 	return code;
 }
 
-static ctrfs_code bind_txn(struct db_txn *t, void *p, ctrfs_error *err)
+struct bind_args {
+	const char *address;
+	unsigned flags;
+};
+
+/* Does the store hold any namespace? (a store that is not a mirror yet holds the
+ * user's own records, which the first sync would replace) */
+static ctrfs_code holds_namespaces(struct db_txn *t, bool *any, ctrfs_error *err)
 {
-	const char *address = p;
-	if (!address || !*address)
-		return db_del(t, DB_META, META_KEY, strlen(META_KEY), err);
-	return db_put(t, DB_META, META_KEY, strlen(META_KEY), address, strlen(address), err);
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(t->txn, t->store->dbi[DB_NS], &cur);
+	if (rc)
+		return db_fail(t, rc, err, "namespaces");
+	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	mdb_cursor_close(cur);
+	if (rc && rc != MDB_NOTFOUND)
+		return db_fail(t, rc, err, "namespaces");
+	*any = rc == 0;
+	return CTRFS_OK;
 }
 
-ctrfs_code ctrfs_store_bind(ctrfs_store *s, const char *address, ctrfs_error *err)
+static ctrfs_code bind_txn(struct db_txn *t, void *p, ctrfs_error *err)
 {
-	return db_write(s, bind_txn, (void *)address, err);
+	const struct bind_args *a = p;
+	if (!a->address || !*a->address)
+		return db_del(t, DB_META, META_KEY, strlen(META_KEY), err);
+	MDB_val v;
+	ctrfs_code code = db_get(t, DB_META, META_KEY, strlen(META_KEY), &v, err);
+	if (code == CTRFS_NOT_FOUND && !(a->flags & CTRFS_BIND_REPLACE)) {
+		bool any = false;
+		if ((code = holds_namespaces(t, &any, err)))
+			return code;
+		if (any)
+			return ctrfs_fail(
+			    err, CTRFS_FAILED_PRECONDITION,
+			    "%s holds namespaces of its own: bound to containerd, it "
+			    "would hold only what containerd holds (bind a new store, "
+			    "or replace them: ctrfsctl bind --replace)",
+			    t->store->path);
+	} else if (code && code != CTRFS_NOT_FOUND) {
+		return code;
+	}
+	return db_put(t, DB_META, META_KEY, strlen(META_KEY), a->address, strlen(a->address), err);
+}
+
+ctrfs_code ctrfs_store_bind(ctrfs_store *s, const char *address, unsigned flags, ctrfs_error *err)
+{
+	struct bind_args a = {address, flags};
+	return db_write(s, bind_txn, &a, err);
+}
+
+const char *ctrfs_containerd_default_address(void)
+{
+	return ctrd_address_from_env();
 }
 
 bool binding_on(ctrfs_store *s)

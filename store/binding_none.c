@@ -1,9 +1,18 @@
 /* Built without the containerd client (no libnghttp2/libprotobuf-c): no store is ever
  * bound; binding one is refused with the reason. */
 #include "binding.h"
+
+#include <stdlib.h>
+
 #include "error.h"
 
 #define WHY "ctrfs was built without the containerd client"
+
+const char *ctrfs_containerd_default_address(void)
+{
+	const char *a = getenv("CONTAINERD_ADDRESS");
+	return a && *a ? a : CTRFS_CONTAINERD_DEFAULT_ADDRESS;
+}
 
 bool binding_on(ctrfs_store *s)
 {
@@ -16,9 +25,9 @@ void binding_free(ctrfs_store *s)
 	(void)s;
 }
 
-ctrfs_code ctrfs_store_bind(ctrfs_store *s, const char *address, ctrfs_error *err)
+ctrfs_code ctrfs_store_bind(ctrfs_store *s, const char *address, unsigned flags, ctrfs_error *err)
 {
-	(void)s, (void)address;
+	(void)s, (void)address, (void)flags;
 	return ctrfs_fail(err, CTRFS_FAILED_PRECONDITION, WHY);
 }
 

@@ -151,7 +151,7 @@ ctrfs_code ctrfs_container_validate(const ctrfs_container *c, ctrfs_error *err);
 typedef struct ctrfs_store ctrfs_store;
 
 typedef struct ctrfs_open_options {
-	bool read_only;	 /* open without write access; writes fail UNAVAILABLE/EROFS */
+	bool read_only; /* open without write access; writes fail UNAVAILABLE/EROFS */
 	/* fail NOT_FOUND (sys_errno ENOENT) instead of creating a missing store: no
 	 * directory, or a directory without the store's data file */
 	bool no_create;
@@ -365,8 +365,16 @@ ctrfs_code ctrfs_store_import(ctrfs_store *s, const char *text, size_t len, cons
  * (mirrors) containerd's answer; containerd's refusal is the write's error, with
  * nothing changed. Reads are served from the store. */
 
-/* Records the binding (address NULL or "": unbinds). Binding does not sync. */
-ctrfs_code ctrfs_store_bind(ctrfs_store *s, const char *address, ctrfs_error *err);
+/* Records the binding (address NULL or "": unbinds). Binding does not sync. A store
+ * not bound yet that holds any namespace is refused (FAILED_PRECONDITION): the first
+ * sync would replace the user's own records with containerd's, unless flags has
+ * CTRFS_BIND_REPLACE. */
+enum { CTRFS_BIND_REPLACE = 1 };
+#define CTRFS_CONTAINERD_DEFAULT_ADDRESS "/run/containerd/containerd.sock"
+/* The address ctr would use: $CONTAINERD_ADDRESS when set and not empty, else the
+ * default socket. */
+const char *ctrfs_containerd_default_address(void);
+ctrfs_code ctrfs_store_bind(ctrfs_store *s, const char *address, unsigned flags, ctrfs_error *err);
 /* *address: the recorded address (malloc'd), or NULL when the store is not bound. */
 ctrfs_code ctrfs_store_bound_address(ctrfs_store *s, char **address, ctrfs_error *err);
 typedef struct ctrfs_sync_result {

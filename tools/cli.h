@@ -14,6 +14,9 @@ struct cli {
 	const char *store_path; /* --store, $CTRFS_STORE, CTRFS_STORE_DEFAULT_PATH */
 	const char *ns;		/* -n, $CONTAINERD_NAMESPACE, "default"; "" when given empty */
 	bool ns_explicit;	/* the namespace was chosen (-n or the environment) */
+	const char *address;	/* -a/--address: containerd's socket (bind, --containerd) */
+	bool containerd_on;	/* --containerd[=ADDRESS]: bind and sync before the command */
+	const char *containerd; /* its ADDRESS, or NULL */
 	ctrfs_store *store;
 	bool store_created; /* cli_store_create made it: the caller says so */
 };
@@ -90,5 +93,10 @@ int cmd_events(struct cli *cli, int argc, char **argv);
 int cmd_check(struct cli *cli, int argc, char **argv);
 int cmd_pods(struct cli *cli, int argc, char **argv);
 int cmd_init(struct cli *cli, int argc, char **argv);
+int cmd_bind(struct cli *cli, int argc, char **argv);
+int cmd_unbind(struct cli *cli, int argc, char **argv);
+int cmd_sync(struct cli *cli, int argc, char **argv);
+/* --containerd: binds the store (made when missing) and syncs it: 0 or EXIT_FAIL. */
+int cli_containerd_prepare(struct cli *cli);
 
 #endif

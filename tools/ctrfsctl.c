@@ -7,30 +7,36 @@
 #include "cli.h"
 
 static const char usage[] =
-	"Usage: ctrfsctl [--store PATH] [-n NAMESPACE] COMMAND [ARGS...]\n"
-	"\n"
-	"Inspect and edit containerd container metadata kept in a ctrfs store.\n"
-	"\n"
-	"Commands:\n"
-	"  namespaces, ns   list, create, label and remove namespaces\n"
-	"  containers, c    list, inspect, create, label, update and remove containers\n"
-	"  export           print the store (or one namespace) as one JSON document\n"
-	"  import           load an export document, `ctr containers info` output,\n"
-	"                   or containerd's own meta.db (--containerd)\n"
+    "Usage: ctrfsctl [--store PATH] [-n NAMESPACE] [--containerd[=ADDRESS]] COMMAND [ARGS...]\n"
+    "\n"
+    "Inspect and edit containerd container metadata kept in a ctrfs store.\n"
+    "\n"
+    "Commands:\n"
+    "  namespaces, ns   list, create, label and remove namespaces\n"
+    "  containers, c    list, inspect, create, label, update and remove containers\n"
+    "  export           print the store (or one namespace) as one JSON document\n"
+    "  import           load an export document, `ctr containers info` output,\n"
+    "                   or containerd's own meta.db (--containerd)\n"
     "  events, event    print the change log and follow it\n"
-	"  check            verify the store's consistency\n"
+    "  check            verify the store's consistency\n"
     "  pods             Kubernetes pods and containers, as crictl lists them\n"
+    "  bind, unbind     make the store the mirror of a running containerd, or not\n"
+    "  sync             bring a bound store up to date with containerd\n"
     "  init [DIR]       create a new, empty store (commands never create one\n"
     "                   silently; import into a missing store creates it, saying so)\n"
     "  version          show the version\n"
-	"\n"
-	"Options:\n"
-	"  --store PATH       the store directory (default: $CTRFS_STORE, else\n"
-	"                     " CTRFS_STORE_DEFAULT_PATH ")\n"
-	"  -n, --namespace NS the namespace (default: $CONTAINERD_NAMESPACE, else \"default\")\n"
-	"  -h, --help         show this help\n"
-	"  -v, --version      show the version\n"
-	"\n"
+    "\n"
+    "Options:\n"
+    "  --store PATH       the store directory (default: $CTRFS_STORE, else\n"
+    "                     " CTRFS_STORE_DEFAULT_PATH ")\n"
+    "  -n, --namespace NS the namespace (default: $CONTAINERD_NAMESPACE, else \"default\")\n"
+    "  --containerd[=ADDRESS]  bind the store to containerd (see bind) and sync it\n"
+    "                     before the command, creating it when missing\n"
+    "  -a, --address ADDRESS  containerd's socket (default: $CONTAINERD_ADDRESS, else\n"
+    "                     " CTRFS_CONTAINERD_DEFAULT_ADDRESS ")\n"
+    "  -h, --help         show this help\n"
+    "  -v, --version      show the version\n"
+    "\n"
     "Exit status: 0 on success, 1 when the operation failed, 2 for a wrong command line;\n"
     "check: 1 problems found, 3 the store could not be opened or read; events: 130\n"
     "when interrupted (Ctrl-C).\n";
@@ -45,28 +51,33 @@ static int cmd_version(struct cli *cli, int argc, char **argv)
 }
 
 static const struct command commands[] = {
-	{"namespaces", "ns", cmd_namespaces, "namespaces"},
-	{"namespace", NULL, cmd_namespaces, "namespaces"},
-	{"containers", "c", cmd_containers, "containers"},
-	{"container", NULL, cmd_containers, "containers"},
-	{"export", NULL, cmd_export, "export"},
-	{"import", NULL, cmd_import, "import"},
+    {"namespaces", "ns", cmd_namespaces, "namespaces"},
+    {"namespace", NULL, cmd_namespaces, "namespaces"},
+    {"containers", "c", cmd_containers, "containers"},
+    {"container", NULL, cmd_containers, "containers"},
+    {"export", NULL, cmd_export, "export"},
+    {"import", NULL, cmd_import, "import"},
     {"events", "event", cmd_events, "events"},
-	{"check", NULL, cmd_check, "check"},
+    {"check", NULL, cmd_check, "check"},
     {"pods", "pod", cmd_pods, "pods"},
+    {"bind", NULL, cmd_bind, "bind"},
+    {"unbind", NULL, cmd_unbind, "unbind"},
+    {"sync", NULL, cmd_sync, "sync"},
     {"init", NULL, cmd_init, "init"},
     {"version", NULL, cmd_version, "version"},
-	{NULL, NULL, NULL, NULL},
+    {NULL, NULL, NULL, NULL},
 };
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"store", required_argument, NULL, 's'},
-		{"namespace", required_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'v'},
-		{NULL, 0, NULL, 0},
+	    {"store", required_argument, NULL, 's'},
+	    {"namespace", required_argument, NULL, 'n'},
+	    {"address", required_argument, NULL, 'a'},
+	    {"containerd", optional_argument, NULL, 'C'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'v'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct cli cli = {0};
 	cli.store_path = getenv("CTRFS_STORE");
@@ -74,7 +85,7 @@ int main(int argc, char **argv)
 	int c;
 	opterr = 0; /* each command reports a bad option itself, in one line */
 	/* '+': stop at the command so that its own options are left for it */
-	while ((c = getopt_long(argc, argv, "+n:hv", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+n:a:hv", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			cli.store_path = optarg;
@@ -82,6 +93,13 @@ int main(int argc, char **argv)
 		case 'n':
 			cli.ns = optarg;
 			cli.ns_explicit = true;
+			break;
+		case 'a':
+			cli.address = optarg;
+			break;
+		case 'C':
+			cli.containerd_on = true;
+			cli.containerd = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -110,7 +128,11 @@ int main(int argc, char **argv)
 	for (const struct command *k = commands; k->name; k++) {
 		if (cli_command_is(k, sub_argv[0])) {
 			optind = 0; /* glibc: start a fresh scan for the command's options */
-			int rc = k->run(&cli, sub_argc, sub_argv);
+			int rc = cli.containerd_on && k->run != cmd_bind && k->run != cmd_unbind
+				     ? cli_containerd_prepare(&cli)
+				     : 0;
+			if (!rc)
+				rc = k->run(&cli, sub_argc, sub_argv);
 			ctrfs_store_close(cli.store);
 			return rc;
 		}

@@ -76,8 +76,15 @@ def test_mount_shows_what_containerd_holds(containerd, ns, tmp_path):
     create_with_ctr(containerd, ns, "web", "app=web", "tier=front")
     containerd.ctr("ns", "label", ns, "team=a")
     m = Mount(BUILD_DIR, tmp_path)
-    # a container only the store had, before binding: containerd has it not
+    # a container only the store had, before binding: containerd has it not; binding
+    # such a store would replace it, so that is refused unless asked for
     m.ctl("c", "create", "stale", ns=ns)
+    r = subprocess.run([str(m.exe), "-f", "-o", f"containerd={containerd.sock}",
+                        str(m.store), str(m.mnt)], capture_output=True, text=True,
+                       timeout=30 * SLOW)
+    assert r.returncode != 0 and "holds namespaces of its own" in r.stderr, r
+    assert b"stale" in m.ctl("c", "ls", "-q", ns=ns).out
+    m.ctl("bind", "--replace", "--no-sync", containerd.sock)
     m.expect(SYNCED)
     m.start("-o", f"containerd={containerd.sock}")
     try:

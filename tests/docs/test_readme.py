@@ -10,16 +10,23 @@ temporary directory. What the test changes, and why:
   - a line whose comment starts with "refused" must fail, every other line succeed;
   - a line whose comment says "Ctrl-C" follows forever: it gets SIGINT after 3 s and
     must have printed something;
+  - containerd is a private one (tests/containerd/ctrdtest.py), found by `ctr`,
+    `ctrfsctl` and `ctrfs` through $CONTAINERD_ADDRESS, as on a host;
   - `meson install` is not run (it would install into the machine's /usr/local;
     tests/install checks the installed tree).
 """
 import os
 import re
 import shlex
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "containerd"))
+from ctrdtest import Containerd  # noqa: E402
 
 TOP = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("CTRFS_BUILD_DIR", TOP / "build")).resolve()
@@ -79,19 +86,26 @@ def host(tmp_path_factory):
         "/tmp/": f"{base}/tmp/",
         "/var/lib/ctrfs/": f"{base}/var-lib-ctrfs/",
         "/run/ctrfs": str(base / "host-mnt"),
+        "/run/ctrfs-live": str(base / "live-mnt"),
         "/var/lib/containerd/io.containerd.metadata.v1.bolt/meta.db":
             str(TOP / "tests/data/containerd/set-a/meta.db"),
     }
     env = dict(os.environ, CTRFS_SKIP_DEPS="1", CTRFS_BUILD_DIR=str(BUILD),
                HOME=str(base))
     env.pop("CTRFS_STORE", None)
+    assert shutil.which("containerd"), "the README's containerd section needs containerd"
+    (base / "ctrd").mkdir()
+    containerd = Containerd(base / "ctrd")
+    env["CONTAINERD_ADDRESS"] = containerd.sock
     demo = base / "tmp/ctrfs-demo"
     r = subprocess.run(["tools/demo.sh", str(demo)], cwd=TOP, env=env,
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
     yield paths, env
-    for mnt in [demo / "mnt", Path(paths["/run/ctrfs"])]:
+    for mnt in [demo / "mnt", Path(paths["/run/ctrfs"]), Path(paths["/run/ctrfs-live"])]:
         subprocess.run(["fusermount3", "-u", "-z", str(mnt)], capture_output=True)
+    containerd.stop()
+    subprocess.run(["umount", "-R", "-l", f"{base}/ctrd/state"], capture_output=True)
 
 
 def localise(text, paths):

@@ -23,7 +23,7 @@ RUNC = "io.containerd.runc.v2"
 SPEC_TYPE_URL = "types.containerd.io/opencontainers/runtime-spec/1/Spec"
 
 # Variables that would make ctrfsctl look at another store or namespace than the test's.
-_SCRUBBED = ("CTRFS_STORE", "CONTAINERD_NAMESPACE", "CTRFS_MAP_SIZE")
+_SCRUBBED = ("CTRFS_STORE", "CONTAINERD_NAMESPACE", "CONTAINERD_ADDRESS", "CTRFS_MAP_SIZE")
 
 
 def clean_env(extra=None):

@@ -348,7 +348,9 @@ typedef struct ctrfs_import_namespace {
 /* Imports namespaces and containers as given (timestamps kept), all in one transaction
  * (a failure leaves the store as it was). A container named twice is refused.
  * Namespace labels are merged into existing namespaces. Without REPLACE or SKIP, any
- * existing container makes it fail with ALREADY_EXISTS and nothing is written. */
+ * existing container makes it fail with ALREADY_EXISTS and nothing is written. A store
+ * bound to containerd is refused (FAILED_PRECONDITION): the records would reach the
+ * mirror only; a dry run is allowed. */
 ctrfs_code ctrfs_store_import_batch(ctrfs_store *s, const ctrfs_import_namespace *nss, size_t n,
 				    const ctrfs_import_options *opts, ctrfs_import_result *res,
 				    ctrfs_error *err);

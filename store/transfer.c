@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base64.h"
+#include "binding.h"
 #include "containers.h"
 #include "error.h"
 #include "goquote.h"
@@ -104,8 +105,8 @@ static json_t *exact_container(const ctrfs_container *c, ctrfs_container *shown)
 		char *n = base64_encode(x->name, strlen(x->name), NULL);
 		if (n)
 			side_set(&exts, n,
-				 json_pack("{s:o, s:o}", "type_url", b64_str(x->any.type_url), "value",
-					   b64_json(x->any.value, x->any.value_len)));
+				 json_pack("{s:o, s:o}", "type_url", b64_str(x->any.type_url),
+					   "value", b64_json(x->any.value, x->any.value_len)));
 		free(n);
 	}
 	if (exts)
@@ -470,6 +471,14 @@ ctrfs_code ctrfs_store_import_batch(ctrfs_store *s, const ctrfs_import_namespace
 	code = preflight(s, &r, err);
 	if (code || (opts->flags & CTRFS_IMPORT_DRY_RUN))
 		return code;
+	/* an import writes records as they are (their times, every field at once): into a
+	 * mirror that would change the store and not containerd, which the next sync undoes */
+	if (binding_on(s))
+		return ctrfs_fail(
+		    err, CTRFS_FAILED_PRECONDITION,
+		    "%s is bound to containerd: an import would change the mirror, "
+		    "not containerd (import into an unbound store, or unbind it first)",
+		    s->path);
 	return db_write(s, import_txn, &r, err);
 }
 
@@ -580,9 +589,9 @@ static bool exact_extensions(json_t *obj, ctrfs_extensions *exts)
 		json_t *val = json_object_get(v, "value");
 		unsigned char *bytes = NULL;
 		size_t len = 0;
-		bool ok = name && type && json_is_string(val) && json_object_size(v) == 2 &&
-			  base64_decode(json_string_value(val), json_string_length(val), &bytes,
-					&len);
+		bool ok =
+		    name && type && json_is_string(val) && json_object_size(v) == 2 &&
+		    base64_decode(json_string_value(val), json_string_length(val), &bytes, &len);
 		ctrfs_any any = {type, bytes, len};
 		ok = ok && ctrfs_extensions_set(exts, name, &any) == CTRFS_OK;
 		free(name);
@@ -652,10 +661,11 @@ static ctrfs_code apply_exact(json_t *exact, ctrfs_import_namespace *out, ctrfs_
 				while (i < out->count && strcmp(out->containers[i].id, id) != 0)
 					i++;
 				if (i == out->count)
-					return bad_exact(err, out->ns.name,
-							 "a container that is not in the namespace");
-				ctrfs_code code = exact_container_apply(
-				    obj, &out->containers[i], out->ns.name, err);
+					return bad_exact(
+					    err, out->ns.name,
+					    "a container that is not in the namespace");
+				ctrfs_code code = exact_container_apply(obj, &out->containers[i],
+									out->ns.name, err);
 				if (code)
 					return code;
 			}

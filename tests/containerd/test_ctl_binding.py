@@ -124,3 +124,20 @@ def test_sync_brings_the_store_up_to_date_and_unbind_stops_writing_through(
     assert labels_in_ctr(containerd, ns, "keep")["v"] == "2"
     r = ctl(store, "sync")
     assert r.returncode == 1 and "is not bound to containerd" in r.stderr
+
+
+def test_import_into_a_bound_store_is_refused(containerd, ns, tmp_path):
+    make(containerd, ns, "c1")
+    src = tmp_path / "src"
+    ok(src, "init")
+    ok(src, "c", "create", "imported", ns=ns)
+    doc = ok(src, "export").stdout
+    store = tmp_path / "bound"
+    ok(store, "bind", containerd.sock)
+    before = ok(store, "export").stdout
+    r = subprocess.run([str(CTL), "--store", str(store), "import", "-"], input=doc,
+                       capture_output=True, text=True, timeout=60 * SLOW, env=clean_env())
+    assert r.returncode == 1 and "is bound to containerd: an import would change the mirror" \
+        in r.stderr, r
+    assert ok(store, "export").stdout == before
+    assert "imported" not in containerd.ctr("c", "ls", "-q", ns=ns).stdout

@@ -10,38 +10,74 @@
 #include "filter.h"
 #include "json_text.h"
 #include "record.h"
+#include "runes.h"
+
+/* A JSON string of any bytes, each byte that is not part of valid UTF-8 as U+FFFD (as
+ * Go's encoding/json writes it): labels, images and keys may hold any bytes, and
+ * jansson refuses invalid UTF-8 (a payload made of them would be lost). */
+static char *valid_utf8(const char *s)
+{
+	size_t n = strlen(s), w;
+	if (json_text_is_utf8(s, n))
+		return strdup(s);
+	char *out = malloc(3 * n + 1), *o = out;
+	for (const unsigned char *p = (const unsigned char *)s; out && *p; p += w) {
+		int32_t r = runes_decode(p, n - (size_t)(p - (const unsigned char *)s), &w);
+		if (r == RUNE_ERROR && w == 1) {
+			o += runes_encode(RUNE_ERROR, o);
+		} else {
+			memcpy(o, p, w);
+			o += w;
+		}
+	}
+	if (out)
+		*o = '\0';
+	return out;
+}
+
+static json_t *text(const char *s)
+{
+	char *v = valid_utf8(s ? s : "");
+	json_t *j = v ? json_string(v) : NULL;
+	free(v);
+	return j;
+}
 
 json_t *event_labels_json(const ctrfs_labels *l)
 {
 	json_t *o = json_object();
-	for (size_t i = 0; o && i < l->count; i++)
-		json_object_set_new(o, l->items[i].key, json_string(l->items[i].value));
+	for (size_t i = 0; o && i < l->count; i++) {
+		char *key = valid_utf8(l->items[i].key);
+		json_t *v = text(l->items[i].value);
+		if (!key || !v || json_object_set_new(o, key, v)) {
+			json_decref(o);
+			o = NULL;
+		}
+		free(key);
+	}
 	return o;
 }
 
 static json_t *any_json(const ctrfs_any *a)
 {
 	char *b64 = base64_encode(a->value, a->value_len, NULL);
-	json_t *o = json_pack("{s:s, s:s}", "type_url", a->type_url ? a->type_url : "", "value",
-			      b64 ? b64 : "");
+	json_t *o = json_pack("{s:o, s:s}", "type_url", text(a->type_url), "value", b64 ? b64 : "");
 	free(b64);
 	return o;
 }
 
 json_t *event_container_create(const ctrfs_container *c)
 {
-	json_t *rt = json_pack("{s:s}", "name", c->runtime_name ? c->runtime_name : "");
+	json_t *rt = json_pack("{s:o}", "name", text(c->runtime_name));
 	if (rt && c->has_runtime_options)
 		json_object_set_new(rt, "options", any_json(&c->runtime_options));
-	return json_pack("{s:s, s:s, s:o}", "id", c->id, "image", c->image ? c->image : "",
-			 "runtime", rt);
+	return json_pack("{s:s, s:o, s:o}", "id", c->id, "image", text(c->image), "runtime", rt);
 }
 
 json_t *event_container_update(const ctrfs_container *c)
 {
-	return json_pack("{s:s, s:s, s:o, s:s}", "id", c->id, "image", c->image ? c->image : "",
-			 "labels", event_labels_json(&c->labels), "snapshot_key",
-			 c->snapshot_key ? c->snapshot_key : "");
+	return json_pack("{s:s, s:o, s:o, s:o}", "id", c->id, "image", text(c->image), "labels",
+			 event_labels_json(&c->labels), "snapshot_key", text(c->snapshot_key));
 }
 
 static void seq_key(uint64_t seq, unsigned char k[8])
@@ -142,8 +178,7 @@ struct event_fields {
 	json_t *payload;
 };
 
-static bool event_field(const void *obj, const char *const *path, size_t npath,
-			const char **value)
+static bool event_field(const void *obj, const char *const *path, size_t npath, const char **value)
 {
 	const struct event_fields *f = obj;
 	if (npath == 1 && strcmp(path[0], "topic") == 0)

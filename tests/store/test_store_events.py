@@ -189,3 +189,15 @@ def test_following_ends_quietly_when_the_reader_goes_away(ctl):
     ctl.ok("containers", "create", "e")
     assert proc.wait(timeout=10) == 0
     assert proc.stderr.read() == ""
+
+
+def test_payload_strings_that_are_not_utf8_are_kept_as_u_fffd(ctl):
+    # containerd keeps any bytes in an image or a label; the event used to be lost
+    # ("out of memory") or to drop the label, since JSON text must be UTF-8
+    ctl.ok("containers", "create", "--image", "\udc80x", "a")
+    ctl.ok("containers", "update", "--label", "k=\udc80", "--label", "\udcffk=v", "a")
+    evs = ctl.events()
+    assert [e["event"].get("image") for e in evs] == ["\ufffdx", "\ufffdx"]
+    assert evs[1]["event"]["labels"] == {"k": "\ufffd", "\ufffdk": "v"}
+    # the record itself keeps the bytes
+    assert ctl.ok("containers", "ls", "-q") == "a\n"

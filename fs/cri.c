@@ -72,15 +72,26 @@ int cri_child(const struct fspath *dir, const char *name, struct fspath *out)
 	return -ENOENT;
 }
 
+/* Is `path` in the namespace-level view `dir` (".pods")? Such a name can only be that
+ * view: a container ID starts with a letter or digit, a key file's leading dot is
+ * escaped (names.c). */
+static bool in_view(const char *path, const char *dir)
+{
+	size_t len = strlen(dir), plen = path ? strlen(path) : 0;
+	for (const char *p = path ? strstr(path, dir) : NULL; p; p = strstr(p + 1, dir))
+		if (p > path && p[-1] == '/' && (p[len] == '/' || p + len == path + plen))
+			return true;
+	return false;
+}
+
 int cri_refuse(const char *op, const char *path)
 {
-	/* ".pods" can only be that view: a container ID starts with a letter or digit,
-	 * a key file's leading dot is escaped (names.c) */
-	bool pods =
-	    path && (strstr(path, "/.pods/") || strstr(path, "/.pods") == path + strlen(path) - 6);
+	if (in_view(path, ".query"))
+		return refuse(EROFS, op, path,
+			      ".query/ is read-only: each directory shows what its filter matches");
 	return refuse(EROFS, op, path,
 		      "%s is read-only: containerd's CRI plugin owns these records",
-		      pods ? ".pods/" : "cri/");
+		      in_view(path, ".pods") ? ".pods/" : "cri/");
 }
 
 /* "ns/id/cri/..." for log lines */

@@ -19,6 +19,7 @@
 #include "notify.h"
 #include "ops.h"
 #include "pods.h"
+#include "query.h"
 
 static const char usage[] =
     "Usage: ctrfs [options] STORE MOUNTPOINT\n"
@@ -318,6 +319,7 @@ out_session:
 out_nodes:
 	listings_destroy();
 	pods_cache_destroy();
+	query_cache_destroy();
 	handles_destroy();
 	nodes_destroy();
 out_store:

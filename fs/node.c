@@ -26,6 +26,7 @@
 #include "cri.h"
 #include "names.h"
 #include "pods.h"
+#include "query.h"
 #include "scratch.h"
 
 /* ---- fixed names and paths ---- */
@@ -132,6 +133,10 @@ int fspath_child(const struct fspath *dir, const char *name, struct fspath *out)
 			out->kind = NODE_PODS;
 			return 0;
 		}
+		if (strcmp(name, ".query") == 0) {
+			out->kind = NODE_QUERIES;
+			return 0;
+		}
 		if (!is_identifier(name))
 			return -ENOENT;
 		out->kind = NODE_CTR;
@@ -182,6 +187,9 @@ int fspath_child(const struct fspath *dir, const char *name, struct fspath *out)
 	case NODE_POD_ATTEMPTS:
 	case NODE_POD_CONTAINERS:
 		return pods_child(dir, name, out);
+	case NODE_QUERIES:
+	case NODE_QUERY:
+		return query_child(dir, name, out);
 	default:
 		return -ENOTDIR;
 	}
@@ -192,6 +200,8 @@ int fspath_parent(const struct fspath *dir, struct fspath *out)
 	memset(out, 0, sizeof(*out));
 	if (node_is_pods(dir->kind))
 		return pods_parent(dir, out);
+	if (node_is_query(dir->kind))
+		return query_parent(dir, out);
 	switch (dir->kind) {
 	case NODE_NS:
 		out->kind = NODE_ROOT;
@@ -1057,9 +1067,10 @@ fuse_ino_t node_ino_of(const char *path, const struct fspath *fp)
 		return NODE_ERRORS_INO;
 	pthread_mutex_lock(&lock);
 	struct loose *n = find_loose_path(path);
-	fuse_ino_t ino = n						      ? n->ino
-			 : fp->kind == NODE_SCRATCH || node_is_pods(fp->kind) ? free_loose_ino(path)
-									      : ino_of(fp);
+	fuse_ino_t ino = n ? n->ino
+			 : fp->kind == NODE_SCRATCH || node_is_derived(fp->kind)
+			     ? free_loose_ino(path)
+			     : ino_of(fp);
 	pthread_mutex_unlock(&lock);
 	return ino;
 }
@@ -1078,8 +1089,8 @@ fuse_ino_t node_remember(const char *path, const struct fspath *fp, struct scrat
 	}
 	pthread_mutex_lock(&lock);
 	struct loose *n = find_loose_path(path);
-	/* the pods view is loose too: derived, never cached, gone once forgotten */
-	if (!n && (scratch || node_is_pods(fp->kind)) &&
+	/* the derived views are loose too: never cached, gone once forgotten */
+	if (!n && (scratch || node_is_derived(fp->kind)) &&
 	    (n = loose_new(free_loose_ino(path), path, fp)))
 		n->scratch = scratch ? scratch_get(scratch) : NULL;
 	if (n) {

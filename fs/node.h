@@ -29,6 +29,10 @@ enum node_kind {
 	NODE_POD_ATTEMPTS,   /* .../attempts/ */
 	NODE_POD_CONTAINERS, /* .../containers/ */
 	NODE_POD_LINK,	     /* .../sandbox, attempts/<n>, containers/<name>: symlinks */
+	/* <ns>/.query/...: key is the path below .query (query.c); loose nodes */
+	NODE_QUERIES,	 /* <ns>/.query/: lists nothing */
+	NODE_QUERY,	 /* .query/<filter>/ */
+	NODE_QUERY_LINK, /* .query/<filter>/<id>: a symlink to the container */
 };
 
 enum field {
@@ -72,7 +76,12 @@ int fspath_parent(const struct fspath *dir, struct fspath *out);
 static inline bool node_is_dir(enum node_kind k)
 {
 	return k <= NODE_EXTENSIONS || k == NODE_CRI || k == NODE_CRI_STATUS ||
-	       (k >= NODE_PODS && k < NODE_POD_LINK);
+	       (k >= NODE_PODS && k < NODE_POD_LINK) || k == NODE_QUERIES || k == NODE_QUERY;
+}
+
+static inline bool node_is_link(enum node_kind k)
+{
+	return k == NODE_POD_LINK || k == NODE_QUERY_LINK;
 }
 
 /* The pods view (never cached by the kernel: loose nodes) */
@@ -81,16 +90,28 @@ static inline bool node_is_pods(enum node_kind k)
 	return k >= NODE_PODS && k <= NODE_POD_LINK;
 }
 
+/* The filters-as-directories view (never cached by the kernel: loose nodes) */
+static inline bool node_is_query(enum node_kind k)
+{
+	return k >= NODE_QUERIES && k <= NODE_QUERY_LINK;
+}
+
+/* The views derived from a whole namespace: loose nodes, made at lookup */
+static inline bool node_is_derived(enum node_kind k)
+{
+	return node_is_pods(k) || node_is_query(k);
+}
+
 /* The read-only CRI view below a container (never cached by the kernel) */
 static inline bool node_is_cri(enum node_kind k)
 {
 	return k == NODE_CRI || k == NODE_CRI_STATUS || k == NODE_CRI_FILE;
 }
 
-/* The read-only views of CRI's records: cri/ and .pods/ */
+/* The read-only views: cri/, .pods/ and .query/ */
 static inline bool node_is_view(enum node_kind k)
 {
-	return node_is_cri(k) || node_is_pods(k);
+	return node_is_cri(k) || node_is_derived(k);
 }
 
 /* Label files, of containers and namespaces: an empty label is no label (containerd

@@ -11,12 +11,12 @@
 #include "pods.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cri.h"
+#include "views.h"
 
 /* ---- paths ---- */
 
@@ -123,13 +123,9 @@ struct ct {
 	int64_t created;
 };
 
-/* The pods of one namespace as of one change (the change log's seq): kept, so that a
- * path walk through .pods (a lookup per name, never cached by the kernel) does not list
- * the namespace at every step. Immutable once made, shared by reference. */
+/* The pods of one namespace as of one change, kept (views.h). */
 struct pods {
-	char ns[CTRFS_IDENTIFIER_MAX + 1];
-	uint64_t seq;
-	unsigned refs;
+	struct view_data v; /* first: the cache's part */
 	struct sb *sb;
 	size_t nsb;
 	struct ct *ct;
@@ -184,8 +180,9 @@ static size_t strs_add(struct strs *s, const char *v)
 
 /* Every CRI record of the namespace, decoded; records that do not decode are left out
  * (ctrfsctl pods and their cri/ files say why). */
-static int pods_build(struct source *src, const char *ns, uint64_t seq, struct pods **out)
+static int pods_build(struct source *src, const char *ns, const char *name, struct view_data **out)
 {
+	(void)name;
 	ctrfs_container *list;
 	size_t nlist;
 	if (ctrfs_container_list(src->fs->store, ns, NULL, 0,
@@ -206,9 +203,6 @@ static int pods_build(struct source *src, const char *ns, uint64_t seq, struct p
 		ctrfs_container_list_free(list, nlist);
 		return -ENOMEM;
 	}
-	snprintf(p->ns, sizeof(p->ns), "%s", ns);
-	p->seq = seq;
-	p->refs = 1;
 	ctrfs_error err;
 	/* sandboxes first: each container then finds its pod by its sandbox */
 	size_t *sb_of = calloc(n, sizeof(*sb_of));
@@ -271,72 +265,34 @@ static int pods_build(struct source *src, const char *ns, uint64_t seq, struct p
 			t->pname = PTR(p, t->pname);
 		}
 	}
-	*out = p;
+	*out = &p->v;
 	return 0;
 }
 
-#define CACHED 8
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct pods *cache[CACHED];
-static unsigned cache_next;
+static void pods_data_free(struct view_data *d)
+{
+	pods_free((struct pods *)d);
+}
+
+static struct view_cache cache = VIEW_CACHE_INIT(pods_data_free);
 
 static void pods_put(struct pods *p)
 {
-	if (!p)
-		return;
-	pthread_mutex_lock(&cache_lock);
-	bool last = --p->refs == 0;
-	pthread_mutex_unlock(&cache_lock);
-	if (last)
-		pods_free(p);
+	view_put(&cache, p ? &p->v : NULL);
 }
 
 /* The pods of namespace `ns` as of the source's snapshot (a reference): 0 or -errno. */
 static int pods_get(struct source *src, const char *ns, struct pods **out)
 {
-	uint64_t seq;
-	int rc = source_last_seq(src, &seq);
-	if (rc)
-		return rc;
-	pthread_mutex_lock(&cache_lock);
-	for (unsigned i = 0; i < CACHED; i++) {
-		struct pods *p = cache[i];
-		if (p && p->seq == seq && strcmp(p->ns, ns) == 0) {
-			p->refs++;
-			pthread_mutex_unlock(&cache_lock);
-			*out = p;
-			return 0;
-		}
-	}
-	pthread_mutex_unlock(&cache_lock);
-	struct pods *p;
-	if ((rc = pods_build(src, ns, seq, &p)))
-		return rc;
-	pthread_mutex_lock(&cache_lock);
-	/* one entry per namespace: the newest */
-	unsigned slot = cache_next;
-	for (unsigned i = 0; i < CACHED; i++)
-		if (cache[i] && strcmp(cache[i]->ns, ns) == 0)
-			slot = i;
-	if (slot == cache_next)
-		cache_next = (cache_next + 1) % CACHED;
-	struct pods *old = cache[slot];
-	cache[slot] = p;
-	p->refs++;
-	bool last = old && --old->refs == 0;
-	pthread_mutex_unlock(&cache_lock);
-	if (last)
-		pods_free(old);
-	*out = p;
-	return 0;
+	struct view_data *d;
+	int rc = view_get(&cache, src, ns, "", pods_build, &d);
+	*out = rc ? NULL : (struct pods *)d;
+	return rc;
 }
 
 void pods_cache_destroy(void)
 {
-	for (unsigned i = 0; i < CACHED; i++) {
-		pods_put(cache[i]);
-		cache[i] = NULL;
-	}
+	view_cache_destroy(&cache);
 }
 
 static bool sb_newer(const struct sb *a, const struct sb *b)
@@ -591,25 +547,4 @@ int pods_readlink(struct source *src, const struct fspath *fp, char **target)
 	rc = resolve(src, fp, p, target);
 	pods_put(p);
 	return rc;
-}
-
-void op_readlink(fuse_req_t req, fuse_ino_t ino)
-{
-	struct nodeinfo ni;
-	struct source src;
-	char *target = NULL;
-	int rc = node_get(ino, &ni);
-	if (rc) {
-		fuse_reply_err(req, -rc);
-		return;
-	}
-	source_init(&src, req_fs(req));
-	rc = pods_readlink(&src, &ni.fp, &target);
-	source_clear(&src);
-	nodeinfo_clear(&ni);
-	if (rc)
-		fuse_reply_err(req, -rc);
-	else
-		fuse_reply_readlink(req, target);
-	free(target);
 }

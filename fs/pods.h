@@ -3,7 +3,7 @@
 #ifndef CTRFS_FS_PODS_H
 #define CTRFS_FS_PODS_H
 
-#include "render.h"
+#include "views.h" /* op_readlink */
 
 /* What `name` in the pods directory `dir` stands for (out->key malloc'd): 0, -ENOENT. */
 int pods_child(const struct fspath *dir, const char *name, struct fspath *out);
@@ -19,7 +19,6 @@ int pods_stat(struct source *src, const struct fspath *fp, struct stat *st);
 /* The target of a pods symlink (malloc'd): 0, -ENOENT, -errno. */
 int pods_readlink(struct source *src, const struct fspath *fp, char **target);
 
-void op_readlink(fuse_req_t req, fuse_ino_t ino);
 /* Frees the pods kept between requests (at unmount). */
 void pods_cache_destroy(void);
 

@@ -15,6 +15,7 @@
 #include "handle.h"
 #include "making.h"
 #include "pods.h"
+#include "query.h"
 #include "names.h"
 #include "ops.h"
 #include "scratch.h"
@@ -283,7 +284,7 @@ static void add_cri(void *arg, const char *name, enum node_kind kind, int field)
 	add(arg, name, kind, (enum field)field, NULL);
 }
 
-static void add_pod(void *arg, const char *name, enum node_kind kind, const char *key)
+static void add_view(void *arg, const char *name, enum node_kind kind, const char *key)
 {
 	add(arg, name, kind, 0, key);
 }
@@ -356,7 +357,12 @@ static int list_dir(struct source *src, struct listing *l)
 	case NODE_POD:
 	case NODE_POD_ATTEMPTS:
 	case NODE_POD_CONTAINERS:
-		if ((rc = pods_list(src, fp, add_pod, l)))
+		if ((rc = pods_list(src, fp, add_view, l)))
+			return rc;
+		break;
+	case NODE_QUERIES:
+	case NODE_QUERY:
+		if ((rc = query_list(src, fp, add_view, l)))
 			return rc;
 		break;
 	case NODE_RUNTIME:
@@ -540,9 +546,9 @@ static void reply_dir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bo
 			e.attr.st_ino = i == 0	 ? ino
 					: i == 1 ? parent_ino(l)
 						 : node_ino_of(path, &fp);
-			e.attr.st_mode = node_is_dir(fp.kind)	    ? S_IFDIR
-					 : fp.kind == NODE_POD_LINK ? S_IFLNK
-								    : S_IFREG;
+			e.attr.st_mode = node_is_dir(fp.kind)	 ? S_IFDIR
+					 : node_is_link(fp.kind) ? S_IFLNK
+								 : S_IFREG;
 		}
 		len = plus ? fuse_add_direntry_plus(req, buf + used, size - used, name, &e,
 						    COOKIE(l->id, i))

@@ -14,6 +14,7 @@
 #include "events.h"
 #include "cri.h"
 #include "pods.h"
+#include "query.h"
 #include "handle.h"
 #include "json_text.h"
 #include "namespaces.h"
@@ -556,6 +557,11 @@ int render_stat(struct source *src, const struct nodeinfo *ni, struct stat *st, 
 		if (volatile_)
 			*volatile_ = true;
 		return pods_stat(src, &ni->fp, st);
+	}
+	if (node_is_query(ni->fp.kind)) {
+		if (volatile_)
+			*volatile_ = true;
+		return query_stat(src, ni->path, &ni->fp, st);
 	}
 	if (node_is_dir(ni->fp.kind))
 		return dir_stat(src, &ni->fp, st);

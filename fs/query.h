@@ -1,0 +1,25 @@
+/* MOUNT/<ns>/.query/<filter>/: the containers a filter matches, as symlinks (query.c). */
+#ifndef CTRFS_FS_QUERY_H
+#define CTRFS_FS_QUERY_H
+
+#include "render.h"
+
+/* What `name` in the query directory `dir` stands for (out->key malloc'd): 0, -ENOENT. */
+int query_child(const struct fspath *dir, const char *name, struct fspath *out);
+/* The directory holding the query directory `dir` (out->key malloc'd): 0 or -errno. */
+int query_parent(const struct fspath *dir, struct fspath *out);
+
+/* Calls fn for each entry of the query directory `dir`: 0 or -errno. */
+int query_list(struct source *src, const struct fspath *dir,
+	       void (*fn)(void *arg, const char *name, enum node_kind kind, const char *key),
+	       void *arg);
+/* The attributes of a query node at `path` (st prepared by the caller): 0, -ENOENT,
+ * -errno. A filter that does not parse is -ENOENT, its parse error logged. */
+int query_stat(struct source *src, const char *path, const struct fspath *fp, struct stat *st);
+/* The target of a query symlink (malloc'd): 0, -ENOENT, -errno. */
+int query_readlink(struct source *src, const struct fspath *fp, char **target);
+
+/* Frees the matches kept between requests (at unmount). */
+void query_cache_destroy(void);
+
+#endif

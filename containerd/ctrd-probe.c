@@ -9,6 +9,8 @@
  *   t ls NS | t get NS ID
  *   i ls NS [FILTER...] | i get NS NAME | i create NS JSON | i update NS JSON PATH...
  *   i rm NS NAME [sync]
+ *   i usage NS NAME                  {"size","platforms":[],"error":null or
+ *                                    {"code","message"}}: what ctr prints after an error
  *   events [-n COUNT] [FILTER...]    prints "ready", then one JSON line per event
  *   bench-get NS ID COUNT            COUNT Gets on one connection: mean microseconds
  *   bench-list NS COUNT              COUNT Lists of NS on one connection: containers and
@@ -389,6 +391,22 @@ static int cmd_i(ctrd_client *c, int argc, char **argv, struct ctrd_status *st)
 	if (strcmp(argv[0], "get") == 0) {
 		if (ctrd_image_get(c, ns, argv[2], &out, st))
 			return fail(st);
+	} else if (strcmp(argv[0], "usage") == 0) {
+		if (ctrd_image_get(c, ns, argv[2], &out, st))
+			return fail(st);
+		struct ctrd_image_usage u;
+		int rc = ctrd_image_usage(c, ns, &out.target, &u, st);
+		json_t *plats = json_array();
+		for (size_t i = 0; i < u.n_platforms; i++)
+			json_array_append_new(plats, json_string(u.platforms[i]));
+		json_t *err =
+		    rc ? json_pack("{s:i, s:s}", "code", rc, "message", st->message) : json_null();
+		print(json_pack("{s:I, s:o, s:o}", "size", (json_int_t)u.size, "platforms", plats,
+				"error", err));
+		ctrd_image_usage_clear(&u);
+		ctrd_status_clear(st);
+		ctrd_image_clear(&out);
+		return 0;
 	} else if (strcmp(argv[0], "rm") == 0) {
 		bool sync = argc > 3 && strcmp(argv[3], "sync") == 0;
 		return ctrd_image_delete(c, ns, argv[2], sync, st) ? fail(st) : 0;

@@ -265,6 +265,32 @@ int ctrd_image_update(ctrd_client *c, const char *ns, const struct ctrd_image *i
 int ctrd_image_delete(ctrd_client *c, const char *ns, const char *name, bool sync,
 		      struct ctrd_status *st);
 
+/* What `ctr images ls` shows of an image from the content store. */
+struct ctrd_image_usage {
+	int64_t size;	    /* SIZE: bytes of every document and layer this host would use */
+	char **platforms;   /* PLATFORMS: "os/arch[/variant]", sorted, unique */
+	size_t n_platforms; /* 0: ctr prints "-" */
+};
+void ctrd_image_usage_clear(struct ctrd_image_usage *u);
+
+/* An image's SIZE and PLATFORMS as `ctr images ls` computes them, by reading TARGET's
+ * index, manifests and configs from the content store (Content.Read; never layers):
+ * the size of TARGET, of the manifest this host's platform picks from each index (as
+ * ctr's platforms.Default(): on amd64 linux/amd64, else linux/386) and of its config
+ * and layers; the platforms of every manifest of every index, or of the configs.
+ * On an error (a document missing from the content store, a document that does not
+ * parse) the call returns it and OUT still holds what ctr then prints after logging the
+ * error: the size summed so far, and no platforms if their walk failed. */
+int ctrd_image_usage(ctrd_client *c, const char *ns, const struct ctrd_descriptor *target,
+		     struct ctrd_image_usage *out, struct ctrd_status *st);
+
+/* ---- content (containerd.services.content.v1.Content), in namespace NS ---- */
+
+/* Blob DIGEST whole into *DATA (malloc'd, *LEN bytes; freed by the caller). A blob over
+ * MAX bytes is RESOURCE_EXHAUSTED; a missing one containerd's NotFound. */
+int ctrd_content_read(ctrd_client *c, const char *ns, const char *digest, size_t max,
+		      uint8_t **data, size_t *len, struct ctrd_status *st);
+
 /* ---- events (containerd.services.events.v1.Events/Subscribe) ---- */
 
 /* One event. The subject fields are decoded from the payload for the topics a follower

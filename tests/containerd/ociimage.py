@@ -3,7 +3,7 @@ have no network). Reusable by any suite that needs an image in a private contain
 
     img = ociimage.build(path, {"docker.io/library/tiny:1": ociimage.Image()})
     containerd.ctr("images", "import", "--no-unpack", path, ns=ns)
-    img.names["docker.io/library/tiny:1"].digest   # the manifest's digest, as ctr shows
+    img.names["docker.io/library/tiny:1"].top.digest   # its target's digest, as ctr shows
 
 Each name in the tarball's index.json carries `io.containerd.image.name`, which
 `ctr images import` takes as the image's name unchanged. An Image is one manifest
@@ -21,6 +21,9 @@ MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 INDEX = "application/vnd.oci.image.index.v1+json"
 CONFIG = "application/vnd.oci.image.config.v1+json"
 LAYER = "application/vnd.oci.image.layer.v1.tar"
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
+DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar"
 
 
 class Blob:
@@ -54,11 +57,16 @@ def layer_tar(files):
 
 
 class Image:
-    """One manifest: a config for OS/ARCH and one layer per entry of LAYERS ({path: bytes})."""
+    """One manifest: a config for OS/ARCH and one layer per entry of LAYERS ({path: bytes});
+    DOCKER: Docker's schema 2 media types instead of OCI's."""
 
-    def __init__(self, layers=({"hello.txt": b"hello\n"},), os="linux", arch="amd64"):
+    def __init__(self, layers=({"hello.txt": b"hello\n"},), os="linux", arch="amd64",
+                 docker=False):
         self.platform = {"os": os, "architecture": arch}
-        self.layers = [Blob(LAYER, layer_tar(files)) for files in layers]
+        manifest_type, config_type, layer_type = (
+            (DOCKER_MANIFEST, DOCKER_CONFIG, DOCKER_LAYER) if docker
+            else (MANIFEST, CONFIG, LAYER))
+        self.layers = [Blob(layer_type, layer_tar(files)) for files in layers]
         config = {
             "architecture": arch,
             "os": os,
@@ -66,10 +74,10 @@ class Image:
             "rootfs": {"type": "layers",
                        "diff_ids": [b.digest for b in self.layers]},
         }
-        self.config = Blob(CONFIG, _json(config))
-        self.manifest = Blob(MANIFEST, _json({
+        self.config = Blob(config_type, _json(config))
+        self.manifest = Blob(manifest_type, _json({
             "schemaVersion": 2,
-            "mediaType": MANIFEST,
+            "mediaType": manifest_type,
             "config": self.config.descriptor(),
             "layers": [b.descriptor() for b in self.layers],
         }))

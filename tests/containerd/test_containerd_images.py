@@ -12,18 +12,21 @@ from test_containerd_client import Events, ctr_error, error
 TINY = "docker.io/library/tiny:1"
 OTHER = "example.com/other:2"
 MULTI = "example.com/multi:3"
+DOCK = "docker.io/library/dock:4"
 
 
 @pytest.fixture
 def images(containerd, ns, tmp_path):
-    """Imports TINY, OTHER (two layers) and MULTI (an index over linux/amd64 and
-    linux/arm64) into NS; returns the Built tarball's names -> images."""
+    """Imports TINY, OTHER (two layers), MULTI (an index over linux/amd64 and
+    linux/arm64) and DOCK (Docker's media types) into NS; returns the Built tarball's
+    names -> images."""
     built = ociimage.build(tmp_path / "images.tar", {
         TINY: ociimage.Image(),
         OTHER: ociimage.Image(layers=({"a": b"a" * 3000}, {"b": b"b\n"})),
         MULTI: ociimage.MultiArch([ociimage.Image(layers=({"x": b"amd64\n"},)),
                                    ociimage.Image(layers=({"x": b"arm64\n"},),
                                                   arch="arm64")]),
+        DOCK: ociimage.Image(layers=({"d": b"docker\n"},), docker=True),
     })
     containerd.ctr("images", "import", "--no-unpack", str(tmp_path / "images.tar"), ns=ns)
     return built.names
@@ -60,7 +63,7 @@ def test_images_list_is_what_ctr_lists(containerd, ns, images):
     containerd.ctr("images", "label", TINY, "env=prod", "team=a", ns=ns)
     got = {i["name"]: seen(i) for i in containerd.ok("i", "ls", ns)}
     assert got == record_columns(ctr_images(containerd, ns))
-    assert set(got) == {TINY, OTHER, MULTI}
+    assert set(got) == {TINY, OTHER, MULTI, DOCK}
     assert got[TINY]["labels"] == {"env": "prod", "team": "a"}
     for name, img in images.items():
         assert got[name]["digest"] == img.top.digest
@@ -140,7 +143,7 @@ def test_create_and_delete_are_seen_by_ctr(containerd, ns, images):
     assert containerd.probe("i", "rm", ns, "example.com/alias:1")[0] == 0
     assert "example.com/alias:1" not in ctr_images(containerd, ns)
     assert containerd.probe("i", "rm", ns, TINY, "sync")[0] == 0
-    assert set(ctr_images(containerd, ns)) == {OTHER, MULTI}
+    assert set(ctr_images(containerd, ns)) == {OTHER, MULTI, DOCK}
 
 
 def test_a_missing_image_is_containerds_not_found(containerd, ns, images):
@@ -213,3 +216,61 @@ def test_image_events_name_their_image(containerd, ns, images, tmp_path):
         assert e["event"]["type_url"] == "containerd.services.images.v1.ImageDelete"
     finally:
         ev.close()
+
+
+# ---- SIZE and PLATFORMS: the content store ----
+
+def ctr_size(n):
+    """ctr's SIZE column: progress.Bytes, "%02.1f %s" in powers of 1024."""
+    units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"]
+    size, i = float(n), 0
+    while size >= 1024 and i < len(units) - 1:
+        size /= 1024
+        i += 1
+    return "%02.1f %s" % (size, units[i])
+
+
+def usage_columns(u):
+    return {"size": ctr_size(u["size"]),
+            "platforms": ",".join(u["platforms"]) if u["platforms"] else "-"}
+
+
+def test_usage_is_ctrs_size_and_platforms(containerd, ns, images):
+    ctr = ctr_images(containerd, ns)
+    for name, img in images.items():
+        u = containerd.ok("i", "usage", ns, name)
+        assert u["error"] is None, name
+        # exact: every document and layer on this host's path through the image
+        assert (u["size"], u["platforms"]) == (img.size, img.platforms), name
+        assert usage_columns(u) == {k: ctr[name][k] for k in ("size", "platforms")}, name
+    # an index counts itself and the amd64 manifest only, not the arm64 one
+    multi = images[MULTI]
+    assert containerd.ok("i", "usage", ns, MULTI)["size"] == (
+        multi.top.size + multi.images[0].size)
+
+
+def test_usage_of_an_index_without_this_hosts_platform(containerd, ns, tmp_path):
+    arm = ociimage.MultiArch([ociimage.Image(arch="arm64"),
+                              ociimage.Image(arch="arm", layers=({"v": b"7"},))])
+    ociimage.build(tmp_path / "arm.tar", {"example.com/arm:1": arm})
+    containerd.ctr("images", "import", "--all-platforms", "--no-unpack",
+                   str(tmp_path / "arm.tar"), ns=ns)
+    u = containerd.ok("i", "usage", ns, "example.com/arm:1")
+    # ctr logs "no match for platform in manifest" and prints the index's own size
+    assert u["error"] == {"code": 5, "message": "no match for platform in manifest: not found"}
+    assert u["size"] == arm.top.size
+    assert u["platforms"] == ["linux/arm", "linux/arm64"]
+    row = ctr_images(containerd, ns)["example.com/arm:1"]
+    assert usage_columns(u) == {"size": row["size"], "platforms": row["platforms"]}
+
+
+def test_usage_with_a_config_missing_from_the_content_store(containerd, ns, images):
+    config = images[TINY].config.digest
+    containerd.ctr("content", "rm", config, ns=ns)
+    u = containerd.ok("i", "usage", ns, TINY)
+    # SIZE never reads the config; PLATFORMS does, fails, and ctr prints "-"
+    assert u["error"]["code"] == 5
+    assert u["error"]["message"] == f"content digest {config}: not found"
+    assert (u["size"], u["platforms"]) == (images[TINY].size, [])
+    row = ctr_images(containerd, ns)[TINY]
+    assert usage_columns(u) == {"size": row["size"], "platforms": row["platforms"]}

@@ -7,6 +7,10 @@
  *   c ls NS [FILTER...] | c get NS ID | c create NS JSON | c update NS JSON PATH...
  *   c rm NS ID
  *   t ls NS | t get NS ID
+ *   i ls NS [FILTER...] | i get NS NAME | i create NS JSON | i update NS JSON PATH...
+ *   i rm NS NAME [sync]
+ *   i usage NS NAME                  {"size","platforms":[],"error":null or
+ *                                    {"code","message"}}: what ctr prints after an error
  *   events [-n COUNT] [FILTER...]    prints "ready", then one JSON line per event
  *   bench-get NS ID COUNT            COUNT Gets on one connection: mean microseconds
  *   bench-list NS COUNT              COUNT Lists of NS on one connection: containers and
@@ -15,7 +19,9 @@
  * A container's JSON: {"id","labels":{},"image","runtime":{"name","options":ANY},
  * "spec":ANY,"snapshotter","snapshot_key","created_at":TIME,"updated_at":TIME,
  * "extensions":{NAME:ANY}}, ANY {"type_url","value":base64} or null, TIME
- * {"seconds","nanos"} or null. Errors: "CODE NAME: message" on stderr, exit 64+CODE. */
+ * {"seconds","nanos"} or null. An image's JSON: {"name","labels":{},"target":{"media_type",
+ * "digest","size","annotations":{}},"created_at":TIME,"updated_at":TIME}. Errors: "CODE NAME:
+ * message" on stderr, exit 64+CODE. */
 #include <getopt.h>
 #include <jansson.h>
 #include <signal.h>
@@ -127,6 +133,51 @@ static json_t *process_json(const struct ctrd_process *p)
 			 "exit_status", (int)p->exit_status, "exited_at", time_json(&p->exited_at));
 }
 
+static json_t *image_json(const struct ctrd_image *img)
+{
+	const struct ctrd_descriptor *t = &img->target;
+	return json_pack("{s:s, s:o, s:{s:s, s:s, s:I, s:o}, s:o, s:o}", "name", img->name,
+			 "labels", labels_json(img->labels, img->n_labels), "target", "media_type",
+			 t->media_type, "digest", t->digest, "size", (json_int_t)t->size,
+			 "annotations", labels_json(t->annotations, t->n_annotations), "created_at",
+			 time_json(&img->created_at), "updated_at", time_json(&img->updated_at));
+}
+
+/* K=V pairs of a JSON object (strings borrowed from J); free the array alone. */
+static struct ctrd_label *labels_parse(json_t *j, size_t *n)
+{
+	struct ctrd_label *l = calloc(json_object_size(j) + 1, sizeof(*l));
+	const char *k;
+	json_t *v;
+	*n = 0;
+	json_object_foreach(j, k, v)
+	{
+		l[*n].key = (char *)k;
+		l[(*n)++].value = (char *)json_string_value(v);
+	}
+	return l;
+}
+
+/* An image from its JSON (strings borrowed from J); free with image_parsed_free. */
+static void image_parse(struct ctrd_image *img, json_t *j)
+{
+	memset(img, 0, sizeof(*img));
+	img->name = (char *)json_string_value(json_object_get(j, "name"));
+	img->labels = labels_parse(json_object_get(j, "labels"), &img->n_labels);
+	json_t *t = json_object_get(j, "target");
+	img->target.media_type = (char *)json_string_value(json_object_get(t, "media_type"));
+	img->target.digest = (char *)json_string_value(json_object_get(t, "digest"));
+	img->target.size = json_integer_value(json_object_get(t, "size"));
+	img->target.annotations =
+	    labels_parse(json_object_get(t, "annotations"), &img->target.n_annotations);
+}
+
+static void image_parsed_free(struct ctrd_image *img)
+{
+	free(img->labels);
+	free(img->target.annotations);
+}
+
 /* A container from its JSON (strings borrowed from J); free with container_parsed_free. */
 static void container_parse(struct ctrd_container *c, json_t *j)
 {
@@ -188,7 +239,7 @@ static int fail(struct ctrd_status *st)
 static int usage(void)
 {
 	fputs("usage: ctrd-probe [-a ADDRESS] [-t TIMEOUT_MS] [-c CANCEL_MS] "
-	      "ns|c|t|events|bench-get|bench-list "
+	      "ns|c|t|i|events|bench-get|bench-list "
 	      "...\n",
 	      stderr);
 	return 2;
@@ -317,6 +368,73 @@ static int cmd_t(ctrd_client *c, int argc, char **argv, struct ctrd_status *st)
 	return usage();
 }
 
+static int cmd_i(ctrd_client *c, int argc, char **argv, struct ctrd_status *st)
+{
+	if (argc < 2)
+		return usage();
+	const char *ns = argv[1];
+	if (strcmp(argv[0], "ls") == 0) {
+		struct ctrd_image_list l;
+		if (ctrd_images_list(c, ns, (const char *const *)argv + 2, (size_t)argc - 2, &l,
+				     st))
+			return fail(st);
+		json_t *a = json_array();
+		for (size_t i = 0; i < l.n; i++)
+			json_array_append_new(a, image_json(&l.items[i]));
+		print(a);
+		ctrd_image_list_clear(&l);
+		return 0;
+	}
+	if (argc < 3)
+		return usage();
+	struct ctrd_image out;
+	if (strcmp(argv[0], "get") == 0) {
+		if (ctrd_image_get(c, ns, argv[2], &out, st))
+			return fail(st);
+	} else if (strcmp(argv[0], "usage") == 0) {
+		if (ctrd_image_get(c, ns, argv[2], &out, st))
+			return fail(st);
+		struct ctrd_image_usage u;
+		int rc = ctrd_image_usage(c, ns, &out.target, &u, st);
+		json_t *plats = json_array();
+		for (size_t i = 0; i < u.n_platforms; i++)
+			json_array_append_new(plats, json_string(u.platforms[i]));
+		json_t *err =
+		    rc ? json_pack("{s:i, s:s}", "code", rc, "message", st->message) : json_null();
+		print(json_pack("{s:I, s:o, s:o}", "size", (json_int_t)u.size, "platforms", plats,
+				"error", err));
+		ctrd_image_usage_clear(&u);
+		ctrd_status_clear(st);
+		ctrd_image_clear(&out);
+		return 0;
+	} else if (strcmp(argv[0], "rm") == 0) {
+		bool sync = argc > 3 && strcmp(argv[3], "sync") == 0;
+		return ctrd_image_delete(c, ns, argv[2], sync, st) ? fail(st) : 0;
+	} else if (strcmp(argv[0], "create") == 0 || strcmp(argv[0], "update") == 0) {
+		json_error_t jerr;
+		json_t *j = json_loads(argv[2], 0, &jerr);
+		if (!j) {
+			fprintf(stderr, "ctrd-probe: bad JSON: %s\n", jerr.text);
+			return 2;
+		}
+		struct ctrd_image in;
+		image_parse(&in, j);
+		int rc = argv[0][0] == 'c'
+			     ? ctrd_image_create(c, ns, &in, &out, st)
+			     : ctrd_image_update(c, ns, &in, (const char *const *)argv + 3,
+						 (size_t)argc - 3, &out, st);
+		image_parsed_free(&in);
+		json_decref(j);
+		if (rc)
+			return fail(st);
+	} else {
+		return usage();
+	}
+	print(image_json(&out));
+	ctrd_image_clear(&out);
+	return 0;
+}
+
 static json_t *nullable(const char *s)
 {
 	return s ? json_string(s) : json_null();
@@ -329,12 +447,13 @@ struct events_ctx {
 static int on_event(const struct ctrd_envelope *ev, void *user)
 {
 	struct events_ctx *ctx = user;
-	print(json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:i, s:i, s:o}", "timestamp",
+	print(json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:o}", "timestamp",
 			time_json(&ev->timestamp), "namespace", ev->namespace_, "topic", ev->topic,
 			"event", any_json(&ev->event), "container_id", nullable(ev->container_id),
-			"namespace_name", nullable(ev->namespace_name), "exec_id",
-			nullable(ev->exec_id), "pid", (int)ev->pid, "exit_status",
-			(int)ev->exit_status, "exited_at", time_json(&ev->exited_at)));
+			"namespace_name", nullable(ev->namespace_name), "image_name",
+			nullable(ev->image_name), "exec_id", nullable(ev->exec_id), "pid",
+			(int)ev->pid, "exit_status", (int)ev->exit_status, "exited_at",
+			time_json(&ev->exited_at)));
 	return ctx->left > 0 && --ctx->left == 0;
 }
 
@@ -453,6 +572,8 @@ int main(int argc, char **argv)
 		rc = cmd_c(c, argc - 1, argv + 1, &st);
 	else if (strcmp(argv[0], "t") == 0)
 		rc = cmd_t(c, argc - 1, argv + 1, &st);
+	else if (strcmp(argv[0], "i") == 0)
+		rc = cmd_i(c, argc - 1, argv + 1, &st);
 	else if (strcmp(argv[0], "events") == 0)
 		rc = cmd_events(c, argc - 1, argv + 1, &st);
 	else if (strcmp(argv[0], "bench-get") == 0)

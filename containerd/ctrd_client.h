@@ -136,6 +136,27 @@ struct ctrd_process {
 	struct ctrd_time exited_at;
 };
 
+/* containerd.types.Descriptor: what an image points at (an index, a manifest...). */
+struct ctrd_descriptor {
+	char *media_type;
+	char *digest; /* "sha256:<hex>" */
+	int64_t size;
+	struct ctrd_label *annotations;
+	size_t n_annotations;
+};
+
+/* containerd.services.images.v1.Image. An image's annotations are its target's:
+ * containerd keeps them on the descriptor (update paths "annotations",
+ * "annotations.KEY" write target.annotations). */
+struct ctrd_image {
+	char *name;
+	struct ctrd_label *labels;
+	size_t n_labels;
+	struct ctrd_descriptor target;
+	struct ctrd_time created_at;
+	struct ctrd_time updated_at;
+};
+
 struct ctrd_namespace_list {
 	struct ctrd_namespace *items;
 	size_t n;
@@ -148,6 +169,10 @@ struct ctrd_process_list {
 	struct ctrd_process *items;
 	size_t n;
 };
+struct ctrd_image_list {
+	struct ctrd_image *items;
+	size_t n;
+};
 
 void ctrd_any_clear(struct ctrd_any *any);
 void ctrd_namespace_clear(struct ctrd_namespace *ns);
@@ -156,6 +181,9 @@ void ctrd_process_clear(struct ctrd_process *p);
 void ctrd_namespace_list_clear(struct ctrd_namespace_list *l);
 void ctrd_container_list_clear(struct ctrd_container_list *l);
 void ctrd_process_list_clear(struct ctrd_process_list *l);
+void ctrd_descriptor_clear(struct ctrd_descriptor *d);
+void ctrd_image_clear(struct ctrd_image *img);
+void ctrd_image_list_clear(struct ctrd_image_list *l);
 
 /* ---- connection ---- */
 
@@ -216,10 +244,58 @@ int ctrd_tasks_list(ctrd_client *c, const char *ns, struct ctrd_process_list *ou
 int ctrd_task_get(ctrd_client *c, const char *ns, const char *container_id,
 		  struct ctrd_process *out, struct ctrd_status *st);
 
+/* ---- images (containerd.services.images.v1.Images), in namespace NS ---- */
+
+/* FILTERS: containerd's filter strings over name, labels and target (e.g.
+ * `labels."env"==prod`, `target.mediatype~="index"`); any of them matches. */
+int ctrd_images_list(ctrd_client *c, const char *ns, const char *const *filters, size_t n_filters,
+		     struct ctrd_image_list *out, struct ctrd_status *st);
+int ctrd_image_get(ctrd_client *c, const char *ns, const char *name, struct ctrd_image *out,
+		   struct ctrd_status *st);
+/* containerd sets created_at and updated_at itself: IN's are not sent. */
+int ctrd_image_create(ctrd_client *c, const char *ns, const struct ctrd_image *in,
+		      struct ctrd_image *out, struct ctrd_status *st);
+/* PATHS: "labels", "labels.KEY", "target", "annotations", "annotations.KEY"; none
+ * replaces the whole record. An empty label value deletes the label (as for
+ * containers). OUT (may be NULL) gets the image as stored, with its updated_at. */
+int ctrd_image_update(ctrd_client *c, const char *ns, const struct ctrd_image *in,
+		      const char *const *paths, size_t n_paths, struct ctrd_image *out,
+		      struct ctrd_status *st);
+/* SYNC: wait for containerd's garbage collection before answering, as `ctr i rm --sync`. */
+int ctrd_image_delete(ctrd_client *c, const char *ns, const char *name, bool sync,
+		      struct ctrd_status *st);
+
+/* What `ctr images ls` shows of an image from the content store. */
+struct ctrd_image_usage {
+	int64_t size;	    /* SIZE: bytes of every document and layer this host would use */
+	char **platforms;   /* PLATFORMS: "os/arch[/variant]", sorted, unique */
+	size_t n_platforms; /* 0: ctr prints "-" */
+};
+void ctrd_image_usage_clear(struct ctrd_image_usage *u);
+
+/* An image's SIZE and PLATFORMS as `ctr images ls` computes them, by reading TARGET's
+ * index, manifests and configs from the content store (Content.Read; never layers):
+ * the size of TARGET, of the manifest this host's platform picks from each index (as
+ * ctr's platforms.Default(): on amd64 linux/amd64, else linux/386) and of its config
+ * and layers; the platforms of every manifest of every index, or of the configs.
+ * On an error (a document missing from the content store, a document that does not
+ * parse) the call returns it and OUT still holds what ctr then prints after logging the
+ * error: the size summed so far, and no platforms if their walk failed. */
+int ctrd_image_usage(ctrd_client *c, const char *ns, const struct ctrd_descriptor *target,
+		     struct ctrd_image_usage *out, struct ctrd_status *st);
+
+/* ---- content (containerd.services.content.v1.Content), in namespace NS ---- */
+
+/* Blob DIGEST whole into *DATA (malloc'd, *LEN bytes; freed by the caller). A blob over
+ * MAX bytes is RESOURCE_EXHAUSTED; a missing one containerd's NotFound. */
+int ctrd_content_read(ctrd_client *c, const char *ns, const char *digest, size_t max,
+		      uint8_t **data, size_t *len, struct ctrd_status *st);
+
 /* ---- events (containerd.services.events.v1.Events/Subscribe) ---- */
 
 /* One event. The subject fields are decoded from the payload for the topics a follower
- * needs (/containers/..., /namespaces/..., /tasks/...); others leave them empty. */
+ * needs (/containers/..., /namespaces/..., /tasks/..., /images/...); others leave them
+ * empty. */
 struct ctrd_envelope {
 	struct ctrd_time timestamp;
 	const char *namespace_;
@@ -227,6 +303,7 @@ struct ctrd_envelope {
 	struct ctrd_any event;	    /* the payload, bytes exact (e.g. containerd.events.TaskExit) */
 	const char *container_id;   /* /containers/...: id; /tasks/...: container_id */
 	const char *namespace_name; /* /namespaces/...: the namespace's name */
+	const char *image_name;	    /* /images/...: the image's name */
 	const char *exec_id;	    /* /tasks/exit, delete, exec-*: the process id */
 	uint32_t pid;
 	uint32_t exit_status;

@@ -78,6 +78,11 @@ int cri_refuse(const char *op, const char *path)
 	 * a key file's leading dot is escaped (names.c) */
 	bool pods =
 	    path && (strstr(path, "/.pods/") || strstr(path, "/.pods") == path + strlen(path) - 6);
+	bool images = path && strstr(path, "/.image");
+	if (images)
+		return refuse(EROFS, op, path,
+			      ".images/ is read-only but for each image's labels/: the rest is "
+			      "what containerd pulled");
 	return refuse(EROFS, op, path,
 		      "%s is read-only: containerd's CRI plugin owns these records",
 		      pods ? ".pods/" : "cri/");

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cri.h"
+#include "images.h"
 
 /* ---- paths ---- */
 
@@ -604,7 +605,8 @@ void op_readlink(fuse_req_t req, fuse_ino_t ino)
 		return;
 	}
 	source_init(&src, req_fs(req));
-	rc = pods_readlink(&src, &ni.fp, &target);
+	rc = node_is_images(ni.fp.kind) ? images_readlink(&src, &ni.fp, &target)
+					: pods_readlink(&src, &ni.fp, &target);
 	source_clear(&src);
 	nodeinfo_clear(&ni);
 	if (rc)

@@ -18,6 +18,7 @@
 #include "names.h"
 #include "ops.h"
 #include "scratch.h"
+#include "images.h"
 
 /* The kernel refuses a whole listing (EIO) holding a longer name (FUSE_NAME_MAX on older
  * kernels): names.c shortens keys' names to fit, and longer names of other
@@ -288,6 +289,11 @@ static void add_pod(void *arg, const char *name, enum node_kind kind, const char
 	add(arg, name, kind, 0, key);
 }
 
+static void add_image(void *arg, const char *name, enum node_kind kind, int field, const char *key)
+{
+	add(arg, name, kind, (enum field)field, key);
+}
+
 static void listing_free(struct listing *l)
 {
 	if (!l)
@@ -357,6 +363,14 @@ static int list_dir(struct source *src, struct listing *l)
 	case NODE_POD_ATTEMPTS:
 	case NODE_POD_CONTAINERS:
 		if ((rc = pods_list(src, fp, add_pod, l)))
+			return rc;
+		break;
+	case NODE_IMAGES:
+	case NODE_IMAGE:
+	case NODE_IMAGE_TARGET:
+	case NODE_IMAGE_ANNOTATIONS:
+	case NODE_IMAGE_LABELS:
+		if ((rc = images_list(src, fp, add_image, l)))
 			return rc;
 		break;
 	case NODE_RUNTIME:

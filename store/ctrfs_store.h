@@ -583,6 +583,10 @@ ctrfs_code ctrfs_image_list(ctrfs_store *s, const char *ns, const char *const *f
  * not write to yet. */
 ctrfs_code ctrfs_image_set_label(ctrfs_store *s, const char *ns, const char *name, const char *key,
 				 const char *value, ctrfs_error *err);
+/* Checks, writing nothing, what ctrfs_image_set_label would refuse (the label, a bound
+ * store, a missing image), with the same errors. */
+ctrfs_code ctrfs_image_label_check(ctrfs_store *s, const char *ns, const char *name,
+				   const char *key, const char *value, ctrfs_error *err);
 /* The same as a compare-and-set: FAILED_PRECONDITION, writing nothing, unless the
  * label still holds `expect` (NULL: absent). */
 ctrfs_code ctrfs_image_set_label_if(ctrfs_store *s, const char *ns, const char *name,

@@ -4,7 +4,7 @@
  *   u8 version=1, created (i64, i32), updated (i64, i32), media type, digest,
  *   size (u32 low, u32 high), label map, annotation map
  * An image is small (a descriptor and a few labels): one record, rewritten whole. */
-#include "images.h"
+#include "images_txn.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -161,8 +161,8 @@ ctrfs_code ctrfs_image_validate(const ctrfs_image *im, ctrfs_error *err)
 
 /* ---- records ---- */
 
-static ctrfs_code img_load(struct db_txn *t, const char *ns, const char *name, ctrfs_image *out,
-			   ctrfs_error *err)
+ctrfs_code img_load(struct db_txn *t, const char *ns, const char *name, ctrfs_image *out,
+		    ctrfs_error *err)
 {
 	struct img_key key;
 	MDB_val v;
@@ -277,8 +277,8 @@ bool filter_image_field(const void *image, const char *const *path, size_t npath
 	return true;
 }
 
-static ctrfs_code list_txn(struct db_txn *t, const char *ns, const ctrfs_filter *f,
-			   ctrfs_image **out, size_t *count, ctrfs_error *err)
+ctrfs_code img_list(struct db_txn *t, const char *ns, const ctrfs_filter *f, ctrfs_image **out,
+		    size_t *count, ctrfs_error *err)
 {
 	struct img_key prefix;
 	MDB_cursor *cur;
@@ -309,7 +309,7 @@ static ctrfs_code list_txn(struct db_txn *t, const char *ns, const ctrfs_filter 
 		}
 		ctrfs_image *im = &(*out)[*count];
 		code = img_load(t, ns, name, im, err);
-		if (!code && filter_match(f, filter_image_field, im))
+		if (!code && (!f || filter_match(f, filter_image_field, im)))
 			(*count)++;
 		else if (!code)
 			ctrfs_image_clear(im);
@@ -332,7 +332,7 @@ ctrfs_code ctrfs_image_list(ctrfs_store *s, const char *ns, const char *const *f
 		return code;
 	code = db_read_begin(s, &t, err);
 	if (!code) {
-		code = list_txn(&t, ns, f, out, count, err);
+		code = img_list(&t, ns, f, out, count, err);
 		db_read_end(&t);
 	}
 	filter_free(f);
@@ -396,20 +396,34 @@ static ctrfs_code label_txn(struct db_txn *t, void *p, ctrfs_error *err)
 	return code;
 }
 
-static ctrfs_code set_label(ctrfs_store *s, const char *ns, const char *name, const char *key,
-			    const char *value, bool guard, const char *expect, ctrfs_error *err)
+static ctrfs_code label_check(ctrfs_store *s, const char *key, const char *value, ctrfs_error *err)
 {
 	/* containerd validates the label as given, before an empty value is dropped */
 	ctrfs_code code = ctrfs_label_validate(key, value, err);
 	if (code)
 		return ctrfs_error_prefix(err, code, "image.Labels: ");
 	code = label_key_validate(key, value, err);
-	if (!code)
-		code = not_bound(s, err);
+	return code ? code : not_bound(s, err);
+}
+
+static ctrfs_code set_label(ctrfs_store *s, const char *ns, const char *name, const char *key,
+			    const char *value, bool guard, const char *expect, ctrfs_error *err)
+{
+	ctrfs_code code = label_check(s, key, value, err);
 	if (code)
 		return code;
 	struct label_arg a = {ns, name, key, value, guard, expect};
 	return db_write(s, label_txn, &a, err);
+}
+
+ctrfs_code ctrfs_image_label_check(ctrfs_store *s, const char *ns, const char *name,
+				   const char *key, const char *value, ctrfs_error *err)
+{
+	ctrfs_image im;
+	ctrfs_code code = label_check(s, key, value, err);
+	if (!code && !(code = ctrfs_image_get(s, ns, name, &im, err)))
+		ctrfs_image_clear(&im);
+	return code;
 }
 
 ctrfs_code ctrfs_image_set_label(ctrfs_store *s, const char *ns, const char *name, const char *key,

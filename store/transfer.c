@@ -9,7 +9,7 @@
 #include "containers.h"
 #include "error.h"
 #include "goquote.h"
-#include "images.h"
+#include "images_txn.h"
 #include "image_json.h"
 #include "events.h"
 #include "info_json.h"

@@ -490,23 +490,37 @@ static ctrfs_code preflight(ctrfs_store *s, struct import_run *r, ctrfs_error *e
 						    r->nss[i].ns.name, id);
 			}
 		}
+	/* images after the containers: their own count and list */
+	struct strbuf image_names = STRBUF_INIT;
+	size_t image_conflicts = 0;
 	for (size_t i = 0; i < r->n; i++)
 		for (size_t j = 0; j < r->nss[i].nimages; j++) {
 			const char *name = r->nss[i].images[j].name;
 			if (!resolve && img_exists(&t, r->nss[i].ns.name, name) &&
-			    r->res->conflicts++ < 20)
-				strbuf_addf(&names, "%simage %s/%s",
-					    r->res->conflicts > 1 ? ", " : "", r->nss[i].ns.name,
+			    image_conflicts++ < 20)
+				strbuf_addf(&image_names, "%s%s/%s",
+					    image_conflicts > 1 ? ", " : "", r->nss[i].ns.name,
 					    name);
 		}
-	if (r->res->conflicts) {
-		code = ctrfs_fail(err, CTRFS_ALREADY_EXISTS,
-				  "%zu container%s already exist%s (%s%s); use replace or skip: "
-				  "already exists",
-				  r->res->conflicts, r->res->conflicts == 1 ? "" : "s",
-				  r->res->conflicts == 1 ? "s" : "", names.buf ? names.buf : "",
-				  r->res->conflicts > 20 ? ", ..." : "");
-	} else if (dry) {
+	size_t ctrs = r->res->conflicts;
+	struct strbuf msg = STRBUF_INIT;
+	if (ctrs)
+		strbuf_addf(&msg, "%zu container%s already exist%s (%s%s)", ctrs,
+			    ctrs == 1 ? "" : "s", ctrs == 1 ? "s" : "", names.buf ? names.buf : "",
+			    ctrs > 20 ? ", ..." : "");
+	if (image_conflicts)
+		strbuf_addf(&msg, "%s%zu image%s already exist%s (%s%s)", ctrs ? ", and " : "",
+			    image_conflicts, image_conflicts == 1 ? "" : "s",
+			    image_conflicts == 1 ? "s" : "", image_names.buf ? image_names.buf : "",
+			    image_conflicts > 20 ? ", ..." : "");
+	r->res->conflicts += image_conflicts;
+	if (r->res->conflicts)
+		code =
+		    ctrfs_fail(err, CTRFS_ALREADY_EXISTS, "%s; use replace or skip: already exists",
+			       msg.buf ? msg.buf : "");
+	strbuf_release(&msg);
+	strbuf_release(&image_names);
+	if (!r->res->conflicts && dry) {
 		code = import_namespaces(&t, r, true, err);
 		if (!code)
 			code = import_slice(&t, r, true, err);

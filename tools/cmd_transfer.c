@@ -195,7 +195,8 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 		res.replaced, res.skipped, res.namespaces);
 	/* containers are what most imports carry: images are counted when there are any */
 	if (res.images || res.images_skipped)
-		fprintf(stderr, ", %zu images (%zu skipped)", res.images, res.images_skipped);
+		fprintf(stderr, "; images: %zu imported, %zu skipped", res.images,
+			res.images_skipped);
 	fputc('\n', stderr);
 	return 0;
 }

@@ -480,3 +480,59 @@ ctrfs_code ctrfs_image_drop(ctrfs_store *s, const char *ns, const char *name, ct
 	struct label_arg a = {.ns = ns, .name = name};
 	return db_write(s, drop_txn, &a, err);
 }
+
+/* ---- ctrfs_store_check ---- */
+
+ctrfs_code img_check(struct db_txn *t, void (*problem)(void *arg, const char *text), void *arg,
+		     ctrfs_error *err)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	char text[1600];
+	if (t->store->no_images)
+		return CTRFS_OK;
+	int rc = mdb_cursor_open(t->txn, t->store->dbi[DB_IMAGES], &cur);
+	if (rc)
+		return db_fail(t, rc, err, "images");
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const char *p = k.mv_data, *sep = memchr(p, '\0', k.mv_size);
+		size_t nl = sep ? (size_t)(sep - p) : 0, il = sep ? k.mv_size - nl - 1 : 0;
+		if (!sep || !nl || !il || nl > CTRFS_IDENTIFIER_MAX || il > CTRFS_IMAGE_NAME_MAX ||
+		    memchr(sep + 1, '\0', il)) {
+			problem(arg, "images: a malformed key");
+			continue;
+		}
+		char ns[CTRFS_IDENTIFIER_MAX + 1], name[CTRFS_IMAGE_NAME_MAX + 1];
+		memcpy(ns, p, nl);
+		ns[nl] = '\0';
+		memcpy(name, sep + 1, il);
+		name[il] = '\0';
+		ctrfs_image im;
+		ctrfs_namespace n;
+		ctrfs_error e;
+		if (img_load(t, ns, name, &im, &e)) {
+			snprintf(text, sizeof(text), "namespace %s: image %.400s: %s", ns, name,
+				 e.text);
+			problem(arg, text);
+			continue;
+		}
+		if (ctrfs_image_validate(&im, &e)) {
+			snprintf(text, sizeof(text), "namespace %s: image %.400s: %s", ns, name,
+				 e.text);
+			problem(arg, text);
+		}
+		ctrfs_image_clear(&im);
+		if (ns_load(t, ns, &n, NULL) == CTRFS_OK) {
+			ctrfs_namespace_clear(&n);
+		} else {
+			snprintf(text, sizeof(text),
+				 "namespace %s: image %.400s: no namespace record", ns, name);
+			problem(arg, text);
+		}
+	}
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND)
+		return db_fail(t, rc, err, "images");
+	return CTRFS_OK;
+}

@@ -16,4 +16,9 @@ bool img_exists(struct db_txn *t, const char *ns, const char *name);
 /* Writes `im` as given (times included) and logs "/images/create" or "/images/update". */
 ctrfs_code img_put(struct db_txn *t, const char *ns, const ctrfs_image *im, ctrfs_error *err);
 
+/* ctrfs_store_check's part: every image record decodes and passes validation under a
+ * key "<ns>\0<name>" of an existing namespace; each problem is passed to `problem`. */
+ctrfs_code img_check(struct db_txn *t, void (*problem)(void *arg, const char *text), void *arg,
+		     ctrfs_error *err);
+
 #endif

@@ -2,6 +2,7 @@
 is recorded), listed by `ctrfsctl images ls` as ctr lists them, labelled with containerd's
 rules, carried by export/import, and a store of schema version 1 upgraded in place."""
 import json
+import subprocess
 import shutil
 import unicodedata
 
@@ -123,3 +124,20 @@ def test_schema1_store_upgrades_in_place_keeping_everything(ctrfsctl, source_dir
     # the export of the binary that wrote it, byte for byte: nothing was lost
     assert ctl.export() == (data / "export.json").read_text()
     ctl.ok("-n", "team-a", "c", "label", "web1", "upgraded=yes")
+
+
+def lmdb_put(store, table, key: bytes, value: bytes):
+    """One raw record, written with LMDB's own mdb_load as a damaged or hostile writer."""
+    def esc(b):
+        return "".join(chr(c) if chr(c).isalnum() else "\\%02x" % c for c in b)
+    subprocess.run(["mdb_load", "-T", "-s", table, str(store)], check=True,
+                   input=f"{esc(key)}\n{esc(value)}\n", text=True)
+
+
+def test_check_reports_a_damaged_image_record_and_reads_refuse_it(cri):
+    lmdb_put(cri.store, "images", b"default\0broken:1", b"\x01garbage")
+    r = cri("check")
+    assert r.status == 1
+    assert 'namespace default: image broken:1: image "broken:1": damaged record' in r.stdout + r.stderr
+    msg = cri.error("images", "ls")
+    assert msg == 'failed to list images: image "broken:1": damaged record'

@@ -7,6 +7,8 @@
 #include "base64.h"
 #include "error.h"
 #include "json_text.h"
+#include "runes.h"
+#include "strbuf.h"
 
 /* A string as itself, or base64 of its bytes when `b64`. */
 static json_t *str_json(const char *s, bool b64)
@@ -72,33 +74,41 @@ static bool map_utf8(const ctrfs_labels *l)
 	return true;
 }
 
+/* s with each byte that is not UTF-8 as U+FFFD, as Go's encoder (ctr) writes it */
+static char *readable(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t n = strlen((const char *)p), w;
+	char rune[4];
+	for (size_t i = 0; i < n; i += w) {
+		int32_t r = runes_decode(p + i, n - i, &w);
+		if (r == RUNE_ERROR && w == 1)
+			strbuf_add(&sb, rune, runes_encode(RUNE_ERROR, rune));
+		else
+			strbuf_add(&sb, p + i, w);
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
 json_t *image_json_export(const ctrfs_image *im)
 {
 	bool exact = utf8(im->name) && utf8(im->target.media_type) && utf8(im->target.digest) &&
 		     map_utf8(&im->labels) && map_utf8(&im->target.annotations);
 	if (exact)
 		return image_object(im, false);
-	/* the readable form with U+FFFD for what is not UTF-8, then the exact bytes */
-	ctrfs_image shown = {0};
-	json_t *o = NULL;
-	if (ctrfs_image_copy(&shown, im) == CTRFS_OK) {
-		char **strs[] = {&shown.name, &shown.target.media_type, &shown.target.digest};
-		for (size_t i = 0; i < 3; i++)
-			for (char *p = *strs[i]; p && *p; p++)
-				if ((unsigned char)*p >= 0x80)
-					*p = '?';
-		ctrfs_labels *maps[] = {&shown.labels, &shown.target.annotations};
-		for (size_t m = 0; m < 2; m++)
-			for (size_t i = 0; i < maps[m]->count; i++)
-				for (char *p = maps[m]->items[i].value; *p; p++)
-					if ((unsigned char)*p >= 0x80)
-						*p = '?';
-		/* keys may collide once replaced: the readable form leaves the maps out */
-		ctrfs_labels_clear(&shown.labels);
-		ctrfs_labels_clear(&shown.target.annotations);
-		o = image_object(&shown, false);
-		ctrfs_image_clear(&shown);
-	}
+	/* the readable form with U+FFFD for what is not UTF-8 (its maps left out: keys may
+	 * collide once replaced), then the exact bytes */
+	ctrfs_image shown = {.target.size = im->target.size,
+			     .created_at = im->created_at,
+			     .updated_at = im->updated_at,
+			     .name = readable(im->name),
+			     .target.media_type = readable(im->target.media_type),
+			     .target.digest = readable(im->target.digest)};
+	json_t *o = shown.name && shown.target.media_type && shown.target.digest
+			? image_object(&shown, false)
+			: NULL;
+	ctrfs_image_clear(&shown);
 	if (o && json_object_set_new(o, "base64", image_object(im, true))) {
 		json_decref(o);
 		o = NULL;

@@ -9,6 +9,7 @@
 
 #include "anytext.h"
 #include "creation.h"
+#include "images.h"
 #include "cri.h"
 #include "json_text.h"
 #include "making.h"
@@ -269,6 +270,19 @@ static int set_ns_label(const struct commit *cm, const char *value, const char *
 	return code ? refuse_store(cm->op, cm->path, &err, EPERM) : 0;
 }
 
+/* An image's label file (images.c): as set_ns_label, the image's own store calls */
+static int set_image_label(const struct commit *cm, const char *value, const char *was)
+{
+	ctrfs_error err;
+	enum images_label_op op = cm->mode == COMMIT_CHECK	    ? IMAGES_LABEL_CHECK
+				  : cm->mode == COMMIT_IF_UNCHANGED ? IMAGES_LABEL_SET_IF
+								    : IMAGES_LABEL_SET;
+	ctrfs_code code = images_set_label(cm->fs, cm->fp, value, op, was, &err);
+	if (code == CTRFS_FAILED_PRECONDITION && op == IMAGES_LABEL_SET_IF)
+		return stale(cm, &err);
+	return code ? refuse_store(cm->op, cm->path, &err, EPERM) : 0;
+}
+
 /* Puts `value` in the field of c that a value file fp shows; the field path in *path. */
 static int value_field(const struct fspath *fp, ctrfs_container *c, const char *value, char **path)
 {
@@ -291,6 +305,8 @@ static int commit_value(const struct commit *cm, const char *value, const char *
 {
 	if (cm->fp->kind == NODE_NS_LABEL)
 		return set_ns_label(cm, value, was);
+	if (cm->fp->kind == NODE_IMAGE_LABEL)
+		return set_image_label(cm, value, was);
 	ctrfs_container c = {0}, guard = {0};
 	__cleanup_free char *path = NULL, *guard_path = NULL;
 	bool guarded = cm->mode == COMMIT_IF_UNCHANGED;
@@ -379,6 +395,7 @@ static int commit_unchanged(const struct commit *cm)
 static bool is_value_file(const struct fspath *fp)
 {
 	return fp->kind == NODE_LABEL || fp->kind == NODE_NS_LABEL ||
+	       fp->kind == NODE_IMAGE_LABEL ||
 	       (fp->kind == NODE_FIELD &&
 		(fp->field == FIELD_IMAGE || fp->field == FIELD_SNAPSHOT_KEY));
 }
@@ -428,6 +445,8 @@ int commit_remove(struct ctrfs *fs, const struct fspath *fp, const char *path, c
 	case NODE_NS_LABEL:
 		/* removes the label (NULL: an empty value would be dropped the same way) */
 		return set_ns_label(&cm, NULL, NULL);
+	case NODE_IMAGE_LABEL:
+		return set_image_label(&cm, NULL, NULL);
 	case NODE_LABEL:
 		return commit_value(&cm, "", NULL);
 	case NODE_EXTENSION: {

@@ -89,6 +89,10 @@ int cri_refuse(const char *op, const char *path)
 	if (in_view(path, ".query"))
 		return refuse(EROFS, op, path,
 			      ".query/ is read-only: each directory shows what its filter matches");
+	if (in_view(path, ".images") || in_view(path, ".image"))
+		return refuse(EROFS, op, path,
+			      ".images/ is read-only but for each image's labels/: the rest is "
+			      "what containerd pulled");
 	return refuse(EROFS, op, path,
 		      "%s is read-only: containerd's CRI plugin owns these records",
 		      in_view(path, ".pods") ? ".pods/" : "cri/");

@@ -31,6 +31,7 @@
 #include "budget.h"
 #include "commit.h"
 #include "cri.h"
+#include "images.h"
 #include "notify.h"
 #include "render.h"
 #include "scratch.h"
@@ -615,10 +616,14 @@ static int open_node(struct ctrfs *fs, struct nodeinfo *ni, struct fuse_file_inf
 		uint64_t seq = 0;
 		/* CRI's files change without the notifier knowing: read past the page
 		 * cache (no group: direct I/O), each open reading them anew */
-		g = node_is_view(h->ni.fp.kind) ? NULL : cache_begin(h->ni.ino);
+		g = node_is_view(h->ni.fp.kind) || node_is_images(h->ni.fp.kind)
+			? NULL
+			: cache_begin(h->ni.ino);
 		source_init(&src, fs);
 		rc = take_snapshot(h, &src, &h->snap);
-		if (rc == -ENOENT && node_is_key(h->ni.fp.kind) && (writable || still_pending(h))) {
+		if (rc == -ENOENT &&
+		    (node_is_key(h->ni.fp.kind) || h->ni.fp.kind == NODE_IMAGE_LABEL) &&
+		    (writable || still_pending(h))) {
 			/* the name the kernel still knows lost its record (emptied just now, or
 			 * removed elsewhere): opened to write (the kernel does not pass
 			 * O_CREAT on), it is created, as the kernel believes it exists */
@@ -696,7 +701,9 @@ static ctrfs_time stored_mtime(struct handle *h)
 	const ctrfs_namespace *n;
 	ctrfs_time t = ctrfs_time_now();
 	source_init(&src, h->fs);
-	if (h->ni.fp.kind == NODE_NS_LABEL) {
+	if (h->ni.fp.kind == NODE_IMAGE_LABEL) {
+		images_label_owner(&src, &h->ni.fp, &t);
+	} else if (h->ni.fp.kind == NODE_NS_LABEL) {
 		if (!source_namespace(&src, h->ni.fp.ns, &n))
 			t = n->updated_at;
 	} else if (!source_container(&src, h->ni.fp.ns, h->ni.fp.id, 0, &c)) {

@@ -26,6 +26,7 @@
 #include "cri.h"
 #include "names.h"
 #include "pods.h"
+#include "images.h"
 #include "query.h"
 #include "scratch.h"
 
@@ -137,6 +138,10 @@ int fspath_child(const struct fspath *dir, const char *name, struct fspath *out)
 			out->kind = NODE_QUERIES;
 			return 0;
 		}
+		if (strcmp(name, ".images") == 0) {
+			out->kind = NODE_IMAGES;
+			return 0;
+		}
 		if (!is_identifier(name))
 			return -ENOENT;
 		out->kind = NODE_CTR;
@@ -157,6 +162,8 @@ int fspath_child(const struct fspath *dir, const char *name, struct fspath *out)
 			out->kind = NODE_EXTENSIONS;
 		else if (strcmp(name, "cri") == 0)
 			out->kind = NODE_CRI; /* exists when the container has CRI metadata */
+		else if (strcmp(name, ".image") == 0)
+			out->kind = NODE_CTR_IMAGE; /* exists when its image does (images.c) */
 		else
 			out->kind = NODE_SCRATCH;
 		for (int f = 0; out->kind == NODE_SCRATCH && f < FIELD_COUNT; f++) {
@@ -190,6 +197,12 @@ int fspath_child(const struct fspath *dir, const char *name, struct fspath *out)
 	case NODE_QUERIES:
 	case NODE_QUERY:
 		return query_child(dir, name, out);
+	case NODE_IMAGES:
+	case NODE_IMAGE:
+	case NODE_IMAGE_TARGET:
+	case NODE_IMAGE_ANNOTATIONS:
+	case NODE_IMAGE_LABELS:
+		return images_child(dir, name, out);
 	default:
 		return -ENOTDIR;
 	}
@@ -202,6 +215,8 @@ int fspath_parent(const struct fspath *dir, struct fspath *out)
 		return pods_parent(dir, out);
 	if (node_is_query(dir->kind))
 		return query_parent(dir, out);
+	if (node_is_images(dir->kind))
+		return images_parent(dir, out);
 	switch (dir->kind) {
 	case NODE_NS:
 		out->kind = NODE_ROOT;
@@ -242,6 +257,13 @@ char *path_join(const char *dir, const char *name)
 static bool ns_level(enum node_kind k)
 {
 	return k == NODE_NS || k == NODE_NS_LABELS || k == NODE_NS_LABEL;
+}
+
+/* Nodes of the table only (entries and attributes never cached by the kernel): scratch
+ * files and the derived views */
+static bool node_is_loose(enum node_kind k)
+{
+	return k == NODE_SCRATCH || node_is_derived(k) || node_is_images(k);
 }
 
 /* ---- inode numbers ----
@@ -674,7 +696,8 @@ struct loose {
 	char *path;
 	struct fspath fp;
 	uint64_t nlookup;
-	bool linked; /* reachable by path: in the path index */
+	bool linked;  /* reachable by path: in the path index */
+	bool pending; /* an image's label file created through the mount, not stored yet */
 	struct scratch *scratch;
 	struct loose *ino_next, *path_next;
 	/* the list of linked scratch files, which readdir adds to the store's */
@@ -775,7 +798,7 @@ static void loose_free(struct loose *n)
  * reachable by path. */
 static void loose_maybe_free(struct loose *n)
 {
-	if (n->nlookup || (n->linked && n->scratch))
+	if (n->nlookup || (n->linked && (n->scratch || n->pending)))
 		return;
 	loose_unlink_path(n);
 	for (struct loose **p = &loose_ino[loose_ino_bucket(n->ino)]; *p; p = &(*p)->ino_next) {
@@ -963,6 +986,7 @@ static int copy_loose(const struct loose *n, struct nodeinfo *out)
 		return -ENOMEM;
 	}
 	out->scratch = scratch_get(n->scratch);
+	out->pending = n->pending;
 	return 0;
 }
 
@@ -1067,10 +1091,7 @@ fuse_ino_t node_ino_of(const char *path, const struct fspath *fp)
 		return NODE_ERRORS_INO;
 	pthread_mutex_lock(&lock);
 	struct loose *n = find_loose_path(path);
-	fuse_ino_t ino = n ? n->ino
-			 : fp->kind == NODE_SCRATCH || node_is_derived(fp->kind)
-			     ? free_loose_ino(path)
-			     : ino_of(fp);
+	fuse_ino_t ino = n ? n->ino : node_is_loose(fp->kind) ? free_loose_ino(path) : ino_of(fp);
 	pthread_mutex_unlock(&lock);
 	return ino;
 }
@@ -1090,11 +1111,12 @@ fuse_ino_t node_remember(const char *path, const struct fspath *fp, struct scrat
 	pthread_mutex_lock(&lock);
 	struct loose *n = find_loose_path(path);
 	/* the derived views are loose too: never cached, gone once forgotten */
-	if (!n && (scratch || node_is_derived(fp->kind)) &&
+	if (!n && (scratch || node_is_loose(fp->kind)) &&
 	    (n = loose_new(free_loose_ino(path), path, fp)))
 		n->scratch = scratch ? scratch_get(scratch) : NULL;
 	if (n) {
 		n->nlookup++;
+		n->pending |= pending && node_is_images(fp->kind);
 		update_extra(n);
 		ino = n->ino;
 		vol = true;
@@ -1155,7 +1177,19 @@ void node_forget(fuse_ino_t ino, uint64_t nlookup)
 
 void node_set_pending(const char *path, const struct fspath *fp, bool pending)
 {
-	(void)path;
+	if (node_is_images(fp->kind)) {
+		/* an image's label: a loose node, kept while pending */
+		pthread_mutex_lock(&lock);
+		struct loose *n = find_loose_path(path);
+		if (!n && pending)
+			n = loose_new(free_loose_ino(path), path, fp);
+		if (n) {
+			n->pending = pending;
+			loose_maybe_free(n);
+		}
+		pthread_mutex_unlock(&lock);
+		return;
+	}
 	if (!node_is_key(fp->kind))
 		return;
 	pthread_mutex_lock(&lock);

@@ -33,6 +33,16 @@ enum node_kind {
 	NODE_QUERIES,	 /* <ns>/.query/: lists nothing */
 	NODE_QUERY,	 /* .query/<filter>/ */
 	NODE_QUERY_LINK, /* .query/<filter>/<id>: a symlink to the container */
+	/* <ns>/.images/...: key is the path below .images (images.c); loose nodes */
+	NODE_IMAGES,		/* <ns>/.images/ */
+	NODE_IMAGE,		/* .images/<name>/ */
+	NODE_IMAGE_TARGET,	/* .images/<name>/target/ */
+	NODE_IMAGE_ANNOTATIONS, /* .images/<name>/target/annotations/ */
+	NODE_IMAGE_LABELS,	/* .images/<name>/labels/ */
+	NODE_IMAGE_FILE, /* created_at, updated_at, target/<file>: `field` holds its image_file */
+	NODE_IMAGE_ANNOTATION, /* target/annotations/<key> */
+	NODE_IMAGE_LABEL,      /* labels/<key>: writable */
+	NODE_CTR_IMAGE,	       /* <ns>/<id>/.image: symlink to its image's directory */
 };
 
 enum field {
@@ -76,12 +86,20 @@ int fspath_parent(const struct fspath *dir, struct fspath *out);
 static inline bool node_is_dir(enum node_kind k)
 {
 	return k <= NODE_EXTENSIONS || k == NODE_CRI || k == NODE_CRI_STATUS ||
-	       (k >= NODE_PODS && k < NODE_POD_LINK) || k == NODE_QUERIES || k == NODE_QUERY;
+	       (k >= NODE_PODS && k < NODE_POD_LINK) || k == NODE_QUERIES || k == NODE_QUERY ||
+	       (k >= NODE_IMAGES && k < NODE_IMAGE_FILE);
 }
 
 static inline bool node_is_link(enum node_kind k)
 {
-	return k == NODE_POD_LINK || k == NODE_QUERY_LINK;
+	return k == NODE_POD_LINK || k == NODE_QUERY_LINK || k == NODE_CTR_IMAGE;
+}
+
+/* The images view and the containers' links into it (never cached by the kernel:
+ * loose nodes) */
+static inline bool node_is_images(enum node_kind k)
+{
+	return k >= NODE_IMAGES && k <= NODE_CTR_IMAGE;
 }
 
 /* The pods view (never cached by the kernel: loose nodes) */
@@ -108,17 +126,17 @@ static inline bool node_is_cri(enum node_kind k)
 	return k == NODE_CRI || k == NODE_CRI_STATUS || k == NODE_CRI_FILE;
 }
 
-/* The read-only views: cri/, .pods/ and .query/ */
+/* The read-only views: cri/, .pods/, .query/ and .images/ (but for an image's labels) */
 static inline bool node_is_view(enum node_kind k)
 {
-	return node_is_cri(k) || node_is_derived(k);
+	return node_is_cri(k) || node_is_derived(k) || (node_is_images(k) && k != NODE_IMAGE_LABEL);
 }
 
 /* Label files, of containers and namespaces: an empty label is no label (containerd
  * stores none), so an emptied one stays as an empty file that is not stored */
 static inline bool node_is_label(enum node_kind k)
 {
-	return k == NODE_LABEL || k == NODE_NS_LABEL;
+	return k == NODE_LABEL || k == NODE_NS_LABEL || k == NODE_IMAGE_LABEL;
 }
 
 /* Files named by a key (a label key or an extension name) */

@@ -316,7 +316,10 @@ static int collect(const ctrfs_event *ev, void *arg)
 	struct change c = {{0}};
 	b->last = ev->seq;
 	bool ctr = strncmp(ev->topic, "/containers/", 12) == 0;
-	bool ns = strncmp(ev->topic, "/namespaces/", 12) == 0;
+	/* an image's change touches its namespace (its UpdatedAt); the .images view itself
+	 * is never cached (images.c) */
+	bool ns =
+	    strncmp(ev->topic, "/namespaces/", 12) == 0 || strncmp(ev->topic, "/images/", 8) == 0;
 	json_t *payload = ctr ? json_loads(ev->event, 0, NULL) : NULL;
 	const char *id = ctr ? json_string_value(json_object_get(payload, "id")) : "";
 	/* a namespace's number of containers (its directory's links) changes only here */

@@ -19,6 +19,7 @@
 #include "names.h"
 #include "ops.h"
 #include "scratch.h"
+#include "images.h"
 
 /* The kernel refuses a whole listing (EIO) holding a longer name (FUSE_NAME_MAX on older
  * kernels): names.c shortens keys' names to fit, and longer names of other
@@ -289,6 +290,11 @@ static void add_view(void *arg, const char *name, enum node_kind kind, const cha
 	add(arg, name, kind, 0, key);
 }
 
+static void add_image(void *arg, const char *name, enum node_kind kind, int field, const char *key)
+{
+	add(arg, name, kind, (enum field)field, key);
+}
+
 static void listing_free(struct listing *l)
 {
 	if (!l)
@@ -363,6 +369,14 @@ static int list_dir(struct source *src, struct listing *l)
 	case NODE_QUERIES:
 	case NODE_QUERY:
 		if ((rc = query_list(src, fp, add_view, l)))
+			return rc;
+		break;
+	case NODE_IMAGES:
+	case NODE_IMAGE:
+	case NODE_IMAGE_TARGET:
+	case NODE_IMAGE_ANNOTATIONS:
+	case NODE_IMAGE_LABELS:
+		if ((rc = images_list(src, fp, add_image, l)))
 			return rc;
 		break;
 	case NODE_RUNTIME:

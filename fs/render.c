@@ -14,6 +14,8 @@
 #include "events.h"
 #include "cri.h"
 #include "pods.h"
+#include "images.h"
+#include "images_txn.h"
 #include "query.h"
 #include "handle.h"
 #include "json_text.h"
@@ -104,6 +106,15 @@ int source_namespace(struct source *src, const char *ns, const ctrfs_namespace *
 	}
 	*out = &src->n;
 	return 0;
+}
+
+int source_image(struct source *src, const char *ns, const char *name, ctrfs_image *out)
+{
+	int rc = begin(src);
+	if (rc)
+		return rc;
+	ctrfs_code code = img_load(&src->txn, ns, name, out, &src->err);
+	return code ? load_failed(src, code, "image", name, NULL) : 0;
 }
 
 int source_last_seq(struct source *src, uint64_t *seq)
@@ -326,6 +337,8 @@ int render_file(struct source *src, const struct fspath *fp, struct strbuf *out,
 		return cri_render(src, fp, out, mtime);
 	if (node_is_pods(fp->kind))
 		return node_is_dir(fp->kind) ? -EISDIR : -EINVAL; /* symlinks: readlink */
+	if (node_is_images(fp->kind))
+		return images_render(src, fp, out, mtime);
 	if ((rc = source_container(src, fp->ns, fp->id, field_mask(fp), &c)))
 		return rc;
 	if ((rc = part_time(src, fp, c, mtime)))
@@ -563,6 +576,12 @@ int render_stat(struct source *src, const struct nodeinfo *ni, struct stat *st, 
 			*volatile_ = true;
 		return query_stat(src, ni->path, &ni->fp, st);
 	}
+	if (node_is_images(ni->fp.kind) &&
+	    (node_is_dir(ni->fp.kind) || ni->fp.kind == NODE_CTR_IMAGE)) {
+		if (volatile_)
+			*volatile_ = true;
+		return images_stat(src, &ni->fp, st);
+	}
 	if (node_is_dir(ni->fp.kind))
 		return dir_stat(src, &ni->fp, st);
 	size_t len = 0;
@@ -580,11 +599,13 @@ int render_stat(struct source *src, const struct nodeinfo *ni, struct stat *st, 
 		/* created through the mount and not written yet: an empty file */
 		const ctrfs_container *c;
 		const ctrfs_namespace *n;
-		if (ni->fp.kind == NODE_NS_LABEL)
+		if (ni->fp.kind == NODE_IMAGE_LABEL)
+			rc = images_label_owner(src, &ni->fp, &mtime);
+		else if (ni->fp.kind == NODE_NS_LABEL)
 			rc = source_namespace(src, ni->fp.ns, &n);
 		else
 			rc = source_container(src, ni->fp.ns, ni->fp.id, 0, &c);
-		if (!rc)
+		if (!rc && ni->fp.kind != NODE_IMAGE_LABEL)
 			mtime = ni->fp.kind == NODE_NS_LABEL ? n->updated_at : c->updated_at;
 		len = 0;
 	}

@@ -42,6 +42,8 @@ int source_ids(struct source *src, const char *ns, char ***ids, size_t *count);
 int source_container(struct source *src, const char *ns, const char *id, unsigned mask,
 		     const ctrfs_container **out);
 int source_namespace(struct source *src, const char *ns, const ctrfs_namespace **out);
+/* Image `name` of `ns`, copied into *out (the caller clears it): 0, -ENOENT, -errno. */
+int source_image(struct source *src, const char *ns, const char *name, ctrfs_image *out);
 
 /*
  * The content of the store-backed file `fp` (any kind but directories and scratch

@@ -13,6 +13,7 @@
 #include "creation.h"
 #include "cri.h"
 #include "handle.h"
+#include "images.h"
 #include "making.h"
 #include "notify.h"
 #include "ops.h"
@@ -37,16 +38,19 @@ static int owner_exists(struct ctrfs *fs, const struct fspath *fp)
 	struct source src;
 	const ctrfs_container *c;
 	const ctrfs_namespace *n;
+	ctrfs_time t;
 	source_init(&src, fs);
-	int rc = fp->kind == NODE_NS_LABEL ? source_namespace(&src, fp->ns, &n)
-					   : source_container(&src, fp->ns, fp->id, 0, &c);
+	int rc = fp->kind == NODE_IMAGE_LABEL ? images_label_owner(&src, fp, &t)
+		 : fp->kind == NODE_NS_LABEL  ? source_namespace(&src, fp->ns, &n)
+					      : source_container(&src, fp->ns, fp->id, 0, &c);
 	source_clear(&src);
 	return rc;
 }
 
 static bool is_key(enum node_kind k)
 {
-	return k == NODE_LABEL || k == NODE_EXTENSION || k == NODE_NS_LABEL;
+	return k == NODE_LABEL || k == NODE_EXTENSION || k == NODE_NS_LABEL ||
+	       k == NODE_IMAGE_LABEL;
 }
 
 void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
@@ -481,6 +485,10 @@ static int do_rename(struct ctrfs *fs, struct end *from, struct end *to, unsigne
 		return refuse(EROFS, "rename", from->path, "mounted read-only");
 	if (node_is_view(from->fp.kind) || node_is_view(to->fp.kind))
 		return cri_refuse("rename", node_is_view(from->fp.kind) ? from->path : to->path);
+	if (from->fp.kind == NODE_IMAGE_LABEL || to->fp.kind == NODE_IMAGE_LABEL)
+		return refuse(EPERM, "rename", from->path,
+			      "an image's labels are not renamed: write the new one, remove the "
+			      "old one");
 	if (strcmp(from->path, to->path) == 0)
 		return 0;
 	if ((flags & RENAME_NOREPLACE) && end_exists(fs, to))

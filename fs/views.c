@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "images.h"
 #include "pods.h"
 #include "query.h"
 
@@ -96,8 +97,9 @@ void op_readlink(fuse_req_t req, fuse_ino_t ino)
 		return;
 	}
 	source_init(&src, req_fs(req));
-	rc = node_is_query(ni.fp.kind) ? query_readlink(&src, &ni.fp, &target)
-				       : pods_readlink(&src, &ni.fp, &target);
+	rc = node_is_query(ni.fp.kind)	  ? query_readlink(&src, &ni.fp, &target)
+	     : node_is_images(ni.fp.kind) ? images_readlink(&src, &ni.fp, &target)
+					  : pods_readlink(&src, &ni.fp, &target);
 	source_clear(&src);
 	nodeinfo_clear(&ni);
 	if (rc)

@@ -8,6 +8,7 @@
 #include "containers.h"
 #include "error.h"
 #include "events.h"
+#include "images_txn.h"
 #include "namespaces.h"
 #include "record.h"
 
@@ -188,6 +189,11 @@ static ctrfs_code check_events(struct checker *c, ctrfs_error *err)
 	return CTRFS_OK;
 }
 
+static void image_problem(void *arg, const char *text)
+{
+	problem(arg, "%s", text);
+}
+
 ctrfs_code ctrfs_store_check(ctrfs_store *s, void (*report)(void *arg, const char *problem),
 			     void *arg, size_t *problems, ctrfs_error *err)
 {
@@ -207,6 +213,8 @@ ctrfs_code ctrfs_store_check(ctrfs_store *s, void (*report)(void *arg, const cha
 		code = check_orphans(&c, DB_EXT, "extensions", err);
 	if (!code)
 		code = check_events(&c, err);
+	if (!code)
+		code = img_check(&t, image_problem, &c, err);
 	db_read_end(&t);
 	*problems = c.problems;
 	return code;

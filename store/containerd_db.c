@@ -415,6 +415,116 @@ static bool grow(void **items, size_t *cap, size_t count, size_t size)
 	return true;
 }
 
+/* target/{digest, mediatype, size (binary.Varint)}, as readImage reads them */
+static ctrfs_code read_target(struct reader *r, const bbolt_item *bucket_item, const char *path,
+			      ctrfs_descriptor *d, ctrfs_error *err)
+{
+	bbolt_bucket b;
+	bbolt_item it;
+	ctrfs_code code = bbolt_item_bucket(r->db, bucket_item, &b, err);
+	static const char *const keys[] = {"digest", "mediatype"};
+	for (size_t i = 0; !code && i < 2; i++) {
+		code = lookup(r, &b, keys[i], &it, err);
+		if (code == CTRFS_NOT_FOUND || (!code && it.is_bucket)) {
+			code = CTRFS_OK;
+			continue;
+		}
+		if (!code &&
+		    (code = text(it.value, it.value_len, i ? &d->media_type : &d->digest, err)))
+			return at(r, code, err, "%s/target/%s", path, keys[i]);
+	}
+	if (code)
+		return code;
+	code = lookup(r, &b, "size", &it, err);
+	if (!code && !it.is_bucket) {
+		/* binary.Varint: zigzag */
+		const unsigned char *p = it.value;
+		uint64_t u;
+		if (!pb_varint(&p, p + it.value_len, &u))
+			return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+					  "%s: %s/target/size: not a varint", bbolt_name(r->db),
+					  path);
+		d->size = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+	} else if (code && code != CTRFS_NOT_FOUND) {
+		return code;
+	}
+	return CTRFS_OK;
+}
+
+static ctrfs_code read_image(struct reader *r, const bbolt_item *bucket_item, const char *ns_path,
+			     ctrfs_image *im, ctrfs_error *err)
+{
+	bbolt_bucket b;
+	bbolt_cursor c;
+	bbolt_item it;
+	char ktext[400], path[PATH_TEXT];
+	key_text(bucket_item->key, bucket_item->key_len, ktext, sizeof(ktext));
+	pathf(path, "%s/images/%s", ns_path, ktext);
+	im->created_at = im->updated_at = (ctrfs_time){GO_ZERO_UNIX_SECONDS, 0};
+	ctrfs_code code = text(bucket_item->key, bucket_item->key_len, &im->name, err);
+	if (code)
+		return at(r, code, err, "%s", path);
+	code = bbolt_item_bucket(r->db, bucket_item, &b, err);
+	if (code)
+		return code;
+	bbolt_cursor_init(&c, r->db, &b, err);
+	while (!code && bbolt_cursor_next(&c, &it)) {
+		const unsigned char *v;
+		size_t n;
+		plain(&it, &v, &n);
+		if (key_is(&it, "labels") && it.is_bucket) {
+			code = read_labels(r, &it, path, &im->labels, err);
+		} else if (key_is(&it, "annotations") && it.is_bucket) {
+			/* the target's annotations, kept beside it (readImage) */
+			code = read_labels(r, &it, path, &im->target.annotations, err);
+		} else if (key_is(&it, "target") && it.is_bucket) {
+			code = read_target(r, &it, path, &im->target, err);
+		} else if ((key_is(&it, "createdat") || key_is(&it, "updatedat")) &&
+			   !it.is_bucket) {
+			ctrfs_time *t =
+			    key_is(&it, "createdat") ? &im->created_at : &im->updated_at;
+			if (!gotime_unmarshal_binary(v, n, t))
+				code = ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+						  "%s: %s/%.9s: not a Go time.MarshalBinary value "
+						  "(%zu bytes)",
+						  bbolt_name(r->db), path, (const char *)it.key, n);
+		}
+	}
+	if (!code)
+		code = c.code;
+	if (code)
+		return code;
+	code = ctrfs_image_validate(im, err);
+	return code ? at(r, code, err, "%s", path) : CTRFS_OK;
+}
+
+static ctrfs_code read_images(struct reader *r, const bbolt_bucket *ns_bucket, const char *path,
+			      ctrfs_import_namespace *ns, ctrfs_error *err)
+{
+	bbolt_bucket b;
+	bbolt_cursor c;
+	bbolt_item it;
+	size_t cap = 0;
+	ctrfs_code code = lookup(r, ns_bucket, "images", &it, err);
+	if (code == CTRFS_NOT_FOUND || (!code && !it.is_bucket))
+		return CTRFS_OK;
+	if (!code)
+		code = bbolt_item_bucket(r->db, &it, &b, err);
+	if (code)
+		return code;
+	bbolt_cursor_init(&c, r->db, &b, err);
+	while (!code && bbolt_cursor_next(&c, &it)) {
+		if (!it.is_bucket)
+			continue;
+		if (!grow((void **)&ns->images, &cap, ns->nimages, sizeof(*ns->images)))
+			return ctrfs_fail_oom(err);
+		ctrfs_image *im = &ns->images[ns->nimages++];
+		memset(im, 0, sizeof(*im));
+		code = read_image(r, &it, path, im, err);
+	}
+	return code ? code : c.code;
+}
+
 static ctrfs_code read_namespace(struct reader *r, const bbolt_item *ns_item, ctrfs_error *err)
 {
 	ctrfs_import_namespace *ns;
@@ -444,6 +554,9 @@ static ctrfs_code read_namespace(struct reader *r, const bbolt_item *ns_item, ct
 	if (code && code != CTRFS_NOT_FOUND)
 		return code;
 
+	code = read_images(r, &b, path, ns, err);
+	if (code)
+		return code;
 	code = lookup(r, &b, "containers", &it, err);
 	if (code == CTRFS_NOT_FOUND || (!code && !it.is_bucket))
 		return CTRFS_OK;

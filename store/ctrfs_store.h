@@ -113,6 +113,23 @@ typedef struct ctrfs_namespace {
 	ctrfs_time updated_at; /* latest change to the namespace or anything in it */
 } ctrfs_namespace;
 
+/* An OCI descriptor as containerd stores an image's target. */
+/* (images: see store/images.c below) */
+typedef struct ctrfs_descriptor {
+	char *media_type;
+	char *digest; /* "<algorithm>:<hex>" */
+	int64_t size;
+	ctrfs_labels annotations;
+} ctrfs_descriptor;
+
+typedef struct ctrfs_image {
+	char *name; /* a reference: "docker.io/library/nginx:1.25", "sha256:<hex>" */
+	ctrfs_labels labels;
+	ctrfs_descriptor target;
+	ctrfs_time created_at;
+	ctrfs_time updated_at;
+} ctrfs_image;
+
 /* ---- values: construction and release ---- */
 
 /* Releases what the container owns and zeroes it; safe on a zeroed container. */
@@ -325,7 +342,9 @@ typedef struct ctrfs_import_result {
 	size_t created;
 	size_t replaced;
 	size_t skipped;
-	size_t conflicts; /* existing containers that made the import fail */
+	size_t conflicts; /* existing containers (and images) that made the import fail */
+	size_t images;	  /* images created or replaced */
+	size_t images_skipped;
 } ctrfs_import_result;
 enum {
 	CTRFS_IMPORT_REPLACE = 1 << 0, /* replace containers that exist */
@@ -339,11 +358,13 @@ typedef struct ctrfs_import_options {
 	void (*report)(void *arg, const char *ns, const char *id, const char *action);
 	void *arg;
 } ctrfs_import_options;
-/* One namespace to import: its name and labels and its containers. */
+/* One namespace to import: its name and labels, its containers and its images. */
 typedef struct ctrfs_import_namespace {
 	ctrfs_namespace ns;
 	ctrfs_container *containers;
 	size_t count;
+	ctrfs_image *images; /* imported with the same replace/skip rule as containers */
+	size_t nimages;
 } ctrfs_import_namespace;
 /* Imports namespaces and containers as given (timestamps kept), all in one transaction
  * (a failure leaves the store as it was). A container named twice is refused.
@@ -539,6 +560,54 @@ ctrfs_code ctrfs_cri_root_check(const char *cri_root, ctrfs_error *err);
  * INVALID_ARGUMENT when `id` is no identifier or the file does not decode. */
 ctrfs_code ctrfs_cri_status_read(const char *cri_root, const char *id, ctrfs_cri_status *out,
 				 ctrfs_error *err);
+
+/* ---- images (store/images.c) ----
+ *
+ * containerd's image records, per namespace: what meta.db keeps under
+ * v1/<ns>/images/<name>/. What an image is made of (manifests, layers, platforms) is in
+ * containerd's content store, which ctrfs does not hold. */
+
+/* LMDB keys hold at most 511 bytes: "<ns>\0<name>" must fit, so a longer name (none
+ * that a registry serves) is refused, which containerd would not. */
+#define CTRFS_IMAGE_NAME_MAX (511 - CTRFS_IDENTIFIER_MAX - 1)
+
+void ctrfs_image_clear(ctrfs_image *im);
+void ctrfs_image_list_free(ctrfs_image *list, size_t count);
+ctrfs_code ctrfs_image_copy(ctrfs_image *dst, const ctrfs_image *src);
+/* containerd's validateImage, in its order and words (name, labels, target digest,
+ * size, media type); then ours: the name fits CTRFS_IMAGE_NAME_MAX. */
+ctrfs_code ctrfs_image_validate(const ctrfs_image *im, ctrfs_error *err);
+/* NOT_FOUND ("image \"NAME\": not found") when missing, in a namespace or a store
+ * without images. */
+ctrfs_code ctrfs_image_get(ctrfs_store *s, const char *ns, const char *name, ctrfs_image *out,
+			   ctrfs_error *err);
+/* Images of `ns` matching any of `filters` (containerd's filter syntax over name,
+ * target.digest, target.mediatype, labels.<key>, annotations.<key>, as containerd's
+ * adaptImage; none = all), sorted by name. INVALID_ARGUMENT for a bad filter. */
+ctrfs_code ctrfs_image_list(ctrfs_store *s, const char *ns, const char *const *filters,
+			    size_t nfilters, ctrfs_image **out, size_t *count, ctrfs_error *err);
+/* Sets one label as containerd's Update with field path "labels.KEY": validated first
+ * (CTRFS_LABEL_MAX, an empty key), then value NULL or "" removes it. UpdatedAt is
+ * stamped and "/images/update" logged. NOT_FOUND for a missing image; refused
+ * (FAILED_PRECONDITION) on a store bound to containerd, whose Images service ctrfs does
+ * not write to yet. */
+ctrfs_code ctrfs_image_set_label(ctrfs_store *s, const char *ns, const char *name, const char *key,
+				 const char *value, ctrfs_error *err);
+/* Checks, writing nothing, what ctrfs_image_set_label would refuse (the label, a bound
+ * store, a missing image), with the same errors. */
+ctrfs_code ctrfs_image_label_check(ctrfs_store *s, const char *ns, const char *name,
+				   const char *key, const char *value, ctrfs_error *err);
+/* The same as a compare-and-set: FAILED_PRECONDITION, writing nothing, unless the
+ * label still holds `expect` (NULL: absent). */
+ctrfs_code ctrfs_image_set_label_if(ctrfs_store *s, const char *ns, const char *name,
+				    const char *key, const char *value, const char *expect,
+				    ctrfs_error *err);
+/* Mirror writes (a binding, an import): stores `im` exactly as given, times included
+ * (validated; "/images/create" or "/images/update" logged; the namespace is created
+ * when missing). */
+ctrfs_code ctrfs_image_put(ctrfs_store *s, const char *ns, const ctrfs_image *im, ctrfs_error *err);
+/* Removes the image ("/images/delete"); NOT_FOUND when missing. */
+ctrfs_code ctrfs_image_drop(ctrfs_store *s, const char *ns, const char *name, ctrfs_error *err);
 
 /* ---- time ---- */
 ctrfs_time ctrfs_time_now(void);

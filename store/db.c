@@ -17,8 +17,9 @@
 #define DB_DEFAULT_MAP_SIZE ((size_t)256 << 20)
 
 static const char *const table_names[DB_NTABLES] = {
-    [DB_META] = "meta",	    [DB_NS] = "namespaces",  [DB_CTR] = "containers", [DB_SPEC] = "specs",
-    [DB_LABELS] = "labels", [DB_EXT] = "extensions", [DB_EVENTS] = "events",  [DB_TIMES] = "times",
+    [DB_META] = "meta",	    [DB_NS] = "namespaces", [DB_CTR] = "containers",
+    [DB_SPEC] = "specs",    [DB_LABELS] = "labels", [DB_EXT] = "extensions",
+    [DB_EVENTS] = "events", [DB_TIMES] = "times",   [DB_IMAGES] = "images",
 };
 
 const char *ctrfs_store_path(const ctrfs_store *s)
@@ -239,6 +240,11 @@ static ctrfs_code open_tables(ctrfs_store *s, ctrfs_error *err)
 			s->no_times = true;
 			continue;
 		}
+		if (rc == MDB_NOTFOUND && i == DB_IMAGES) {
+			/* schema 2: a version-1 store opened read-only has no images */
+			s->no_images = true;
+			continue;
+		}
 		if (rc) {
 			mdb_txn_abort(txn);
 			if (rc == MDB_NOTFOUND)
@@ -264,6 +270,21 @@ static ctrfs_code open_tables(ctrfs_store *s, ctrfs_error *err)
 	if (rc) {
 		mdb_txn_abort(txn);
 		return db_fail(NULL, rc, err, s->path);
+	}
+	/* Version 1 lacked only the images table, which the loop above has just created
+	 * when writable: the upgrade in place is recording the new version. Read-only, a
+	 * version-1 store is read as it is (no images). */
+	if (version == 1 && s->no_images)
+		version = DB_SCHEMA_VERSION;
+	else if (version == 1 && !s->read_only) {
+		version = DB_SCHEMA_VERSION;
+		v.mv_size = sizeof(version);
+		v.mv_data = &version;
+		rc = mdb_put(txn, s->dbi[DB_META], &k, &v, 0);
+		if (rc) {
+			mdb_txn_abort(txn);
+			return db_fail(NULL, rc, err, s->path);
+		}
 	}
 	if (version != DB_SCHEMA_VERSION) {
 		mdb_txn_abort(txn);

@@ -9,7 +9,8 @@
 #include "ctrfs_store.h"
 #include "strbuf.h"
 
-#define DB_SCHEMA_VERSION 1
+/* 2 added DB_IMAGES; a version-1 store upgrades in place when opened to write (db.c) */
+#define DB_SCHEMA_VERSION 2
 
 enum db_table {
 	DB_META,   /* "schema" -> u32 version */
@@ -20,6 +21,7 @@ enum db_table {
 	DB_EXT,	   /* <ns>\0<id> -> extension map */
 	DB_EVENTS, /* u64 BE seq -> event record */
 	DB_TIMES,  /* <ns>\0<id> or <ns> -> when each part changed (times.c) */
+	DB_IMAGES, /* <ns>\0<image name> -> image record (images.c), schema 2 */
 	DB_NTABLES,
 };
 
@@ -51,6 +53,8 @@ struct ctrfs_store {
 	size_t events_max_bytes;
 	/* times.c: opened read-only, a store made before the times table has none */
 	bool no_times;
+	/* images.c: a version-1 store opened read-only has no images table (no images) */
+	bool no_images;
 	/* Held shared by every transaction of this process, exclusively to grow the map:
 	 * LMDB allows mdb_env_set_mapsize only while this process has no transaction. */
 	pthread_rwlock_t resize_lock;

@@ -21,4 +21,13 @@ void filter_free(ctrfs_filter *f);
 bool filter_container_field(const void *container, const char *const *path, size_t npath,
 			    const char **value);
 
+/* containerd's checkMap over a string map (labels, annotations): the key is the rest of
+ * the path joined with ".". */
+bool filter_map_field(const ctrfs_labels *labels, const char *const *path, size_t npath,
+		      const char **value);
+/* containerd's adaptImage: name, target.digest, target.mediatype, labels.<key...>,
+ * annotations.<key...>; `image` is a const ctrfs_image *. */
+bool filter_image_field(const void *image, const char *const *path, size_t npath,
+			const char **value);
+
 #endif

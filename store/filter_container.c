@@ -16,8 +16,8 @@ static bool nonempty(const char *s, const char **value)
 /* containerd's checkMap: the key is the rest of the path joined with ".", so
  * labels.a.b and labels."a.b" name the same label; an empty map has no keys,
  * and a label with an empty value is present. */
-static bool label_field(const ctrfs_labels *labels, const char *const *path, size_t npath,
-			const char **value)
+bool filter_map_field(const ctrfs_labels *labels, const char *const *path, size_t npath,
+		      const char **value)
 {
 	if (labels->count == 0)
 		return false;
@@ -65,6 +65,6 @@ bool filter_container_field(const void *container, const char *const *path, size
 		return npath > 1 && strcmp(path[1], "name") == 0 &&
 		       nonempty(c->runtime_name, value);
 	if (strcmp(path[0], "labels") == 0)
-		return label_field(&c->labels, path + 1, npath - 1, value);
+		return filter_map_field(&c->labels, path + 1, npath - 1, value);
 	return false;
 }

@@ -328,6 +328,18 @@ static ctrfs_code ns_delete_txn(struct db_txn *t, void *p, ctrfs_error *err)
 	mdb_cursor_close(cur);
 	if (rc && rc != MDB_NOTFOUND)
 		return db_fail(t, rc, err, "containers");
+	if (!used && !t->store->no_images) {
+		/* and so do images (keyed the same way) */
+		rc = mdb_cursor_open(t->txn, t->store->dbi[DB_IMAGES], &cur);
+		if (rc)
+			return db_fail(t, rc, err, "images");
+		k = (MDB_val){key.len, key.buf};
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		used = rc == 0 && k.mv_size >= key.len && memcmp(k.mv_data, key.buf, key.len) == 0;
+		mdb_cursor_close(cur);
+		if (rc && rc != MDB_NOTFOUND)
+			return db_fail(t, rc, err, "images");
+	}
 	if (used)
 		return ctrfs_fail(err, CTRFS_FAILED_PRECONDITION,
 				  "namespace %s must be empty: failed precondition", GOQ(name));

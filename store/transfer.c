@@ -10,6 +10,8 @@
 #include "containers.h"
 #include "error.h"
 #include "goquote.h"
+#include "images_txn.h"
+#include "image_json.h"
 #include "events.h"
 #include "info_json.h"
 #include "transfer.h"
@@ -141,7 +143,8 @@ static void write_json_at(struct strbuf *sb, json_t *v, const char *prefix)
 }
 
 static void export_namespace(struct strbuf *sb, const ctrfs_namespace *ns,
-			     const ctrfs_container *list, size_t n)
+			     const ctrfs_container *list, size_t n, const ctrfs_image *images,
+			     size_t nimages)
 {
 	ctrfs_labels labels;
 	json_t *side = NULL, *side_labels = split_labels(&ns->labels, &labels), *side_ctrs = NULL;
@@ -169,6 +172,21 @@ static void export_namespace(struct strbuf *sb, const ctrfs_namespace *ns,
 			side_set(&side_ctrs, list[i].id, exact);
 	}
 	strbuf_adds(sb, n ? "\n            ]" : "]");
+	if (nimages) {
+		/* only when there are some: a document of a store without images is as
+		 * before */
+		json_t *arr = json_array();
+		for (size_t i = 0; arr && i < nimages; i++)
+			if (json_array_append_new(arr, image_json_export(&images[i]))) {
+				json_decref(arr);
+				arr = NULL;
+			}
+		if (!arr)
+			sb->oom = true;
+		strbuf_adds(sb, ",\n            \"images\": ");
+		write_json_at(sb, arr, "            ");
+		json_decref(arr);
+	}
 	if (side_labels)
 		side_set(&side, "labels", side_labels);
 	if (side_ctrs)
@@ -201,9 +219,17 @@ ctrfs_code ctrfs_store_export(ctrfs_store *s, const char *only, char **out, size
 		    ctrfs_container_list(s, nss[i].name, NULL, 0, CTRFS_LOAD_ALL, &list, &n, err);
 		if (code)
 			break;
+		ctrfs_image *images;
+		size_t nimages;
+		code = ctrfs_image_list(s, nss[i].name, NULL, 0, &images, &nimages, err);
+		if (code) {
+			ctrfs_container_list_free(list, n);
+			break;
+		}
 		strbuf_adds(&sb, written++ ? ",\n" : "\n");
-		export_namespace(&sb, &nss[i], list, n);
+		export_namespace(&sb, &nss[i], list, n, images, nimages);
 		ctrfs_container_list_free(list, n);
+		ctrfs_image_list_free(images, nimages);
 	}
 	ctrfs_namespace_list_free(nss, nns);
 	if (!code && only && !written)
@@ -325,7 +351,19 @@ static ctrfs_code import_slice(struct db_txn *t, struct import_run *r, bool dry,
 						     err);
 			touched = true;
 		}
-		if (!code && touched)
+		for (size_t j = 0; !code && j < ins->nimages; j++) {
+			const ctrfs_image *im = &ins->images[j];
+			bool exists = img_exists(t, ins->ns.name, im->name);
+			if (exists && (r->opts->flags & CTRFS_IMPORT_SKIP)) {
+				r->res->images_skipped++;
+				continue;
+			}
+			r->res->images++;
+			if (!dry)
+				code = img_put(t, ins->ns.name, im, err);
+			touched = true;
+		}
+		if (!code && touched && !dry)
 			code = ns_touch(t, ins->ns.name, now, err);
 	}
 	return code;
@@ -411,6 +449,23 @@ static ctrfs_code validate_import(const ctrfs_import_namespace *nss, size_t n, c
 			}
 		}
 	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < nss[i].nimages; j++) {
+			const ctrfs_image *im = &nss[i].images[j];
+			ctrfs_code code = ctrfs_image_validate(im, err);
+			for (size_t k = 0; !code && k < j; k++)
+				if (strcmp(nss[i].images[k].name, im->name) == 0)
+					code = ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+							  "appears twice in the import: invalid "
+							  "argument");
+			if (code) {
+				char prefix[200];
+				snprintf(prefix, sizeof(prefix),
+					 "namespace %s: image %.120s: ", nss[i].ns.name,
+					 im->name ? im->name : "");
+				return ctrfs_error_prefix(err, code, prefix);
+			}
+		}
 	return check_duplicates(nss, n, err);
 }
 
@@ -436,14 +491,37 @@ static ctrfs_code preflight(ctrfs_store *s, struct import_run *r, ctrfs_error *e
 						    r->nss[i].ns.name, id);
 			}
 		}
-	if (r->res->conflicts) {
-		code = ctrfs_fail(err, CTRFS_ALREADY_EXISTS,
-				  "%zu container%s already exist%s (%s%s); use replace or skip: "
-				  "already exists",
-				  r->res->conflicts, r->res->conflicts == 1 ? "" : "s",
-				  r->res->conflicts == 1 ? "s" : "", names.buf ? names.buf : "",
-				  r->res->conflicts > 20 ? ", ..." : "");
-	} else if (dry) {
+	/* images after the containers: their own count and list */
+	struct strbuf image_names = STRBUF_INIT;
+	size_t image_conflicts = 0;
+	for (size_t i = 0; i < r->n; i++)
+		for (size_t j = 0; j < r->nss[i].nimages; j++) {
+			const char *name = r->nss[i].images[j].name;
+			if (!resolve && img_exists(&t, r->nss[i].ns.name, name) &&
+			    image_conflicts++ < 20)
+				strbuf_addf(&image_names, "%s%s/%s",
+					    image_conflicts > 1 ? ", " : "", r->nss[i].ns.name,
+					    name);
+		}
+	size_t ctrs = r->res->conflicts;
+	struct strbuf msg = STRBUF_INIT;
+	if (ctrs)
+		strbuf_addf(&msg, "%zu container%s already exist%s (%s%s)", ctrs,
+			    ctrs == 1 ? "" : "s", ctrs == 1 ? "s" : "", names.buf ? names.buf : "",
+			    ctrs > 20 ? ", ..." : "");
+	if (image_conflicts)
+		strbuf_addf(&msg, "%s%zu image%s already exist%s (%s%s)", ctrs ? ", and " : "",
+			    image_conflicts, image_conflicts == 1 ? "" : "s",
+			    image_conflicts == 1 ? "s" : "", image_names.buf ? image_names.buf : "",
+			    image_conflicts > 20 ? ", ..." : "");
+	r->res->conflicts += image_conflicts;
+	if (r->res->conflicts)
+		code =
+		    ctrfs_fail(err, CTRFS_ALREADY_EXISTS, "%s; use replace or skip: already exists",
+			       msg.buf ? msg.buf : "");
+	strbuf_release(&msg);
+	strbuf_release(&image_names);
+	if (!r->res->conflicts && dry) {
 		code = import_namespaces(&t, r, true, err);
 		if (!code)
 			code = import_slice(&t, r, true, err);
@@ -676,6 +754,44 @@ static ctrfs_code apply_exact(json_t *exact, ctrfs_import_namespace *out, ctrfs_
 	return CTRFS_OK;
 }
 
+/* "images": [image objects] (image_json.h), absent in documents without images */
+static ctrfs_code parse_images(const char *text, size_t len, ctrfs_import_namespace *out,
+			       ctrfs_error *err)
+{
+	json_t *arr = member_json(text, len, "images");
+	size_t i;
+	json_t *v;
+	ctrfs_code code = CTRFS_OK;
+	if (!arr || json_is_null(arr)) {
+		json_decref(arr);
+		return CTRFS_OK;
+	}
+	if (!json_is_array(arr))
+		code = ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+				  "import: namespace %s: \"images\" must be an array: invalid "
+				  "argument",
+				  out->ns.name);
+	else if (json_array_size(arr) &&
+		 !(out->images = calloc(json_array_size(arr), sizeof(*out->images))))
+		code = ctrfs_fail_oom(err);
+	json_array_foreach(arr, i, v)
+	{
+		if (code)
+			break;
+		code = image_json_parse(v, &out->images[i], err);
+		if (code) {
+			char prefix[160];
+			snprintf(prefix, sizeof(prefix),
+				 "import: namespace %s: image #%zu: ", out->ns.name, i + 1);
+			ctrfs_error_prefix(err, code, prefix);
+		} else {
+			out->nimages++;
+		}
+	}
+	json_decref(arr);
+	return code;
+}
+
 static ctrfs_code parse_namespace(const char *text, size_t len, ctrfs_import_namespace *out,
 				  ctrfs_error *err)
 {
@@ -727,7 +843,7 @@ static ctrfs_code parse_namespace(const char *text, size_t len, ctrfs_import_nam
 	json_t *exact = member_json(text, len, "base64");
 	code = exact ? apply_exact(exact, out, err) : CTRFS_OK;
 	json_decref(exact);
-	return code;
+	return code ? code : parse_images(text, len, out, err);
 }
 
 struct ns_items {

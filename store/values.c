@@ -300,6 +300,7 @@ void ctrfs_import_namespaces_free(ctrfs_import_namespace *nss, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		ctrfs_namespace_clear(&nss[i].ns);
 		ctrfs_container_list_free(nss[i].containers, nss[i].count);
+		ctrfs_image_list_free(nss[i].images, nss[i].nimages);
 	}
 	free(nss);
 }

@@ -190,8 +190,13 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "ctrfsctl: created a new store %s\n", cli->store_path);
 	if (rc)
 		return rc;
-	fprintf(stderr, "%s%zu created, %zu replaced, %zu skipped, %zu new namespaces\n",
+	fprintf(stderr, "%s%zu created, %zu replaced, %zu skipped, %zu new namespaces",
 		(io.flags & CTRFS_IMPORT_DRY_RUN) ? "dry run: would have " : "", res.created,
 		res.replaced, res.skipped, res.namespaces);
+	/* containers are what most imports carry: images are counted when there are any */
+	if (res.images || res.images_skipped)
+		fprintf(stderr, "; images: %zu imported, %zu skipped", res.images,
+			res.images_skipped);
+	fputc('\n', stderr);
 	return 0;
 }

@@ -22,6 +22,7 @@ static const char usage[] =
     "  pods             Kubernetes pods and containers, as crictl lists them\n"
     "  bind, unbind     make the store the mirror of a running containerd, or not\n"
     "  sync             bring a bound store up to date with containerd\n"
+    "  images, i        list images and set their labels, as ctr images\n"
     "  init [DIR]       create a new, empty store (commands never create one\n"
     "                   silently; import into a missing store creates it, saying so)\n"
     "  version          show the version\n"
@@ -63,6 +64,7 @@ static const struct command commands[] = {
     {"bind", NULL, cmd_bind, "bind"},
     {"unbind", NULL, cmd_unbind, "unbind"},
     {"sync", NULL, cmd_sync, "sync"},
+    {"images", "image i", cmd_images, "images"},
     {"init", NULL, cmd_init, "init"},
     {"version", NULL, cmd_version, "version"},
     {NULL, NULL, NULL, NULL},

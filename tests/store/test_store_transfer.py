@@ -24,7 +24,7 @@ def test_export_import_export_is_identical(rich, new_ctl):
     other = new_ctl("other")
     r = other("import", "-", input=doc)
     assert r.status == 0, r
-    assert r.stderr == "15 created, 0 replaced, 0 skipped, 5 new namespaces\n"
+    assert r.stderr == "15 created, 0 replaced, 0 skipped, 5 new namespaces; images: 3 imported, 0 skipped\n"
     assert other.export() == doc
 
 
@@ -110,12 +110,14 @@ def test_import_dry_run_changes_nothing_and_says_what_it_would_do(rich, new_ctl)
         r = rich("import", "--dry-run", "--replace", "-", input=doc)
     assert r.status == 0
     assert "would replace container default/a-web\n" in r.stdout
-    assert r.stderr == "dry run: would have 0 created, 15 replaced, 0 skipped, 0 new namespaces\n"
+    assert r.stderr == ("dry run: would have 0 created, 15 replaced, 0 skipped, 0 new namespaces; "
+                        "images: 3 imported, 0 skipped\n")
     other = new_ctl("other")
     other.ok("namespaces", "create", "keep")
     with other.unchanged():
         r = other("import", "--dry-run", "-", input=doc)
-    assert r.stderr == "dry run: would have 15 created, 0 replaced, 0 skipped, 5 new namespaces\n"
+    assert r.stderr == ("dry run: would have 15 created, 0 replaced, 0 skipped, 5 new namespaces; "
+                        "images: 3 imported, 0 skipped\n")
     assert "would create namespace k8s.io\n" in r.stdout
 
 
@@ -246,7 +248,8 @@ def test_an_import_that_fails_while_writing_leaves_nothing(ctl, new_ctl, write_j
 
 def test_import_containerd_with_n_takes_one_namespace(ctl, fixtures_dir):
     r = ctl("import", "--containerd", fixtures_dir / "meta.db", ns="team-b")
-    assert (r.status, r.stderr) == (0, "2 created, 0 replaced, 0 skipped, 1 new namespaces\n")
+    assert (r.status, r.stderr) == (
+        0, "2 created, 0 replaced, 0 skipped, 1 new namespaces; images: 1 imported, 0 skipped\n")
     assert ctl.ok("namespaces", "ls", "-q") == "team-b\n"
     assert ctl.ok("namespaces", "label", "team-b") == (
         "containerd.io/defaults/snapshotter=native\nowner=team-b\n")
@@ -258,7 +261,7 @@ def test_import_containerd_twice_conflicts_and_skip_resolves(ctl, fixtures_dir):
     with ctl.unchanged():
         assert ctl("import", "--containerd", meta).status == 1
     r = ctl("import", "--containerd", "--skip", meta)
-    assert r.stderr == "0 created, 0 replaced, 14 skipped, 0 new namespaces\n"
+    assert r.stderr == "0 created, 0 replaced, 14 skipped, 0 new namespaces; images: 0 imported, 3 skipped\n"
 
 
 def test_import_containerd_leaves_meta_db_untouched(ctl, fixtures_dir):

@@ -1,0 +1,132 @@
+/* ctrfsctl images: ls and label, as ctr images ls / label. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* ctr's LABELS column: "k=v" pairs sorted as strings (not by key), comma-joined; "-"
+ * when none. malloc'd. */
+static char *labels_column(const ctrfs_labels *l)
+{
+	if (!l->count)
+		return strdup("-");
+	char **pairs = calloc(l->count, sizeof(*pairs));
+	char *joined = NULL;
+	size_t len = 0;
+	FILE *m = pairs ? open_memstream(&joined, &len) : NULL;
+	for (size_t i = 0; m && i < l->count; i++)
+		if (asprintf(&pairs[i], "%s=%s", l->items[i].key, l->items[i].value) < 0)
+			pairs[i] = NULL;
+	if (m) {
+		qsort(pairs, l->count, sizeof(*pairs), cmp_str);
+		for (size_t i = 0; i < l->count; i++)
+			fprintf(m, "%s%s", i ? "," : "", pairs[i] ? pairs[i] : "");
+		fclose(m);
+	}
+	for (size_t i = 0; pairs && i < l->count; i++)
+		free(pairs[i]);
+	free(pairs);
+	return joined;
+}
+
+static int images_ls(struct cli *cli, int argc, char **argv)
+{
+	static const char help[] =
+	    "Usage: ctrfsctl images ls [-q] [FILTER...]\n\n"
+	    "List the images of the namespace as `ctr images ls` does: REF, TYPE, DIGEST,\n"
+	    "SIZE, PLATFORMS, LABELS. SIZE and PLATFORMS come from containerd's content\n"
+	    "store, which ctrfs does not hold: they are printed as \"-\". FILTERs use\n"
+	    "containerd's syntax over name, target.digest, target.mediatype, labels.KEY\n"
+	    "and annotations.KEY (any one matching).\n\n"
+	    "  -q, --quiet   print only the image references\n";
+	static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	bool quiet = false;
+	int c;
+	while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
+		if (c == 'q')
+			quiet = true;
+		else if (c == 'h')
+			return fputs(help, stdout), 0;
+		else
+			return cli_bad_option("images ls", argv, c);
+	}
+	if (cli_need_namespace(cli))
+		return EXIT_FAIL;
+	ctrfs_image *list;
+	size_t n;
+	ctrfs_error err;
+	if (ctrfs_image_list(cli_store(cli, true), cli->ns, (const char *const *)argv + optind,
+			     (size_t)(argc - optind), &list, &n, &err))
+		return cli_errorf("failed to list images: %s", err.text);
+	struct table *t = quiet ? NULL : table_new(6, 1, 1);
+	if (t)
+		table_row(t, (const char *const[]){"REF", "TYPE", "DIGEST", "SIZE", "PLATFORMS",
+						   "LABELS"});
+	for (size_t i = 0; i < n; i++) {
+		if (quiet) {
+			puts(list[i].name);
+			continue;
+		}
+		char *labels = labels_column(&list[i].labels);
+		table_row(t, (const char *const[]){list[i].name, list[i].target.media_type,
+						   list[i].target.digest, "-", "-",
+						   labels ? labels : ""});
+		free(labels);
+	}
+	if (t)
+		table_print(t);
+	ctrfs_image_list_free(list, n);
+	return 0;
+}
+
+static int images_label(struct cli *cli, int argc, char **argv)
+{
+	static const char help[] =
+	    "Usage: ctrfsctl images label NAME [KEY=VALUE...]\n\n"
+	    "Set labels on an image (containerd's label rules); KEY= (empty value) removes\n"
+	    "the label and a bare KEY means KEY=true, as with ctr. Then print the image's\n"
+	    "labels as ctr does: KEY=VALUE pairs joined by commas (sorted).\n";
+	if (cli_wants_help(argc, argv, help))
+		return 0;
+	if (argc < 2)
+		return cli_usage("images label", "please specify an image");
+	if (cli_need_namespace(cli))
+		return EXIT_FAIL;
+	ctrfs_error err;
+	ctrfs_labels labels = {0};
+	int rc = cli_parse_labels("images label", argc - 2, argv + 2, &labels);
+	for (size_t i = 0; !rc && i < labels.count; i++)
+		if (ctrfs_image_set_label(cli_store(cli, false), cli->ns, argv[1],
+					  labels.items[i].key, labels.items[i].value, &err))
+			rc = cli_error(&err);
+	ctrfs_labels_clear(&labels);
+	if (rc)
+		return rc;
+	ctrfs_image im;
+	if (ctrfs_image_get(cli_store(cli, true), cli->ns, argv[1], &im, &err))
+		return cli_error(&err);
+	char *col = im.labels.count ? labels_column(&im.labels) : NULL;
+	puts(col ? col : "");
+	free(col);
+	ctrfs_image_clear(&im);
+	return 0;
+}
+
+int cmd_images(struct cli *cli, int argc, char **argv)
+{
+	static const struct command cmds[] = {
+	    {"ls", "list", images_ls, "list images"},
+	    {"label", NULL, images_label, "set and clear labels for an image"},
+	    {NULL, NULL, NULL, NULL},
+	};
+	return cli_dispatch(cli, "images", cmds, argc - 1, argv + 1);
+}

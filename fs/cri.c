@@ -72,12 +72,22 @@ int cri_child(const struct fspath *dir, const char *name, struct fspath *out)
 	return -ENOENT;
 }
 
+/* "NS/ID/task" or below it: the task view (task.c) */
+static bool task_path(const char *path)
+{
+	const char *a = strchr(path, '/'), *b = a ? strchr(a + 1, '/') : NULL;
+	return b && strncmp(b + 1, "task", 4) == 0 && (b[5] == '\0' || b[5] == '/');
+}
+
 int cri_refuse(const char *op, const char *path)
 {
 	/* ".pods" can only be that view: a container ID starts with a letter or digit,
 	 * a key file's leading dot is escaped (names.c) */
 	bool pods =
 	    path && (strstr(path, "/.pods/") || strstr(path, "/.pods") == path + strlen(path) - 6);
+	if (!pods && path && task_path(path))
+		return refuse(EROFS, op, path,
+			      "task/ is read-only: a task is containerd's (ctr tasks)");
 	return refuse(EROFS, op, path,
 		      "%s is read-only: containerd's CRI plugin owns these records",
 		      pods ? ".pods/" : "cri/");

@@ -29,6 +29,8 @@ enum node_kind {
 	NODE_POD_ATTEMPTS,   /* .../attempts/ */
 	NODE_POD_CONTAINERS, /* .../containers/ */
 	NODE_POD_LINK,	     /* .../sandbox, attempts/<n>, containers/<name>: symlinks */
+	NODE_TASK,	     /* <ns>/<id>/task/: its task, read-only (task.c) */
+	NODE_TASK_FILE,	     /* a file of task/; `field` holds its enum task_file */
 };
 
 enum field {
@@ -72,7 +74,13 @@ int fspath_parent(const struct fspath *dir, struct fspath *out);
 static inline bool node_is_dir(enum node_kind k)
 {
 	return k <= NODE_EXTENSIONS || k == NODE_CRI || k == NODE_CRI_STATUS ||
-	       (k >= NODE_PODS && k < NODE_POD_LINK);
+	       (k >= NODE_PODS && k < NODE_POD_LINK) || k == NODE_TASK;
+}
+
+/* The read-only task view below a container (never cached by the kernel) */
+static inline bool node_is_task(enum node_kind k)
+{
+	return k == NODE_TASK || k == NODE_TASK_FILE;
 }
 
 /* The pods view (never cached by the kernel: loose nodes) */
@@ -87,10 +95,10 @@ static inline bool node_is_cri(enum node_kind k)
 	return k == NODE_CRI || k == NODE_CRI_STATUS || k == NODE_CRI_FILE;
 }
 
-/* The read-only views of CRI's records: cri/ and .pods/ */
+/* The read-only views: CRI's records (cri/ and .pods/) and tasks (task/) */
 static inline bool node_is_view(enum node_kind k)
 {
-	return node_is_cri(k) || node_is_pods(k);
+	return node_is_cri(k) || node_is_pods(k) || node_is_task(k);
 }
 
 /* Label files, of containers and namespaces: an empty label is no label (containerd

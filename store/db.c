@@ -17,8 +17,9 @@
 #define DB_DEFAULT_MAP_SIZE ((size_t)256 << 20)
 
 static const char *const table_names[DB_NTABLES] = {
-    [DB_META] = "meta",	    [DB_NS] = "namespaces",  [DB_CTR] = "containers", [DB_SPEC] = "specs",
-    [DB_LABELS] = "labels", [DB_EXT] = "extensions", [DB_EVENTS] = "events",  [DB_TIMES] = "times",
+    [DB_META] = "meta",	    [DB_NS] = "namespaces", [DB_CTR] = "containers",
+    [DB_SPEC] = "specs",    [DB_LABELS] = "labels", [DB_EXT] = "extensions",
+    [DB_EVENTS] = "events", [DB_TIMES] = "times",   [DB_TASKS] = "tasks",
 };
 
 const char *ctrfs_store_path(const ctrfs_store *s)
@@ -237,6 +238,10 @@ static ctrfs_code open_tables(ctrfs_store *s, ctrfs_error *err)
 		if (rc == MDB_NOTFOUND && i == DB_TIMES) {
 			/* added later: an older store, opened read-only, shows UpdatedAt */
 			s->no_times = true;
+			continue;
+		}
+		if (rc == MDB_NOTFOUND && i == DB_TASKS) {
+			s->no_tasks = true; /* likewise: an older store has no tasks */
 			continue;
 		}
 		if (rc) {

@@ -20,6 +20,7 @@ enum db_table {
 	DB_EXT,	   /* <ns>\0<id> -> extension map */
 	DB_EVENTS, /* u64 BE seq -> event record */
 	DB_TIMES,  /* <ns>\0<id> or <ns> -> when each part changed (times.c) */
+	DB_TASKS,  /* <ns>\0<id> -> the container's task, mirrored (tasks.c) */
 	DB_NTABLES,
 };
 
@@ -51,6 +52,8 @@ struct ctrfs_store {
 	size_t events_max_bytes;
 	/* times.c: opened read-only, a store made before the times table has none */
 	bool no_times;
+	/* tasks.c: likewise, a store made before the tasks table has no tasks */
+	bool no_tasks;
 	/* Held shared by every transaction of this process, exclusively to grow the map:
 	 * LMDB allows mdb_env_set_mapsize only while this process has no transaction. */
 	pthread_rwlock_t resize_lock;

@@ -90,5 +90,6 @@ int cmd_events(struct cli *cli, int argc, char **argv);
 int cmd_check(struct cli *cli, int argc, char **argv);
 int cmd_pods(struct cli *cli, int argc, char **argv);
 int cmd_init(struct cli *cli, int argc, char **argv);
+int cmd_tasks(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ static const char usage[] =
     "  events, event    print the change log and follow it\n"
 	"  check            verify the store's consistency\n"
     "  pods             Kubernetes pods and containers, as crictl lists them\n"
+    "  tasks, t         list containerd's tasks, as the mirror of a bound store holds them\n"
     "  init [DIR]       create a new, empty store (commands never create one\n"
     "                   silently; import into a missing store creates it, saying so)\n"
     "  version          show the version\n"
@@ -54,6 +55,7 @@ static const struct command commands[] = {
     {"events", "event", cmd_events, "events"},
 	{"check", NULL, cmd_check, "check"},
     {"pods", "pod", cmd_pods, "pods"},
+    {"tasks", "t task", cmd_tasks, "tasks"},
     {"init", NULL, cmd_init, "init"},
     {"version", NULL, cmd_version, "version"},
 	{NULL, NULL, NULL, NULL},

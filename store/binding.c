@@ -607,15 +607,22 @@ ctrfs_code ctrfs_store_sync(ctrfs_store *s, ctrfs_sync_result *res, ctrfs_error 
 	ctrfs_code code = require_bound(s, err);
 	if (code)
 		return code;
-	ctrd_client *cl;
-	code = client_get(s, &cl, err);
-	if (code)
-		return code;
-	struct mirror_namespace *all;
-	size_t n;
-	struct ctrd_status st = {0};
+	struct mirror_namespace *all = NULL;
+	size_t n = 0;
 	ctrfs_code local = CTRFS_OK;
-	code = client_put(s, read_all(cl, &all, &n, &st, err, &local), &st, err);
+	/* a connection made before containerd restarted fails at its first call (and is
+	 * dropped): the sync that follows a restart reads on a new one. Reads only: safe
+	 * to repeat. */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		ctrd_client *cl;
+		code = client_get(s, &cl, err);
+		if (code)
+			return code;
+		struct ctrd_status st = {0};
+		code = client_put(s, read_all(cl, &all, &n, &st, err, &local), &st, err);
+		if (code != CTRFS_UNAVAILABLE)
+			break;
+	}
 	if (code || local)
 		return code ? code : local;
 	code = mirror_replace_all(s, all, n, res, err);

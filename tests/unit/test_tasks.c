@@ -143,6 +143,13 @@ int main(void)
 		  strcmp(got.v[1], "/tasks/delete") == 0,
 	      "%zu delete events", got.n);
 
+	/* a task whose container is gone is a damaged store, which check finds */
+	size_t problems = 0;
+	CHECK(!ctrfs_store_check(s, NULL, NULL, &problems, &err) && problems == 0, "%zu", problems);
+	put(s, "ghost", CTRFS_TASK_RUNNING, 9, 0, never);
+	CHECK(!ctrfs_store_check(s, NULL, NULL, &problems, &err) && problems == 1, "%zu", problems);
+	CHECK(!mirror_task_drop(s, "default", "ghost", &err), "%s", err.text);
+
 	/* a store made before the tasks table, opened read-only: no tasks, no error */
 	put(s, "web", CTRFS_TASK_RUNNING, 1, 0, never);
 	drop_tasks_table(s);

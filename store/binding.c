@@ -12,6 +12,7 @@
 #include "ctrd_client.h"
 #include "db.h"
 #include "error.h"
+#include "goquote.h"
 #include "mirror.h"
 #include "tasks.h"
 
@@ -380,12 +381,37 @@ ctrfs_code binding_container_rename_key(ctrfs_store *s, const char *ns, const ch
 	return code;
 }
 
+/* containerd's Containers.Delete deletes a container whose task runs (the task then
+ * runs on, with no container); ctr refuses it first, in its client, with this message.
+ * A stopped task ctr deletes first: ctrfs has no task writes, so it asks for that. */
+static ctrfs_code refuse_with_task(ctrfs_store *s, const char *ns, const char *id, ctrfs_error *err)
+{
+	ctrfs_task task;
+	ctrfs_code code = ctrfs_task_get(s, ns, id, &task, err);
+	if (code)
+		return code == CTRFS_NOT_FOUND ? CTRFS_OK : code;
+	if (task.status == CTRFS_TASK_STOPPED)
+		code = ctrfs_fail(err, CTRFS_FAILED_PRECONDITION,
+				  "container %s has a stopped task: delete it first (ctr tasks rm)",
+				  GOQ(id));
+	else
+		code = ctrfs_fail(err, CTRFS_FAILED_PRECONDITION,
+				  "cannot delete a non stopped container: {%s %u 0001-01-01 "
+				  "00:00:00 +0000 UTC}",
+				  ctrfs_task_status_name(task.status), task.exit_status);
+	ctrfs_task_clear(&task);
+	return code;
+}
+
 ctrfs_code binding_container_delete(ctrfs_store *s, const char *ns, const char *id,
 				    ctrfs_error *err)
 {
 	struct ctrd_status st = {0};
 	ctrd_client *cl;
-	ctrfs_code code = client_get(s, &cl, err);
+	ctrfs_code code = refuse_with_task(s, ns, id, err);
+	if (code)
+		return code;
+	code = client_get(s, &cl, err);
 	if (code)
 		return code;
 	code = client_put(s, ctrd_container_delete(cl, ns, id, &st), &st, err);

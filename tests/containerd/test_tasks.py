@@ -218,3 +218,33 @@ def test_containerd_killed_while_a_task_exits_converges(tmp_path):
         remove(c, "n1", "web")
         c.stop()
         subprocess.run(["umount", "-R", "-l", f"{tmp_path}/ctrd/state"], capture_output=True)
+
+
+def test_a_container_with_a_task_is_not_deleted(containerd, ns, bound):
+    """containerd's Delete would delete the container and leave its task running with
+    no container; ctr refuses it in its client, and so does ctrfs, both ways."""
+    c, m = containerd, bound
+    run(c, ns, "web")
+    try:
+        assert eventually(lambda: task(m, ns, "web", "status"), "running") == "running"
+        ctr_says = c.ctr("c", "rm", "web", ns=ns, check=False).stderr.splitlines()[-1]
+        assert ctr_says.startswith("ctr: cannot delete a non stopped container: ")
+        why = ctr_says.removeprefix("ctr: ")
+        m.expect(rf"refused rmdir /{ns}/web: {re.escape(why)} \(EBUSY\)")
+        with m.unchanged():
+            m.fails(f"rmdir {ns}/web", "Device or resource busy")
+            r = m.ctl("c", "rm", "web", ns=ns, check=False)
+            assert r.status == 1 and why in r.err.decode()
+        assert "web" in c.ctr("c", "ls", "-q", ns=ns).stdout.split()
+        # stopped: ctr deletes the task first; ctrfs, which writes no task, asks for that
+        c.ctr("t", "kill", "-s", "KILL", "web", ns=ns)
+        assert eventually(lambda: task(m, ns, "web", "status"), "stopped") == "stopped"
+        m.expect(rf'refused rmdir /{ns}/web: container "web" has a stopped task: delete it '
+                 r"first \(ctr tasks rm\) \(EBUSY\)")
+        m.fails(f"rmdir {ns}/web", "Device or resource busy")
+        c.ctr("t", "rm", "web", ns=ns)
+        assert eventually(lambda: (m.mnt / ns / "web" / "task").exists(), False) is False
+        m.ok(f"rmdir {ns}/web")
+        assert "web" not in c.ctr("c", "ls", "-q", ns=ns).stdout.split()
+    finally:
+        remove(c, ns, "web")

@@ -84,6 +84,13 @@ static bool in_view(const char *path, const char *dir)
 	return false;
 }
 
+/* "NS/ID/task" or below it: the task view (task.c) */
+static bool task_path(const char *path)
+{
+	const char *a = strchr(path, '/'), *b = a ? strchr(a + 1, '/') : NULL;
+	return b && strncmp(b + 1, "task", 4) == 0 && (b[5] == '\0' || b[5] == '/');
+}
+
 int cri_refuse(const char *op, const char *path)
 {
 	if (in_view(path, ".query"))
@@ -93,6 +100,9 @@ int cri_refuse(const char *op, const char *path)
 		return refuse(EROFS, op, path,
 			      ".images/ is read-only but for each image's labels/: the rest is "
 			      "what containerd pulled");
+	if (!in_view(path, ".pods") && path && task_path(path))
+		return refuse(EROFS, op, path,
+			      "task/ is read-only: a task is containerd's (ctr tasks)");
 	return refuse(EROFS, op, path,
 		      "%s is read-only: containerd's CRI plugin owns these records",
 		      in_view(path, ".pods") ? ".pods/" : "cri/");

@@ -46,8 +46,8 @@ int cri_render(struct source *src, const struct fspath *fp, struct strbuf *out, 
 /* Whether the CRI directory `fp` exists (0, -ENOENT, -errno) and its time. */
 int cri_dir_exists(struct source *src, const struct fspath *fp, ctrfs_time *mtime);
 
-/* Any change below cri/, .pods/ or .query/ (the path says which): refused, logged,
- * -EROFS. */
+/* Any change below cri/, .pods/, .query/ or task/ (the path says which): refused,
+ * logged, -EROFS. */
 int cri_refuse(const char *op, const char *path);
 
 #endif

@@ -59,9 +59,9 @@ static void sync_now(void)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	fuse_log(FUSE_LOG_INFO,
-		 "synced with containerd: %zu namespaces, %zu containers, %zu written, %zu "
-		 "removed in %.1f ms\n",
-		 r.namespaces, r.containers, r.changed, r.removed,
+		 "synced with containerd: %zu namespaces, %zu containers, %zu tasks, %zu written, "
+		 "%zu removed in %.1f ms\n",
+		 r.namespaces, r.containers, r.tasks, r.changed, r.removed,
 		 (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6);
 	notify_sync();
 }
@@ -77,6 +77,15 @@ static void on_ready(void *user)
 	first_done();
 }
 
+/* An event of a container's task (its init process); an exec's (exec_id another
+ * process's) changes no task. */
+static bool is_task_event(const struct ctrd_envelope *ev)
+{
+	if (strncmp(ev->topic, "/tasks/", 7) != 0 || !ev->container_id || !*ev->container_id)
+		return false;
+	return !ev->exec_id || !*ev->exec_id || strcmp(ev->exec_id, ev->container_id) == 0;
+}
+
 static int on_event(const struct ctrd_envelope *ev, void *user)
 {
 	(void)user;
@@ -88,6 +97,10 @@ static int on_event(const struct ctrd_envelope *ev, void *user)
 	else if (strncmp(ev->topic, "/namespaces/", 12) == 0 && ev->namespace_name &&
 		 *ev->namespace_name)
 		code = ctrfs_store_refresh_namespace(fw.fs->store, ev->namespace_name, &err);
+	else if (is_task_event(ev))
+		/* a Get: containerd's state now (NotFound after /tasks/delete drops it) */
+		code =
+		    ctrfs_store_refresh_task(fw.fs->store, ev->namespace_, ev->container_id, &err);
 	else
 		return 0;
 	if (code)
@@ -115,7 +128,8 @@ static bool pause_ms(int ms)
 static void *follow_main(void *arg)
 {
 	(void)arg;
-	static const char *const filters[] = {"topic~=\"/containers/\"", "topic~=\"/namespaces/\""};
+	static const char *const filters[] = {"topic~=\"/containers/\"", "topic~=\"/namespaces/\"",
+					      "topic~=\"/tasks/\""};
 	int backoff = BACKOFF_MIN_MS;
 	for (;;) {
 		char *address = NULL;
@@ -133,7 +147,7 @@ static void *follow_main(void *arg)
 		fw.client = rc ? NULL : c;
 		pthread_mutex_unlock(&fw.lock);
 		if (!rc) {
-			rc = ctrd_subscribe(c, filters, 2, on_event, on_ready, NULL, &st);
+			rc = ctrd_subscribe(c, filters, 3, on_event, on_ready, NULL, &st);
 			pthread_mutex_lock(&fw.lock);
 			fw.client = NULL;
 			pthread_mutex_unlock(&fw.lock);

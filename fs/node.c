@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "cri.h"
+#include "task.h"
 #include "names.h"
 #include "pods.h"
 #include "images.h"
@@ -164,6 +165,8 @@ int fspath_child(const struct fspath *dir, const char *name, struct fspath *out)
 			out->kind = NODE_CRI; /* exists when the container has CRI metadata */
 		else if (strcmp(name, ".image") == 0)
 			out->kind = NODE_CTR_IMAGE; /* exists when its image does (images.c) */
+		else if (strcmp(name, "task") == 0)
+			out->kind = NODE_TASK; /* exists when the container has a task */
 		else
 			out->kind = NODE_SCRATCH;
 		for (int f = 0; out->kind == NODE_SCRATCH && f < FIELD_COUNT; f++) {
@@ -188,6 +191,8 @@ int fspath_child(const struct fspath *dir, const char *name, struct fspath *out)
 	case NODE_CRI:
 	case NODE_CRI_STATUS:
 		return cri_child(dir, name, out);
+	case NODE_TASK:
+		return task_child(name, out);
 	case NODE_PODS:
 	case NODE_POD_NS:
 	case NODE_POD:
@@ -231,6 +236,7 @@ int fspath_parent(const struct fspath *dir, struct fspath *out)
 	case NODE_EXTENSIONS:
 	case NODE_CRI:
 	case NODE_CRI_STATUS:
+	case NODE_TASK:
 		out->kind = dir->kind == NODE_CRI_STATUS ? NODE_CRI : NODE_CTR;
 		memcpy(out->ns, dir->ns, sizeof(out->ns));
 		memcpy(out->id, dir->id, sizeof(out->id));
@@ -290,6 +296,10 @@ enum {
 	SUB_CRI_STATUS,
 	SUB_CRI_FILE0, /* + enum cri_file */
 	SUB_CRI_END = SUB_CRI_FILE0 + CRI_FILE_COUNT,
+	/* the task view: likewise never cached */
+	SUB_TASK = SUB_CRI_END,
+	SUB_TASK_FILE0, /* + enum task_file */
+	SUB_TASK_END = SUB_TASK_FILE0 + TASK_FILE_COUNT,
 	SUB_KEY0 = 256,
 };
 
@@ -612,6 +622,10 @@ static uint32_t fixed_sub(const struct fspath *fp)
 		return SUB_CRI_STATUS;
 	case NODE_CRI_FILE:
 		return SUB_CRI_FILE0 + fp->field;
+	case NODE_TASK:
+		return SUB_TASK;
+	case NODE_TASK_FILE:
+		return SUB_TASK_FILE0 + fp->field;
 	default:
 		return SUB_DIR;
 	}
@@ -887,6 +901,12 @@ static char *record_path(const struct fspath *fp)
 			      fp->kind == NODE_CRI_FILE ? "/" : "",
 			      fp->kind == NODE_CRI_FILE ? cri_file_name(fp->field) : "");
 		break;
+	case NODE_TASK:
+	case NODE_TASK_FILE:
+		rc = asprintf(&out, "%s/%s/task%s%s", fp->ns, fp->id,
+			      fp->kind == NODE_TASK_FILE ? "/" : "",
+			      fp->kind == NODE_TASK_FILE ? task_file_name(fp->field) : "");
+		break;
 	default:
 		rc = -1;
 		break;
@@ -934,6 +954,10 @@ static int record_fspath(struct rec *r, uint32_t sub, struct fspath *fp, bool *p
 		fp->kind = NODE_CRI_STATUS;
 	else if (sub >= SUB_CRI_FILE0 && sub < SUB_CRI_END)
 		fp->kind = NODE_CRI_FILE, fp->field = (enum field)(sub - SUB_CRI_FILE0);
+	else if (sub == SUB_TASK)
+		fp->kind = NODE_TASK;
+	else if (sub >= SUB_TASK_FILE0 && sub < SUB_TASK_END)
+		fp->kind = NODE_TASK_FILE, fp->field = (enum field)(sub - SUB_TASK_FILE0);
 	else
 		return -ESTALE;
 	return 0;

@@ -43,6 +43,8 @@ enum node_kind {
 	NODE_IMAGE_ANNOTATION, /* target/annotations/<key> */
 	NODE_IMAGE_LABEL,      /* labels/<key>: writable */
 	NODE_CTR_IMAGE,	       /* <ns>/<id>/.image: symlink to its image's directory */
+	NODE_TASK,	       /* <ns>/<id>/task/: its task, read-only (task.c) */
+	NODE_TASK_FILE,	       /* a file of task/; `field` holds its enum task_file */
 };
 
 enum field {
@@ -87,7 +89,7 @@ static inline bool node_is_dir(enum node_kind k)
 {
 	return k <= NODE_EXTENSIONS || k == NODE_CRI || k == NODE_CRI_STATUS ||
 	       (k >= NODE_PODS && k < NODE_POD_LINK) || k == NODE_QUERIES || k == NODE_QUERY ||
-	       (k >= NODE_IMAGES && k < NODE_IMAGE_FILE);
+	       (k >= NODE_IMAGES && k < NODE_IMAGE_FILE) || k == NODE_TASK;
 }
 
 static inline bool node_is_link(enum node_kind k)
@@ -100,6 +102,12 @@ static inline bool node_is_link(enum node_kind k)
 static inline bool node_is_images(enum node_kind k)
 {
 	return k >= NODE_IMAGES && k <= NODE_CTR_IMAGE;
+}
+
+/* The read-only task view below a container (never cached by the kernel) */
+static inline bool node_is_task(enum node_kind k)
+{
+	return k == NODE_TASK || k == NODE_TASK_FILE;
 }
 
 /* The pods view (never cached by the kernel: loose nodes) */
@@ -126,10 +134,12 @@ static inline bool node_is_cri(enum node_kind k)
 	return k == NODE_CRI || k == NODE_CRI_STATUS || k == NODE_CRI_FILE;
 }
 
-/* The read-only views: cri/, .pods/, .query/ and .images/ (but for an image's labels) */
+/* The read-only views: CRI's records (cri/, .pods/), .query/, tasks (task/) and .images/
+ * (but for an image's labels) */
 static inline bool node_is_view(enum node_kind k)
 {
-	return node_is_cri(k) || node_is_derived(k) || (node_is_images(k) && k != NODE_IMAGE_LABEL);
+	return node_is_cri(k) || node_is_derived(k) || node_is_task(k) ||
+	       (node_is_images(k) && k != NODE_IMAGE_LABEL);
 }
 
 /* Label files, of containers and namespaces: an empty label is no label (containerd

@@ -13,6 +13,8 @@
  *                   files, subdirectories, keys: an update does not say what changed),
  *                   the entries of keys that are gone, and the namespace's directory
  *                   (its listing and mtime); a container that is gone, its entry.
+ *   /tasks/...       as its container's (payload container_id): its task/ comes, goes
+ *                   or changes.
  *   /namespaces/...  the namespace's directory, .labels/ and its keys (entries of
  *                   keys gone), the root (its listing, size and links).
  *   anything else, or a gap (events dropped by the retention before being read):
@@ -320,8 +322,13 @@ static int collect(const ctrfs_event *ev, void *arg)
 	 * is never cached (images.c) */
 	bool ns =
 	    strncmp(ev->topic, "/namespaces/", 12) == 0 || strncmp(ev->topic, "/images/", 8) == 0;
-	json_t *payload = ctr ? json_loads(ev->event, 0, NULL) : NULL;
-	const char *id = ctr ? json_string_value(json_object_get(payload, "id")) : "";
+	/* a task's change is its container's (its task/ and its directory's listing) */
+	bool task = strncmp(ev->topic, "/tasks/", 7) == 0;
+	json_t *payload = ctr || task ? json_loads(ev->event, 0, NULL) : NULL;
+	const char *id = ctr	? json_string_value(json_object_get(payload, "id"))
+			 : task ? json_string_value(json_object_get(payload, "container_id"))
+				: "";
+	ctr |= task;
 	/* a namespace's number of containers (its directory's links) changes only here */
 	if (ctr && (strcmp(ev->topic, "/containers/create") == 0 ||
 		    strcmp(ev->topic, "/containers/delete") == 0))

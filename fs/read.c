@@ -12,6 +12,7 @@
 #include <sys/statvfs.h>
 
 #include "cri.h"
+#include "task.h"
 #include "handle.h"
 #include "making.h"
 #include "pods.h"
@@ -77,8 +78,9 @@ int entry_of(struct source *src, const char *path, const struct fspath *fp,
 	}
 	if (!rc) {
 		e->attr.st_ino = e->ino;
-		/* the CRI view changes without the notifier knowing (cri.c) */
-		bool asked = loose || node_is_cri(fp->kind);
+		/* the CRI view changes without the notifier knowing (cri.c); the task
+		 * view is asked likewise (task.c) */
+		bool asked = loose || node_is_cri(fp->kind) || node_is_task(fp->kind);
 		e->entry_timeout = asked ? 0.0 : CACHE_TIMEOUT;
 		e->attr_timeout = asked || vol ? 0.0 : CACHE_TIMEOUT;
 	}
@@ -162,7 +164,7 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		source_init(&src, req_fs(req));
 		rc = render_stat(&src, &ni, &st, &vol);
 		source_clear(&src);
-		vol |= ni.loose || node_is_cri(ni.fp.kind);
+		vol |= ni.loose || node_is_cri(ni.fp.kind) || node_is_task(ni.fp.kind);
 	}
 	nodeinfo_clear(&ni);
 	if (rc)
@@ -352,6 +354,15 @@ static int list_dir(struct source *src, struct listing *l)
 		add(l, "extensions", NODE_EXTENSIONS, 0, NULL);
 		if (cri_has(c))
 			add(l, "cri", NODE_CRI, 0, NULL);
+		if ((rc = task_has(src, fp->ns, fp->id)) < 0)
+			return rc;
+		if (rc)
+			add(l, "task", NODE_TASK, 0, NULL);
+		rc = 0;
+		break;
+	case NODE_TASK:
+		if ((rc = task_list(src, fp, add_cri, l)))
+			return rc;
 		break;
 	case NODE_CRI:
 	case NODE_CRI_STATUS:

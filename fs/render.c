@@ -13,6 +13,7 @@
 #include "errors.h"
 #include "events.h"
 #include "cri.h"
+#include "task.h"
 #include "pods.h"
 #include "images.h"
 #include "images_txn.h"
@@ -50,6 +51,13 @@ static int begin(struct source *src)
 		return -store_errno(&src->err, EIO);
 	src->in_txn = true;
 	return 0;
+}
+
+int source_txn(struct source *src, struct db_txn **out)
+{
+	int rc = begin(src);
+	*out = rc ? NULL : &src->txn;
+	return rc;
 }
 
 /* A store code as an errno, with containerd's message for a missing object. */
@@ -335,6 +343,8 @@ int render_file(struct source *src, const struct fspath *fp, struct strbuf *out,
 	}
 	if (node_is_cri(fp->kind))
 		return cri_render(src, fp, out, mtime);
+	if (node_is_task(fp->kind))
+		return task_render(src, fp, out, mtime);
 	if (node_is_pods(fp->kind))
 		return node_is_dir(fp->kind) ? -EISDIR : -EINVAL; /* symlinks: readlink */
 	if (node_is_images(fp->kind))
@@ -456,13 +466,28 @@ static int dir_stat(struct source *src, const struct fspath *fp, struct stat *st
 		set_times(st, t);
 		return 0;
 	}
+	case NODE_TASK: {
+		ctrfs_time t;
+		if ((rc = task_dir_exists(src, fp, &t)))
+			return rc;
+		st->st_mode = S_IFDIR | 0555;
+		st->st_nlink = 2;
+		st->st_size = TASK_FILE_COUNT;
+		set_times(st, t);
+		return 0;
+	}
 	default:
 		if ((rc = source_container(src, fp->ns, fp->id,
 					   CTRFS_LOAD_LABELS | CTRFS_LOAD_EXTENSIONS, &c)))
 			return rc;
 		set_times(st, c->updated_at);
+		/* its task/: a task's coming or going changes the links and size (so that
+		 * a cached listing is dropped) */
+		int task = fp->kind == NODE_CTR ? task_has(src, fp->ns, fp->id) : 0;
+		if (task < 0)
+			return task;
 		/* a container holds runtime/, labels/ and extensions/ */
-		st->st_nlink = fp->kind == NODE_CTR ? 5 + cri_has(c) : 2;
+		st->st_nlink = fp->kind == NODE_CTR ? 5 + cri_has(c) + task : 2;
 		if (fp->kind == NODE_LABELS)
 			st->st_size = (off_t)c->labels.count;
 		else if (fp->kind == NODE_EXTENSIONS)
@@ -470,7 +495,7 @@ static int dir_stat(struct source *src, const struct fspath *fp, struct stat *st
 		else if (fp->kind == NODE_RUNTIME)
 			st->st_size = 1 + c->has_runtime_options;
 		else
-			st->st_size = FIELD_COUNT - 2 + 3 + cri_has(c);
+			st->st_size = FIELD_COUNT - 2 + 3 + cri_has(c) + task;
 		return 0;
 	}
 }

@@ -38,6 +38,10 @@ int source_last_seq(struct source *src, uint64_t *seq);
  * when ids is NULL): 0 or -errno. */
 int source_ids(struct source *src, const char *ns, char ***ids, size_t *count);
 
+/* The source's read transaction (begun as needed), for a module reading the store
+ * itself in the same snapshot: 0 or -errno. */
+int source_txn(struct source *src, struct db_txn **out);
+
 /* The container or namespace, loaded as needed: 0, or -errno (-ENOENT when missing). */
 int source_container(struct source *src, const char *ns, const char *id, unsigned mask,
 		     const ctrfs_container **out);

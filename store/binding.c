@@ -12,7 +12,9 @@
 #include "ctrd_client.h"
 #include "db.h"
 #include "error.h"
+#include "goquote.h"
 #include "mirror.h"
+#include "tasks.h"
 
 #define META_KEY "containerd"
 
@@ -423,12 +425,37 @@ ctrfs_code binding_container_rename_key(ctrfs_store *s, const char *ns, const ch
 	return code;
 }
 
+/* containerd's Containers.Delete deletes a container whose task runs (the task then
+ * runs on, with no container); ctr refuses it first, in its client, with this message.
+ * A stopped task ctr deletes first: ctrfs has no task writes, so it asks for that. */
+static ctrfs_code refuse_with_task(ctrfs_store *s, const char *ns, const char *id, ctrfs_error *err)
+{
+	ctrfs_task task;
+	ctrfs_code code = ctrfs_task_get(s, ns, id, &task, err);
+	if (code)
+		return code == CTRFS_NOT_FOUND ? CTRFS_OK : code;
+	if (task.status == CTRFS_TASK_STOPPED)
+		code = ctrfs_fail(err, CTRFS_FAILED_PRECONDITION,
+				  "container %s has a stopped task: delete it first (ctr tasks rm)",
+				  GOQ(id));
+	else
+		code = ctrfs_fail(err, CTRFS_FAILED_PRECONDITION,
+				  "cannot delete a non stopped container: {%s %u 0001-01-01 "
+				  "00:00:00 +0000 UTC}",
+				  ctrfs_task_status_name(task.status), task.exit_status);
+	ctrfs_task_clear(&task);
+	return code;
+}
+
 ctrfs_code binding_container_delete(ctrfs_store *s, const char *ns, const char *id,
 				    ctrfs_error *err)
 {
 	struct ctrd_status st = {0};
 	ctrd_client *cl;
-	ctrfs_code code = client_get(s, &cl, err);
+	ctrfs_code code = refuse_with_task(s, ns, id, err);
+	if (code)
+		return code;
+	code = client_get(s, &cl, err);
 	if (code)
 		return code;
 	code = client_put(s, ctrd_container_delete(cl, ns, id, &st), &st, err);
@@ -553,8 +580,46 @@ static void all_free(struct mirror_namespace *all, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		ctrfs_namespace_clear(&all[i].ns);
 		ctrfs_container_list_free(all[i].containers, all[i].count);
+		ctrfs_task_list_free(all[i].tasks, all[i].ntasks);
 	}
 	free(all);
+}
+
+/* Go's zero time (year 1), which containerd sends for a task that has not exited */
+#define GO_ZERO_SEC (-62135596800LL)
+
+/* The store's form of containerd's process (its task: the container's init process). */
+static ctrfs_code task_in(const struct ctrd_process *p, ctrfs_task *o, ctrfs_error *err)
+{
+	memset(o, 0, sizeof(*o));
+	const char *id = p->container_id && *p->container_id ? p->container_id : p->id;
+	if (!str_in(&o->id, id))
+		return ctrfs_fail_oom(err);
+	o->status = p->status >= CTRFS_TASK_UNKNOWN && p->status <= CTRFS_TASK_PAUSING
+			? (ctrfs_task_status)p->status
+			: CTRFS_TASK_UNKNOWN;
+	o->pid = p->pid;
+	o->exit_status = p->exit_status;
+	if (p->exited_at.present && p->exited_at.seconds > GO_ZERO_SEC)
+		o->exited_at = time_in(p->exited_at);
+	return CTRFS_OK;
+}
+
+/* containerd's tasks of namespace m into m. Called with the client taken. */
+static int read_tasks(ctrd_client *cl, struct mirror_namespace *m, struct ctrd_status *st,
+		      ctrfs_error *err, ctrfs_code *local)
+{
+	struct ctrd_process_list ps = {0};
+	int rc = ctrd_tasks_list(cl, m->ns.name, &ps, st);
+	if (!rc && !(m->tasks = calloc(ps.n + 1, sizeof(*m->tasks))))
+		*local = ctrfs_fail_oom(err);
+	for (size_t j = 0; !rc && !*local && j < ps.n; j++) {
+		*local = task_in(&ps.items[j], &m->tasks[m->ntasks], err);
+		if (!*local && m->tasks[m->ntasks].id)
+			m->ntasks++;
+	}
+	ctrd_process_list_clear(&ps);
+	return rc;
 }
 
 /* Everything containerd holds, in the store's form. Called with the client taken. */
@@ -587,6 +652,8 @@ static int read_all(ctrd_client *cl, struct mirror_namespace **out, size_t *n,
 				m->count = j + 1;
 		}
 		ctrd_container_list_clear(&cs);
+		if (!rc && !*local)
+			rc = read_tasks(cl, m, st, err, local);
 	}
 	ctrd_namespace_list_clear(&nss);
 	if (rc || *local) {
@@ -610,15 +677,22 @@ ctrfs_code ctrfs_store_sync(ctrfs_store *s, ctrfs_sync_result *res, ctrfs_error 
 	ctrfs_code code = require_bound(s, err);
 	if (code)
 		return code;
-	ctrd_client *cl;
-	code = client_get(s, &cl, err);
-	if (code)
-		return code;
-	struct mirror_namespace *all;
-	size_t n;
-	struct ctrd_status st = {0};
+	struct mirror_namespace *all = NULL;
+	size_t n = 0;
 	ctrfs_code local = CTRFS_OK;
-	code = client_put(s, read_all(cl, &all, &n, &st, err, &local), &st, err);
+	/* a connection made before containerd restarted fails at its first call (and is
+	 * dropped): the sync that follows a restart reads on a new one. Reads only: safe
+	 * to repeat. */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		ctrd_client *cl;
+		code = client_get(s, &cl, err);
+		if (code)
+			return code;
+		struct ctrd_status st = {0};
+		code = client_put(s, read_all(cl, &all, &n, &st, err, &local), &st, err);
+		if (code != CTRFS_UNAVAILABLE)
+			break;
+	}
 	if (code || local)
 		return code ? code : local;
 	code = mirror_replace_all(s, all, n, res, err);
@@ -669,5 +743,32 @@ ctrfs_code ctrfs_store_refresh_namespace(ctrfs_store *s, const char *name, ctrfs
 		code = found ? mirror_ns_answer(s, name, found, err)
 			     : mirror_namespace_drop(s, name, err);
 	ctrd_namespace_list_clear(&nss);
+	return code;
+}
+
+ctrfs_code ctrfs_store_refresh_task(ctrfs_store *s, const char *ns, const char *id,
+				    ctrfs_error *err)
+{
+	ctrfs_code code = require_bound(s, err);
+	if (code)
+		return code;
+	ctrd_client *cl;
+	code = client_get(s, &cl, err);
+	if (code)
+		return code;
+	struct ctrd_process got = {0};
+	struct ctrd_status st = {0};
+	int rc = ctrd_task_get(cl, ns, id, &got, &st);
+	bool gone = rc == CTRD_NOT_FOUND;
+	code = client_put(s, gone ? CTRD_OK : rc, &st, err);
+	ctrfs_task task = {0};
+	if (!code && !gone)
+		code = task_in(&got, &task, err);
+	if (!code && !gone && !task.id) /* containerd named no container: it is ID's */
+		code = (task.id = strdup(id)) ? CTRFS_OK : ctrfs_fail_oom(err);
+	if (!code)
+		code = gone ? mirror_task_drop(s, ns, id, err) : mirror_task_put(s, ns, &task, err);
+	ctrfs_task_clear(&task);
+	ctrd_process_clear(&got);
 	return code;
 }

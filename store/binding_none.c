@@ -57,6 +57,13 @@ ctrfs_code ctrfs_store_refresh_namespace(ctrfs_store *s, const char *name, ctrfs
 	return ctrfs_fail(err, CTRFS_FAILED_PRECONDITION, WHY);
 }
 
+ctrfs_code ctrfs_store_refresh_task(ctrfs_store *s, const char *ns, const char *id,
+				    ctrfs_error *err)
+{
+	(void)s, (void)ns, (void)id;
+	return ctrfs_fail(err, CTRFS_FAILED_PRECONDITION, WHY);
+}
+
 /* never called: binding_on() is false */
 ctrfs_code binding_container_create(ctrfs_store *s, const char *ns, const ctrfs_container *c,
 				    ctrfs_container *created, ctrfs_error *err)

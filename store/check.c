@@ -98,7 +98,7 @@ static ctrfs_code check_containers(struct checker *c, ctrfs_error *err)
 	return CTRFS_OK;
 }
 
-/* Spec, label and extension records must belong to a container. */
+/* Spec, label, extension and task records must belong to a container. */
 static ctrfs_code check_orphans(struct checker *c, enum db_table tb, const char *what,
 				ctrfs_error *err)
 {
@@ -211,6 +211,8 @@ ctrfs_code ctrfs_store_check(ctrfs_store *s, void (*report)(void *arg, const cha
 		code = check_orphans(&c, DB_LABELS, "labels", err);
 	if (!code)
 		code = check_orphans(&c, DB_EXT, "extensions", err);
+	if (!code && !s->no_tasks) /* a container's deletion drops its task */
+		code = check_orphans(&c, DB_TASKS, "task", err);
 	if (!code)
 		code = check_events(&c, err);
 	if (!code)

@@ -13,6 +13,7 @@
 #include "goquote.h"
 #include "namespaces.h"
 #include "record.h"
+#include "tasks.h"
 #include "times.h"
 #include "validate.h"
 
@@ -854,6 +855,8 @@ static ctrfs_code delete_txn(struct db_txn *t, void *p, ctrfs_error *err)
 		return ctrfs_fail(err, code, "container %s: not found", GOQ(a->id));
 	if (!code)
 		code = ctr_remove(t, a->ns, a->id, err);
+	if (!code) /* a store once bound may hold its task */
+		code = tasks_drop(t, a->ns, a->id, NULL, err);
 	if (!code)
 		code = ns_touch(t, a->ns, ctrfs_time_now(), err);
 	if (!code)

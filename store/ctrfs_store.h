@@ -403,18 +403,57 @@ ctrfs_code ctrfs_store_bound_address(ctrfs_store *s, char **address, ctrfs_error
 typedef struct ctrfs_sync_result {
 	size_t namespaces; /* in containerd */
 	size_t containers; /* in containerd */
-	size_t changed;	   /* namespaces and containers written to the store */
-	size_t removed;	   /* namespaces and containers removed from the store */
+	size_t changed;	   /* namespaces, containers and tasks written to the store */
+	size_t removed;	   /* namespaces, containers and tasks removed from the store */
+	size_t tasks;	   /* in containerd */
 } ctrfs_sync_result;
-/* Makes a bound store hold exactly what containerd holds: every namespace (labels) and
- * container (every field, containerd's times), in one transaction; what containerd no
- * longer has is removed. Changes are logged as events. res may be NULL. */
+/* Makes a bound store hold exactly what containerd holds: every namespace (labels),
+ * container (every field, containerd's times) and task, in one transaction; what
+ * containerd no longer has is removed. Changes are logged as events. res may be NULL. */
 ctrfs_code ctrfs_store_sync(ctrfs_store *s, ctrfs_sync_result *res, ctrfs_error *err);
 /* Brings one container (one namespace and its labels) of a bound store up to date with
  * containerd: stored as containerd has it, or removed when containerd has it not. */
 ctrfs_code ctrfs_store_refresh_container(ctrfs_store *s, const char *ns, const char *id,
 					 ctrfs_error *err);
 ctrfs_code ctrfs_store_refresh_namespace(ctrfs_store *s, const char *name, ctrfs_error *err);
+/* Brings container ns/id's task up to date with containerd (a Get): stored as
+ * containerd reports it, or removed when it has none. */
+ctrfs_code ctrfs_store_refresh_task(ctrfs_store *s, const char *ns, const char *id,
+				    ctrfs_error *err);
+
+/* ---- tasks: containerd's runtime side, mirrored (store/tasks.c) ----
+ * A container's task (its init process) as containerd's Tasks service reports it. Only
+ * the mirror of a bound store writes tasks (containerd's List and Get, its /tasks/...
+ * events); there is no write for users. A container's deletion drops its task. A store
+ * made before tasks were kept, opened read-only, has none. */
+typedef enum ctrfs_task_status {
+	CTRFS_TASK_UNKNOWN = 0, /* containerd's numbering (containerd.v1.types.Status) */
+	CTRFS_TASK_CREATED,
+	CTRFS_TASK_RUNNING,
+	CTRFS_TASK_STOPPED,
+	CTRFS_TASK_PAUSED,
+	CTRFS_TASK_PAUSING,
+} ctrfs_task_status;
+
+typedef struct ctrfs_task {
+	char *id; /* the container's ID */
+	ctrfs_task_status status;
+	uint32_t pid;
+	uint32_t exit_status;
+	ctrfs_time exited_at; /* {0, 0} until it exited */
+} ctrfs_task;
+
+/* "unknown", "created", "running", "stopped", "paused", "pausing" */
+const char *ctrfs_task_status_name(ctrfs_task_status status);
+void ctrfs_task_clear(ctrfs_task *task);
+void ctrfs_task_list_free(ctrfs_task *list, size_t count);
+/* The task of container ns/id; NOT_FOUND ("task ID in namespace NS: not found") when it
+ * has none. */
+ctrfs_code ctrfs_task_get(ctrfs_store *s, const char *ns, const char *id, ctrfs_task *out,
+			  ctrfs_error *err);
+/* The tasks of namespace `ns`, sorted by ID (none for a namespace that does not exist). */
+ctrfs_code ctrfs_task_list(ctrfs_store *s, const char *ns, ctrfs_task **out, size_t *count,
+			   ctrfs_error *err);
 
 /* ---- change log ---- */
 

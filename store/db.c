@@ -17,9 +17,9 @@
 #define DB_DEFAULT_MAP_SIZE ((size_t)256 << 20)
 
 static const char *const table_names[DB_NTABLES] = {
-    [DB_META] = "meta",	    [DB_NS] = "namespaces", [DB_CTR] = "containers",
-    [DB_SPEC] = "specs",    [DB_LABELS] = "labels", [DB_EXT] = "extensions",
-    [DB_EVENTS] = "events", [DB_TIMES] = "times",   [DB_IMAGES] = "images",
+    [DB_META] = "meta",	    [DB_NS] = "namespaces",  [DB_CTR] = "containers", [DB_SPEC] = "specs",
+    [DB_LABELS] = "labels", [DB_EXT] = "extensions", [DB_EVENTS] = "events",  [DB_TIMES] = "times",
+    [DB_IMAGES] = "images", [DB_TASKS] = "tasks",
 };
 
 const char *ctrfs_store_path(const ctrfs_store *s)
@@ -243,6 +243,10 @@ static ctrfs_code open_tables(ctrfs_store *s, ctrfs_error *err)
 		if (rc == MDB_NOTFOUND && i == DB_IMAGES) {
 			/* schema 2: a version-1 store opened read-only has no images */
 			s->no_images = true;
+			continue;
+		}
+		if (rc == MDB_NOTFOUND && i == DB_TASKS) {
+			s->no_tasks = true; /* likewise: an older store has no tasks */
 			continue;
 		}
 		if (rc) {

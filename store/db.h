@@ -22,6 +22,7 @@ enum db_table {
 	DB_EVENTS, /* u64 BE seq -> event record */
 	DB_TIMES,  /* <ns>\0<id> or <ns> -> when each part changed (times.c) */
 	DB_IMAGES, /* <ns>\0<image name> -> image record (images.c), schema 2 */
+	DB_TASKS,  /* <ns>\0<id> -> the container's task, mirrored (tasks.c) */
 	DB_NTABLES,
 };
 
@@ -55,6 +56,8 @@ struct ctrfs_store {
 	bool no_times;
 	/* images.c: a version-1 store opened read-only has no images table (no images) */
 	bool no_images;
+	/* tasks.c: likewise, a store made before the tasks table has no tasks */
+	bool no_tasks;
 	/* Held shared by every transaction of this process, exclusively to grow the map:
 	 * LMDB allows mdb_env_set_mapsize only while this process has no transaction. */
 	pthread_rwlock_t resize_lock;

@@ -8,6 +8,7 @@
 #include "error.h"
 #include "events.h"
 #include "namespaces.h"
+#include "tasks.h"
 
 static bool time_same(ctrfs_time a, ctrfs_time b)
 {
@@ -71,6 +72,8 @@ static ctrfs_code drop_container(struct db_txn *t, const char *ns, const char *i
 		return CTRFS_OK;
 	if (!code)
 		code = ctr_remove(t, ns, id, err);
+	if (!code) /* its task goes with it (containerd deletes none that runs) */
+		code = tasks_drop(t, ns, id, removed, err);
 	if (!code)
 		code = ns_touch(t, ns, ctrfs_time_now(), err);
 	if (!code)
@@ -152,6 +155,29 @@ oom:
 	return ctrfs_fail_oom(err);
 }
 
+static bool has_task(const struct mirror_namespace *m, const char *id)
+{
+	for (size_t i = 0; m && i < m->ntasks; i++)
+		if (strcmp(m->tasks[i].id, id) == 0)
+			return true;
+	return false;
+}
+
+/* Drops the tasks stored in `ns` that m (NULL: none) does not hold. */
+static ctrfs_code drop_tasks_except(struct db_txn *t, const char *ns,
+				    const struct mirror_namespace *m, size_t *removed,
+				    ctrfs_error *err)
+{
+	char **ids;
+	size_t n;
+	ctrfs_code code = tasks_stored_ids(t, ns, &ids, &n, err);
+	for (size_t i = 0; !code && i < n; i++)
+		if (!has_task(m, ids[i]))
+			code = tasks_drop(t, ns, ids[i], removed, err);
+	ctrfs_strv_free(ids, n);
+	return code;
+}
+
 static ctrfs_code drop_namespace(struct db_txn *t, const char *name, size_t *removed,
 				 ctrfs_error *err)
 {
@@ -170,6 +196,8 @@ static ctrfs_code drop_namespace(struct db_txn *t, const char *name, size_t *rem
 	for (size_t i = 0; !code && i < n; i++)
 		code = drop_container(t, name, ids[i], removed, err);
 	ctrfs_strv_free(ids, n);
+	if (!code)
+		code = drop_tasks_except(t, name, NULL, removed, err);
 	if (!code)
 		code = db_del(t, DB_NS, name, strlen(name), err);
 	if (!code)
@@ -313,6 +341,10 @@ static ctrfs_code all_txn(struct db_txn *t, void *p, ctrfs_error *err)
 			code =
 			    put_container(t, m->ns.name, &m->containers[j], &a->res.changed, err);
 		}
+		for (size_t j = 0; !code && j < m->ntasks; j++) {
+			a->res.tasks++;
+			code = tasks_put(t, m->ns.name, &m->tasks[j], &a->res.changed, err);
+		}
 	}
 	char **names = NULL;
 	size_t nn = 0;
@@ -333,6 +365,8 @@ static ctrfs_code all_txn(struct db_txn *t, void *p, ctrfs_error *err)
 			if (!has_container(m, ids[j]))
 				code = drop_container(t, names[i], ids[j], &a->res.removed, err);
 		ctrfs_strv_free(ids, n);
+		if (!code)
+			code = drop_tasks_except(t, names[i], m, &a->res.removed, err);
 	}
 	ctrfs_strv_free(names, nn);
 	return code;

@@ -19,14 +19,16 @@ ctrfs_code mirror_namespace_put(ctrfs_store *s, const char *name, const ctrfs_la
 /* Removes the namespace and anything still stored in it. */
 ctrfs_code mirror_namespace_drop(ctrfs_store *s, const char *name, ctrfs_error *err);
 
-/* A whole picture of containerd: its namespaces, each with its containers. */
+/* A whole picture of containerd: its namespaces, each with its containers and tasks. */
 struct mirror_namespace {
 	ctrfs_namespace ns;
 	ctrfs_container *containers;
 	size_t count;
+	ctrfs_task *tasks;
+	size_t ntasks;
 };
 /* Makes the store hold exactly `all` in one transaction: puts what differs, removes
- * what is not in it. Counts in *res (may be NULL). */
+ * what is not in it (tasks too: see tasks.h). Counts in *res (may be NULL). */
 ctrfs_code mirror_replace_all(ctrfs_store *s, const struct mirror_namespace *all, size_t n,
 			      ctrfs_sync_result *res, ctrfs_error *err);
 

@@ -99,5 +99,6 @@ int cmd_sync(struct cli *cli, int argc, char **argv);
 /* --containerd: binds the store (made when missing) and syncs it: 0 or EXIT_FAIL. */
 int cli_containerd_prepare(struct cli *cli);
 int cmd_images(struct cli *cli, int argc, char **argv);
+int cmd_tasks(struct cli *cli, int argc, char **argv);
 
 #endif

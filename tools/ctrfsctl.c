@@ -23,6 +23,7 @@ static const char usage[] =
     "  bind, unbind     make the store the mirror of a running containerd, or not\n"
     "  sync             bring a bound store up to date with containerd\n"
     "  images, i        list images and set their labels, as ctr images\n"
+    "  tasks, t         list containerd's tasks, as the mirror of a bound store holds them\n"
     "  init [DIR]       create a new, empty store (commands never create one\n"
     "                   silently; import into a missing store creates it, saying so)\n"
     "  version          show the version\n"
@@ -65,6 +66,7 @@ static const struct command commands[] = {
     {"unbind", NULL, cmd_unbind, "unbind"},
     {"sync", NULL, cmd_sync, "sync"},
     {"images", "image i", cmd_images, "images"},
+    {"tasks", "t task", cmd_tasks, "tasks"},
     {"init", NULL, cmd_init, "init"},
     {"version", NULL, cmd_version, "version"},
     {NULL, NULL, NULL, NULL},

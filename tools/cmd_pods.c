@@ -25,6 +25,11 @@ struct cri_view {
 	struct cri_rec *recs;
 	size_t n;
 	bool root_readable; /* CRI's root could be read: states are known */
+	/* the namespace's tasks, when the store mirrors containerd's (bound): a sandbox's
+	 * state is its task's */
+	bool tasks_known;
+	ctrfs_task *tasks;
+	size_t ntasks;
 };
 
 static void view_free(struct cri_view *v)
@@ -35,6 +40,24 @@ static void view_free(struct cri_view *v)
 	}
 	free(v->recs);
 	ctrfs_container_list_free(v->list, v->nlist);
+	ctrfs_task_list_free(v->tasks, v->ntasks);
+}
+
+/* A bound store mirrors containerd's tasks (a store that is not has none to go by) */
+static int tasks_load(struct cli *cli, struct cri_view *v)
+{
+	ctrfs_error err;
+	char *address = NULL;
+	ctrfs_store *s = cli_store(cli, true);
+	if (ctrfs_store_bound_address(s, &address, &err))
+		return cli_error(&err);
+	if (address && ctrfs_task_list(s, cli->ns, &v->tasks, &v->ntasks, &err)) {
+		free(address);
+		return cli_error(&err);
+	}
+	v->tasks_known = address != NULL;
+	free(address);
+	return 0;
 }
 
 /* Every CRI record of the namespace with its status; a record whose CRI metadata does
@@ -50,6 +73,8 @@ static int view_load(struct cli *cli, const char *cri_root, struct cri_view *v)
 	v->recs = calloc(v->nlist ? v->nlist : 1, sizeof(*v->recs));
 	if (!v->recs)
 		return cli_errorf("out of memory");
+	if (tasks_load(cli, v))
+		return EXIT_FAIL;
 	/* one line for a root that cannot be read, not one per container */
 	bool root_error = ctrfs_cri_root_check(cri_root, &err) != CTRFS_OK;
 	bool root_reported = false;
@@ -152,11 +177,21 @@ static const char *container_state(const struct cri_rec *r)
 	return names[r->has_status ? r->st.state : CTRFS_CRI_STATE_UNKNOWN];
 }
 
-/* A sandbox's state is its task's, which meta.db does not keep: it is Ready when one of
- * its containers runs (that needs the sandbox's task), else NotReady; "-" when CRI's
- * root cannot be read. */
+/* A sandbox's state is its task's, as CRI reports it: Ready while the task runs, else
+ * NotReady. A bound store mirrors the tasks; otherwise (meta.db does not keep them) it
+ * is Ready when one of its containers runs by CRI's status files (that needs the
+ * sandbox's task), else NotReady; "-" when CRI's root cannot be read. */
 static const char *sandbox_state(const struct cri_view *v, const struct cri_rec *sb)
 {
+	if (v->tasks_known) {
+		for (size_t i = 0; i < v->ntasks; i++)
+			if (strcmp(v->tasks[i].id, sb->c->id) == 0)
+				return v->tasks[i].status == CTRFS_TASK_RUNNING ||
+					       v->tasks[i].status == CTRFS_TASK_PAUSED
+					   ? "Ready"
+					   : "NotReady";
+		return "NotReady";
+	}
 	if (!v->root_readable)
 		return "-";
 	for (size_t i = 0; i < v->n; i++) {
@@ -244,7 +279,8 @@ static int pods_ls(struct cli *cli, int argc, char **argv)
 	    "Usage: ctrfsctl pods ls [-q] [--no-trunc] [--cri-root DIR]\n\n"
 	    "List pod sandboxes as `crictl pods` does, newest first: POD ID, CREATED, STATE,\n"
 	    "NAME, NAMESPACE, ATTEMPT, RUNTIME. The namespace is k8s.io unless -n says.\n"
-	    "STATE: a sandbox's state is its task's, which meta.db does not keep; it is\n"
+	    "STATE: a sandbox's state is its task's: on a store bound to containerd,\n"
+	    "Ready while its task runs, else NotReady. Unbound (meta.db keeps no tasks),\n"
 	    "Ready when one of its containers runs by CRI's status files, else NotReady,\n"
 	    "and - when no status file can be read.\n\n"
 	    "  -q, --quiet       print only the pod IDs\n"

@@ -2,7 +2,9 @@
 global `--containerd[=ADDRESS]` (issue 13), against a private containerd and the real
 `ctr`."""
 import json
+import os
 import subprocess
+import time
 import sys
 from pathlib import Path
 
@@ -141,3 +143,34 @@ def test_import_into_a_bound_store_is_refused(containerd, ns, tmp_path):
         in r.stderr, r
     assert ok(store, "export").stdout == before
     assert "imported" not in containerd.ctr("c", "ls", "-q", ns=ns).stdout
+
+
+def test_pods_ls_of_a_bound_store_takes_a_sandboxs_state_from_its_task(containerd, tmp_path):
+    # a sandbox as CRI makes one: a container with CRI's metadata extension and a task
+    ns = f"pods{os.getpid()}"
+    containerd.ctr("run", "-d", "--rootfs", "--label", "io.cri-containerd.kind=sandbox",
+                   containerd.make_rootfs(), "sb1", "/bin/sleep", "300", ns=ns)
+    store = tmp_path / "s"
+    ok(store, "bind", containerd.sock)
+    meta = json.dumps({"Version": "v1", "Metadata": {
+        "ID": "sb1", "Name": "web_prod_u1_0", "RuntimeHandler": "runc",
+        "Config": {"metadata": {"name": "web", "namespace": "prod", "uid": "u1"}}}})
+    ok(store, "c", "update", "--extension",
+       f"io.cri-containerd.sandbox.metadata=github.com/containerd/cri/pkg/store/sandbox/"
+       f"Metadata={meta}", "sb1", ns=ns)
+
+    def state():
+        rows = ok(store, "pods", "ls", "--cri-root", tmp_path / "none", ns=ns).stdout
+        return rows.splitlines()[1].split()[-5]  # STATE, before NAME NAMESPACE ATTEMPT RUNTIME
+
+    assert state() == "Ready"
+    containerd.ctr("t", "kill", "-s", "KILL", "sb1", ns=ns)
+    for _ in range(int(100 * SLOW)):
+        if "STOPPED" in containerd.ctr("t", "ls", ns=ns).stdout:
+            break
+        time.sleep(0.05)
+    ok(store, "sync")
+    assert state() == "NotReady"
+    containerd.ctr("t", "rm", "sb1", ns=ns)
+    ok(store, "sync")
+    assert state() == "NotReady"

@@ -88,6 +88,9 @@ static int on_event(const struct ctrd_envelope *ev, void *user)
 	else if (strncmp(ev->topic, "/namespaces/", 12) == 0 && ev->namespace_name &&
 		 *ev->namespace_name)
 		code = ctrfs_store_refresh_namespace(fw.fs->store, ev->namespace_name, &err);
+	else if (strncmp(ev->topic, "/images/", 8) == 0 && ev->image_name && *ev->image_name)
+		code =
+		    ctrfs_store_refresh_image(fw.fs->store, ev->namespace_, ev->image_name, &err);
 	else
 		return 0;
 	if (code)
@@ -115,7 +118,8 @@ static bool pause_ms(int ms)
 static void *follow_main(void *arg)
 {
 	(void)arg;
-	static const char *const filters[] = {"topic~=\"/containers/\"", "topic~=\"/namespaces/\""};
+	static const char *const filters[] = {"topic~=\"/containers/\"", "topic~=\"/namespaces/\"",
+					      "topic~=\"/images/\""};
 	int backoff = BACKOFF_MIN_MS;
 	for (;;) {
 		char *address = NULL;
@@ -133,7 +137,8 @@ static void *follow_main(void *arg)
 		fw.client = rc ? NULL : c;
 		pthread_mutex_unlock(&fw.lock);
 		if (!rc) {
-			rc = ctrd_subscribe(c, filters, 2, on_event, on_ready, NULL, &st);
+			rc = ctrd_subscribe(c, filters, sizeof(filters) / sizeof(*filters),
+					    on_event, on_ready, NULL, &st);
 			pthread_mutex_lock(&fw.lock);
 			fw.client = NULL;
 			pthread_mutex_unlock(&fw.lock);

@@ -93,12 +93,16 @@ def test_mount_shows_containerds_images(containerd, ns, two, bound):
 def test_first_sync_mirrors_images_and_drops_what_containerd_lacks(containerd, ns, two,
                                                                     tmp_path):
     store = tmp_path / "s.lmdb"
-    assert ctl(store, "bind", containerd.sock).returncode == 0
+    r = ctl(store, "bind", containerd.sock)
+    assert r.returncode == 0 and " images (" in r.stderr, r
     got = ctl(store, "images", "ls", "-q", ns=ns)
     assert got.stdout.split() == sorted([TINY, MULTI]), got
     containerd.ctr("images", "rm", MULTI, ns=ns)
-    assert ctl(store, "sync").returncode == 0
+    r = ctl(store, "sync")
+    assert r.returncode == 0 and "1 removed" in r.stderr, r
     assert ctl(store, "images", "ls", "-q", ns=ns).stdout.split() == [TINY]
+    # a sync with nothing changed writes nothing
+    assert "(0 written, 0 removed)" in ctl(store, "sync").stderr
 
 
 def test_ctr_label_tag_rm_are_seen_at_once(containerd, ns, two, bound):

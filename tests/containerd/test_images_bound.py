@@ -3,13 +3,15 @@ follower mirror containerd's image records exactly, label writes through the mou
 ctrfsctl are containerd's Images.Update, and `ctrfsctl images ls` prints what
 `ctr images ls` prints, SIZE and PLATFORMS included."""
 import json
+import re
+import signal
 import subprocess
 import time
 
 import pytest
 
 import ociimage
-from ctrdtest import BUILD_DIR
+from ctrdtest import BUILD_DIR, Containerd
 from test_binding import bound, bound_mount, create_with_ctr, eventually, read_or_none  # noqa: F401
 
 TINY = "docker.io/library/tiny:1"
@@ -217,3 +219,26 @@ def test_a_containers_image_link_resolves_when_containerd_has_it(containerd, ns,
     assert (link / "target" / "digest").read_text() == two[TINY].top.digest + "\n"
     containerd.ctr("images", "rm", TINY, ns=ns)
     assert eventually(lambda: link.exists(), False) is False
+
+
+def test_a_label_write_through_the_mount_while_containerd_is_away(tmp_path):
+    (tmp_path / "ctrd").mkdir()
+    c = Containerd(tmp_path / "ctrd")
+    m = None
+    try:
+        import_images(c, "n1", tmp_path, {TINY: ociimage.Image()})
+        m = bound_mount(c, tmp_path)
+        labels = image_dir(m, "n1", TINY) / "labels"
+        m.ok(f"echo 1 > '{labels}/k'")
+        c.proc.send_signal(signal.SIGKILL)
+        c.proc.wait()
+        m.expect(r"containerd unreachable at .*serving the mirror")
+        m.expect(r"refused .*/labels/k: containerd unreachable at " + re.escape(c.sock))
+        with m.unchanged():
+            m.fails(f"echo 2 > '{labels}/k'", "Input/output error")
+        assert (labels / "k").read_text() == "1\n"
+    finally:
+        if m:
+            m.stop()
+        c.stop()
+        subprocess.run(["umount", "-R", "-l", f"{tmp_path}/ctrd/state"], capture_output=True)

@@ -59,9 +59,9 @@ static void sync_now(void)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	fuse_log(FUSE_LOG_INFO,
-		 "synced with containerd: %zu namespaces, %zu containers, %zu tasks, %zu written, "
-		 "%zu removed in %.1f ms\n",
-		 r.namespaces, r.containers, r.tasks, r.changed, r.removed,
+		 "synced with containerd: %zu namespaces, %zu containers, %zu tasks, %zu images, "
+		 "%zu written, %zu removed in %.1f ms\n",
+		 r.namespaces, r.containers, r.tasks, r.images, r.changed, r.removed,
 		 (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6);
 	notify_sync();
 }
@@ -101,6 +101,9 @@ static int on_event(const struct ctrd_envelope *ev, void *user)
 		/* a Get: containerd's state now (NotFound after /tasks/delete drops it) */
 		code =
 		    ctrfs_store_refresh_task(fw.fs->store, ev->namespace_, ev->container_id, &err);
+	else if (strncmp(ev->topic, "/images/", 8) == 0 && ev->image_name && *ev->image_name)
+		code =
+		    ctrfs_store_refresh_image(fw.fs->store, ev->namespace_, ev->image_name, &err);
 	else
 		return 0;
 	if (code)
@@ -129,7 +132,7 @@ static void *follow_main(void *arg)
 {
 	(void)arg;
 	static const char *const filters[] = {"topic~=\"/containers/\"", "topic~=\"/namespaces/\"",
-					      "topic~=\"/tasks/\""};
+					      "topic~=\"/tasks/\"", "topic~=\"/images/\""};
 	int backoff = BACKOFF_MIN_MS;
 	for (;;) {
 		char *address = NULL;
@@ -147,7 +150,8 @@ static void *follow_main(void *arg)
 		fw.client = rc ? NULL : c;
 		pthread_mutex_unlock(&fw.lock);
 		if (!rc) {
-			rc = ctrd_subscribe(c, filters, 3, on_event, on_ready, NULL, &st);
+			rc = ctrd_subscribe(c, filters, sizeof(filters) / sizeof(*filters),
+					    on_event, on_ready, NULL, &st);
 			pthread_mutex_lock(&fw.lock);
 			fw.client = NULL;
 			pthread_mutex_unlock(&fw.lock);

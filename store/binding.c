@@ -1,7 +1,7 @@
 /* A store bound to a running containerd: writes go to containerd first, its answer is
  * mirrored (see binding.h, mirror.h). The one place where containerd's status codes
  * become store codes (ctrd_fail). */
-#include "binding.h"
+#include "binding_client.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -175,7 +175,7 @@ static ctrfs_code ctrd_fail(ctrfs_error *err, const struct ctrd_status *st, cons
 }
 
 /* Takes the store's client (connecting when needed); release with client_put. */
-static ctrfs_code client_get(ctrfs_store *s, ctrd_client **out, ctrfs_error *err)
+ctrfs_code client_get(ctrfs_store *s, ctrd_client **out, ctrfs_error *err)
 {
 	struct binding *b = binding_of(s);
 	*out = NULL;
@@ -203,7 +203,7 @@ static ctrfs_code client_get(ctrfs_store *s, ctrd_client **out, ctrfs_error *err
 
 /* Ends a call: maps a failure into err (a broken connection is dropped, the next call
  * connects again) and lets the next caller in. */
-static ctrfs_code client_put(ctrfs_store *s, int rc, struct ctrd_status *st, ctrfs_error *err)
+ctrfs_code client_put(ctrfs_store *s, int rc, struct ctrd_status *st, ctrfs_error *err)
 {
 	struct binding *b = s->binding;
 	ctrfs_code code = CTRFS_OK;
@@ -263,12 +263,12 @@ static void borrowed_clear(struct ctrd_container *o)
 	free(o->extensions);
 }
 
-static ctrfs_time time_in(struct ctrd_time t)
+ctrfs_time time_in(struct ctrd_time t)
 {
 	return t.present ? (ctrfs_time){t.seconds, t.nanos} : (ctrfs_time){0, 0};
 }
 
-static bool labels_in(const struct ctrd_label *v, size_t n, ctrfs_labels *l)
+bool labels_in(const struct ctrd_label *v, size_t n, ctrfs_labels *l)
 {
 	for (size_t i = 0; i < n; i++)
 		if (ctrfs_labels_set(l, v[i].key, v[i].value ? v[i].value : ""))
@@ -282,7 +282,7 @@ static bool any_in(const struct ctrd_any *a, ctrfs_any *out)
 	       CTRFS_OK;
 }
 
-static bool str_in(char **dst, const char *src)
+bool str_in(char **dst, const char *src)
 {
 	*dst = src && *src ? strdup(src) : NULL;
 	return !src || !*src || *dst;
@@ -581,6 +581,7 @@ static void all_free(struct mirror_namespace *all, size_t n)
 		ctrfs_namespace_clear(&all[i].ns);
 		ctrfs_container_list_free(all[i].containers, all[i].count);
 		ctrfs_task_list_free(all[i].tasks, all[i].ntasks);
+		ctrfs_image_list_free(all[i].images, all[i].nimages);
 	}
 	free(all);
 }
@@ -654,6 +655,9 @@ static int read_all(ctrd_client *cl, struct mirror_namespace **out, size_t *n,
 		ctrd_container_list_clear(&cs);
 		if (!rc && !*local)
 			rc = read_tasks(cl, m, st, err, local);
+		if (!rc && !*local)
+			rc = binding_images_read(cl, m->ns.name, &m->images, &m->nimages, st, err,
+						 local);
 	}
 	ctrd_namespace_list_clear(&nss);
 	if (rc || *local) {
@@ -665,7 +669,7 @@ static int read_all(ctrd_client *cl, struct mirror_namespace **out, size_t *n,
 	return CTRD_OK;
 }
 
-static ctrfs_code require_bound(ctrfs_store *s, ctrfs_error *err)
+ctrfs_code require_bound(ctrfs_store *s, ctrfs_error *err)
 {
 	return binding_on(s)
 		   ? CTRFS_OK

@@ -37,5 +37,9 @@ ctrfs_code binding_namespace_label(ctrfs_store *s, const char *name, const char 
 				   const char *value, const char *to, bool guard,
 				   const char *expect, ctrfs_error *err);
 ctrfs_code binding_namespace_delete(ctrfs_store *s, const char *name, ctrfs_error *err);
+/* An image's label (binding_images.c): containerd's Images.Update with "labels.KEY";
+ * value NULL or "" removes; guard as for namespaces. */
+ctrfs_code binding_image_label(ctrfs_store *s, const char *ns, const char *name, const char *key,
+			       const char *value, bool guard, const char *expect, ctrfs_error *err);
 
 #endif

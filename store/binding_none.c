@@ -116,3 +116,26 @@ ctrfs_code binding_namespace_delete(ctrfs_store *s, const char *name, ctrfs_erro
 	(void)s, (void)name;
 	return ctrfs_fail(err, CTRFS_FAILED_PRECONDITION, WHY);
 }
+
+ctrfs_code ctrfs_store_refresh_image(ctrfs_store *s, const char *ns, const char *name,
+				     ctrfs_error *err)
+{
+	(void)s, (void)ns, (void)name;
+	return ctrfs_fail(err, CTRFS_FAILED_PRECONDITION, WHY);
+}
+
+ctrfs_code ctrfs_image_usage(ctrfs_store *s, const char *ns, const char *name, int64_t *size,
+			     char **platforms, ctrfs_error *err)
+{
+	(void)s, (void)ns, (void)name;
+	*size = -1;
+	*platforms = NULL;
+	return ctrfs_fail(err, CTRFS_FAILED_PRECONDITION, WHY);
+}
+
+ctrfs_code binding_image_label(ctrfs_store *s, const char *ns, const char *name, const char *key,
+			       const char *value, bool guard, const char *expect, ctrfs_error *err)
+{
+	(void)s, (void)ns, (void)name, (void)key, (void)value, (void)guard, (void)expect;
+	return ctrfs_fail(err, CTRFS_FAILED_PRECONDITION, WHY);
+}

@@ -403,13 +403,15 @@ ctrfs_code ctrfs_store_bound_address(ctrfs_store *s, char **address, ctrfs_error
 typedef struct ctrfs_sync_result {
 	size_t namespaces; /* in containerd */
 	size_t containers; /* in containerd */
-	size_t changed;	   /* namespaces, containers and tasks written to the store */
-	size_t removed;	   /* namespaces, containers and tasks removed from the store */
+	size_t changed;	   /* namespaces, containers, tasks and images written to the store */
+	size_t removed;	   /* namespaces, containers, tasks and images removed from the store */
 	size_t tasks;	   /* in containerd */
+	size_t images;	   /* in containerd */
 } ctrfs_sync_result;
 /* Makes a bound store hold exactly what containerd holds: every namespace (labels),
- * container (every field, containerd's times) and task, in one transaction; what
- * containerd no longer has is removed. Changes are logged as events. res may be NULL. */
+ * container (every field, containerd's times), task, and image (name, labels, target
+ * with its annotations, containerd's times), in one transaction; what containerd no
+ * longer has is removed. Changes are logged as events. res may be NULL. */
 ctrfs_code ctrfs_store_sync(ctrfs_store *s, ctrfs_sync_result *res, ctrfs_error *err);
 /* Brings one container (one namespace and its labels) of a bound store up to date with
  * containerd: stored as containerd has it, or removed when containerd has it not. */
@@ -454,6 +456,9 @@ ctrfs_code ctrfs_task_get(ctrfs_store *s, const char *ns, const char *id, ctrfs_
 /* The tasks of namespace `ns`, sorted by ID (none for a namespace that does not exist). */
 ctrfs_code ctrfs_task_list(ctrfs_store *s, const char *ns, ctrfs_task **out, size_t *count,
 			   ctrfs_error *err);
+/* The same for image `name` of `ns`. */
+ctrfs_code ctrfs_store_refresh_image(ctrfs_store *s, const char *ns, const char *name,
+				     ctrfs_error *err);
 
 /* ---- change log ---- */
 
@@ -627,13 +632,15 @@ ctrfs_code ctrfs_image_list(ctrfs_store *s, const char *ns, const char *const *f
 			    size_t nfilters, ctrfs_image **out, size_t *count, ctrfs_error *err);
 /* Sets one label as containerd's Update with field path "labels.KEY": validated first
  * (CTRFS_LABEL_MAX, an empty key), then value NULL or "" removes it. UpdatedAt is
- * stamped and "/images/update" logged. NOT_FOUND for a missing image; refused
- * (FAILED_PRECONDITION) on a store bound to containerd, whose Images service ctrfs does
- * not write to yet. */
+ * stamped and "/images/update" logged. NOT_FOUND for a missing image. On a store bound
+ * to containerd, once the store's own checks pass, the write is containerd's
+ * Images.Update with update_mask "labels.KEY": containerd's refusal is the error (as
+ * for containers) with nothing changed, and the image containerd answers with is
+ * mirrored before the call returns. */
 ctrfs_code ctrfs_image_set_label(ctrfs_store *s, const char *ns, const char *name, const char *key,
 				 const char *value, ctrfs_error *err);
-/* Checks, writing nothing, what ctrfs_image_set_label would refuse (the label, a bound
- * store, a missing image), with the same errors. */
+/* Checks, writing nothing, what the store itself would refuse of ctrfs_image_set_label
+ * (the label, a missing image), with the same errors. */
 ctrfs_code ctrfs_image_label_check(ctrfs_store *s, const char *ns, const char *name,
 				   const char *key, const char *value, ctrfs_error *err);
 /* The same as a compare-and-set: FAILED_PRECONDITION, writing nothing, unless the
@@ -647,6 +654,15 @@ ctrfs_code ctrfs_image_set_label_if(ctrfs_store *s, const char *ns, const char *
 ctrfs_code ctrfs_image_put(ctrfs_store *s, const char *ns, const ctrfs_image *im, ctrfs_error *err);
 /* Removes the image ("/images/delete"); NOT_FOUND when missing. */
 ctrfs_code ctrfs_image_drop(ctrfs_store *s, const char *ns, const char *name, ctrfs_error *err);
+/* What `ctr images ls` shows of image `name` from containerd's content store, on a
+ * bound store only (binding_images.c): *size, its SIZE in bytes, and *platforms, its
+ * PLATFORMS column ("os/arch[/variant]" sorted, comma-joined; malloc'd, NULL when ctr
+ * prints "-"). Not bound: FAILED_PRECONDITION, *size -1. When containerd's content
+ * store fails part of the walk (a document missing, one that does not parse), the
+ * error is returned and *size >= 0 and *platforms hold what ctr then prints (after
+ * logging the error); on any other error *size is -1 and *platforms NULL. */
+ctrfs_code ctrfs_image_usage(ctrfs_store *s, const char *ns, const char *name, int64_t *size,
+			     char **platforms, ctrfs_error *err);
 
 /* ---- time ---- */
 ctrfs_time ctrfs_time_now(void);

@@ -346,15 +346,6 @@ ctrfs_code ctrfs_image_list(ctrfs_store *s, const char *ns, const char *const *f
 
 /* ---- writes ---- */
 
-static ctrfs_code not_bound(ctrfs_store *s, ctrfs_error *err)
-{
-	if (binding_on(s))
-		return ctrfs_fail(err, CTRFS_FAILED_PRECONDITION,
-				  "images of a store bound to containerd are written through "
-				  "containerd, which ctrfs does not do yet: failed precondition");
-	return CTRFS_OK;
-}
-
 struct label_arg {
 	const char *ns, *name, *key, *value;
 	bool guard;
@@ -396,22 +387,24 @@ static ctrfs_code label_txn(struct db_txn *t, void *p, ctrfs_error *err)
 	return code;
 }
 
-static ctrfs_code label_check(ctrfs_store *s, const char *key, const char *value, ctrfs_error *err)
+static ctrfs_code label_check(const char *key, const char *value, ctrfs_error *err)
 {
 	/* containerd validates the label as given, before an empty value is dropped */
 	ctrfs_code code = ctrfs_label_validate(key, value, err);
 	if (code)
 		return ctrfs_error_prefix(err, code, "image.Labels: ");
-	code = label_key_validate(key, value, err);
-	return code ? code : not_bound(s, err);
+	return label_key_validate(key, value, err);
 }
 
 static ctrfs_code set_label(ctrfs_store *s, const char *ns, const char *name, const char *key,
 			    const char *value, bool guard, const char *expect, ctrfs_error *err)
 {
-	ctrfs_code code = label_check(s, key, value, err);
+	ctrfs_code code = label_check(key, value, err);
 	if (code)
 		return code;
+	/* bound: containerd's Images.Update decides, its answer is mirrored */
+	if (binding_on(s))
+		return binding_image_label(s, ns, name, key, value, guard, expect, err);
 	struct label_arg a = {ns, name, key, value, guard, expect};
 	return db_write(s, label_txn, &a, err);
 }
@@ -420,7 +413,7 @@ ctrfs_code ctrfs_image_label_check(ctrfs_store *s, const char *ns, const char *n
 				   const char *key, const char *value, ctrfs_error *err)
 {
 	ctrfs_image im;
-	ctrfs_code code = label_check(s, key, value, err);
+	ctrfs_code code = label_check(key, value, err);
 	if (!code && !(code = ctrfs_image_get(s, ns, name, &im, err)))
 		ctrfs_image_clear(&im);
 	return code;
@@ -462,16 +455,22 @@ ctrfs_code ctrfs_image_put(ctrfs_store *s, const char *ns, const ctrfs_image *im
 	return db_write(s, put_txn, &a, err);
 }
 
+ctrfs_code img_del(struct db_txn *t, const char *ns, const char *name, ctrfs_error *err)
+{
+	struct img_key key;
+	if (!img_exists(t, ns, name) || !img_key(&key, ns, name))
+		return CTRFS_NOT_FOUND;
+	ctrfs_code code = db_del(t, DB_IMAGES, key.buf, key.len, err);
+	return code ? code
+		    : events_append(t, ns, "/images/delete", json_pack("{s:s}", "name", name), err);
+}
+
 static ctrfs_code drop_txn(struct db_txn *t, void *p, ctrfs_error *err)
 {
 	struct label_arg *a = p;
-	struct img_key key;
-	if (!img_exists(t, a->ns, a->name) || !img_key(&key, a->ns, a->name))
+	ctrfs_code code = img_del(t, a->ns, a->name, err);
+	if (code == CTRFS_NOT_FOUND)
 		return ctrfs_fail(err, CTRFS_NOT_FOUND, "image %s: not found", GOQ(a->name));
-	ctrfs_code code = db_del(t, DB_IMAGES, key.buf, key.len, err);
-	if (!code)
-		code = events_append(t, a->ns, "/images/delete",
-				     json_pack("{s:s}", "name", a->name), err);
 	return code ? code : ns_touch(t, a->ns, ctrfs_time_now(), err);
 }
 

@@ -15,6 +15,9 @@ ctrfs_code img_list(struct db_txn *t, const char *ns, const ctrfs_filter *f, ctr
 bool img_exists(struct db_txn *t, const char *ns, const char *name);
 /* Writes `im` as given (times included) and logs "/images/create" or "/images/update". */
 ctrfs_code img_put(struct db_txn *t, const char *ns, const ctrfs_image *im, ctrfs_error *err);
+/* Removes image `name` of `ns` and logs "/images/delete": NOT_FOUND (no message) when
+ * missing. */
+ctrfs_code img_del(struct db_txn *t, const char *ns, const char *name, ctrfs_error *err);
 
 /* ctrfs_store_check's part: every image record decodes and passes validation under a
  * key "<ns>\0<name>" of an existing namespace; each problem is passed to `problem`. */

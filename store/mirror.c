@@ -196,6 +196,11 @@ static ctrfs_code drop_namespace(struct db_txn *t, const char *name, size_t *rem
 	for (size_t i = 0; !code && i < n; i++)
 		code = drop_container(t, name, ids[i], removed, err);
 	ctrfs_strv_free(ids, n);
+	ctrfs_sync_result none = {0};
+	if (!code)
+		code = mirror_images_replace(t, name, NULL, 0, &none, err);
+	if (removed)
+		*removed += none.removed;
 	if (!code)
 		code = drop_tasks_except(t, name, NULL, removed, err);
 	if (!code)
@@ -345,6 +350,9 @@ static ctrfs_code all_txn(struct db_txn *t, void *p, ctrfs_error *err)
 			a->res.tasks++;
 			code = tasks_put(t, m->ns.name, &m->tasks[j], &a->res.changed, err);
 		}
+		if (!code)
+			code = mirror_images_replace(t, m->ns.name, m->images, m->nimages, &a->res,
+						     err);
 	}
 	char **names = NULL;
 	size_t nn = 0;

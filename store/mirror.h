@@ -19,14 +19,30 @@ ctrfs_code mirror_namespace_put(ctrfs_store *s, const char *name, const ctrfs_la
 /* Removes the namespace and anything still stored in it. */
 ctrfs_code mirror_namespace_drop(ctrfs_store *s, const char *name, ctrfs_error *err);
 
-/* A whole picture of containerd: its namespaces, each with its containers and tasks. */
+/* Stores the image wholly as given (times kept); one stored exactly so is left alone
+ * (mirror_images.c). */
+ctrfs_code mirror_image_put(ctrfs_store *s, const char *ns, const ctrfs_image *im,
+			    ctrfs_error *err);
+/* Removes the image if it is stored. */
+ctrfs_code mirror_image_drop(ctrfs_store *s, const char *ns, const char *name, ctrfs_error *err);
+
+/* A whole picture of containerd: its namespaces, each with its containers, tasks and
+ * images. */
 struct mirror_namespace {
 	ctrfs_namespace ns;
 	ctrfs_container *containers;
 	size_t count;
 	ctrfs_task *tasks;
 	size_t ntasks;
+	ctrfs_image *images;
+	size_t nimages;
 };
+
+struct db_txn;
+/* In the transaction: makes namespace NS hold exactly IMAGES (none: removes them all),
+ * counting into res->changed and res->removed (mirror_images.c). */
+ctrfs_code mirror_images_replace(struct db_txn *t, const char *ns, const ctrfs_image *images,
+				 size_t n, ctrfs_sync_result *res, ctrfs_error *err);
 /* Makes the store hold exactly `all` in one transaction: puts what differs, removes
  * what is not in it (tasks too: see tasks.h). Counts in *res (may be NULL). */
 ctrfs_code mirror_replace_all(ctrfs_store *s, const struct mirror_namespace *all, size_t n,

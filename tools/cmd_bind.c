@@ -21,9 +21,9 @@ static const char *address_of(const struct cli *cli, const char *arg)
 static void print_sync(const char *address, const ctrfs_sync_result *r)
 {
 	fprintf(stderr,
-		"ctrfsctl: synced with containerd at %s: %zu namespaces, %zu containers "
-		"(%zu written, %zu removed)\n",
-		address, r->namespaces, r->containers, r->changed, r->removed);
+		"ctrfsctl: synced with containerd at %s: %zu namespaces, %zu containers, "
+		"%zu tasks, %zu images (%zu written, %zu removed)\n",
+		address, r->namespaces, r->containers, r->tasks, r->images, r->changed, r->removed);
 }
 
 /* Binds the store (created when missing, saying so) and syncs it; all or nothing: when

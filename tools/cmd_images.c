@@ -36,13 +36,44 @@ static char *labels_column(const ctrfs_labels *l)
 	return joined;
 }
 
+/* ctr's SIZE column: progress.Bytes, "%02.1f %s" in powers of 1024. */
+static void size_column(int64_t n, char *buf, size_t len)
+{
+	static const char *const units[] = {"B",   "KiB", "MiB", "GiB", "TiB",
+					    "PiB", "EiB", "ZiB", "YiB"};
+	double size = (double)n;
+	size_t i = 0;
+	while (size >= 1024 && i < sizeof(units) / sizeof(*units) - 1) {
+		size /= 1024;
+		i++;
+	}
+	snprintf(buf, len, "%02.1f %s", size, units[i]);
+}
+
+/* SIZE and PLATFORMS of a bound store's image from containerd's content store, as
+ * ctr prints them; a content store error is said on stderr as ctr logs it, and what
+ * ctr then prints is kept. "-" for what cannot be had. */
+static void usage_columns(struct cli *cli, const char *name, char *size, size_t len,
+			  char **platforms)
+{
+	int64_t n;
+	ctrfs_error err;
+	if (ctrfs_image_usage(cli_store(cli, true), cli->ns, name, &n, platforms, &err))
+		fprintf(stderr, "ctrfsctl: image %s: %s\n", name, err.text);
+	if (n >= 0)
+		size_column(n, size, len);
+	else
+		snprintf(size, len, "-");
+}
+
 static int images_ls(struct cli *cli, int argc, char **argv)
 {
 	static const char help[] =
 	    "Usage: ctrfsctl images ls [-q] [FILTER...]\n\n"
 	    "List the images of the namespace as `ctr images ls` does: REF, TYPE, DIGEST,\n"
 	    "SIZE, PLATFORMS, LABELS. SIZE and PLATFORMS come from containerd's content\n"
-	    "store, which ctrfs does not hold: they are printed as \"-\". FILTERs use\n"
+	    "store, which ctrfs does not hold: on a store bound to containerd they are\n"
+	    "read from it as ctr does, else printed as \"-\". FILTERs use\n"
 	    "containerd's syntax over name, target.digest, target.mediatype, labels.KEY\n"
 	    "and annotations.KEY (any one matching).\n\n"
 	    "  -q, --quiet   print only the image references\n";
@@ -67,6 +98,11 @@ static int images_ls(struct cli *cli, int argc, char **argv)
 	if (ctrfs_image_list(cli_store(cli, true), cli->ns, (const char *const *)argv + optind,
 			     (size_t)(argc - optind), &list, &n, &err))
 		return cli_errorf("failed to list images: %s", err.text);
+	char *address = NULL;
+	if (!quiet && ctrfs_store_bound_address(cli_store(cli, true), &address, &err))
+		fprintf(stderr, "ctrfsctl: %s\n", err.text);
+	bool bound = address != NULL;
+	free(address);
 	struct table *t = quiet ? NULL : table_new(6, 1, 1);
 	if (t)
 		table_row(t, (const char *const[]){"REF", "TYPE", "DIGEST", "SIZE", "PLATFORMS",
@@ -76,10 +112,13 @@ static int images_ls(struct cli *cli, int argc, char **argv)
 			puts(list[i].name);
 			continue;
 		}
-		char *labels = labels_column(&list[i].labels);
-		table_row(t, (const char *const[]){list[i].name, list[i].target.media_type,
-						   list[i].target.digest, "-", "-",
-						   labels ? labels : ""});
+		char *labels = labels_column(&list[i].labels), size[32] = "-", *platforms = NULL;
+		if (bound)
+			usage_columns(cli, list[i].name, size, sizeof(size), &platforms);
+		table_row(t, (const char *const[]){
+				 list[i].name, list[i].target.media_type, list[i].target.digest,
+				 size, platforms ? platforms : "-", labels ? labels : ""});
+		free(platforms);
 		free(labels);
 	}
 	if (t)

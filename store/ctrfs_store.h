@@ -293,6 +293,53 @@ ctrfs_code ctrfs_container_delete(ctrfs_store *s, const char *ns, const char *id
 ctrfs_code ctrfs_container_recreate(ctrfs_store *s, const char *ns, const ctrfs_container *c,
 				    ctrfs_error *err);
 
+/* ---- one field of a container: typed calls ----
+ * Each is ctrfs_container_update_ex of that one field's path (as containerd's Update
+ * with one field path), so it validates, logs its event and times its part exactly as
+ * the update would. `updated` (may be NULL) receives the container as stored. */
+typedef struct ctrfs_field_options {
+	/* validate exactly as the write would be applied, and write nothing */
+	bool check_only;
+	/* compare-and-set: fails FAILED_PRECONDITION ("... changed since it was read"),
+	 * writing nothing, unless the field still holds `expect` (NULL: a label that is
+	 * absent, a text field that is empty). Text fields only (labels, image, snapshot
+	 * key): the other calls refuse it with INVALID_ARGUMENT. */
+	bool unless_changed;
+	const char *expect;
+} ctrfs_field_options;
+/* The field path of a label ("labels.<key>") and of an extension ("extensions.<name>"),
+ * malloc'd (NULL when out of memory). */
+char *ctrfs_field_path_label(const char *key);
+char *ctrfs_field_path_extension(const char *name);
+/* Sets one label; value NULL or "" removes it (validated first, as containerd does). */
+ctrfs_code ctrfs_container_set_label(ctrfs_store *s, const char *ns, const char *id,
+				     const char *key, const char *value,
+				     const ctrfs_field_options *opts, ctrfs_container *updated,
+				     ctrfs_error *err);
+ctrfs_code ctrfs_container_remove_label(ctrfs_store *s, const char *ns, const char *id,
+					const char *key, const ctrfs_field_options *opts,
+					ctrfs_container *updated, ctrfs_error *err);
+/* Sets (an empty value: removes) each of `labels` in one update; no compare-and-set. */
+ctrfs_code ctrfs_container_set_labels(ctrfs_store *s, const char *ns, const char *id,
+				      const ctrfs_labels *labels, const ctrfs_field_options *opts,
+				      ctrfs_container *updated, ctrfs_error *err);
+/* image NULL or "" clears it (containerd: the image is optional). */
+ctrfs_code ctrfs_container_set_image(ctrfs_store *s, const char *ns, const char *id,
+				     const char *image, const ctrfs_field_options *opts,
+				     ctrfs_container *updated, ctrfs_error *err);
+ctrfs_code ctrfs_container_set_snapshot_key(ctrfs_store *s, const char *ns, const char *id,
+					    const char *key, const ctrfs_field_options *opts,
+					    ctrfs_container *updated, ctrfs_error *err);
+/* Replaces the spec (see ctrfs_spec_from_text for its text form). */
+ctrfs_code ctrfs_container_set_spec(ctrfs_store *s, const char *ns, const char *id,
+				    const ctrfs_any *spec, const ctrfs_field_options *opts,
+				    ctrfs_container *updated, ctrfs_error *err);
+/* Adds or replaces one extension (removal: ctrfs_container_remove_extension). */
+ctrfs_code ctrfs_container_set_extension(ctrfs_store *s, const char *ns, const char *id,
+					 const char *name, const ctrfs_any *any,
+					 const ctrfs_field_options *opts, ctrfs_container *updated,
+					 ctrfs_error *err);
+
 /* containerd's default OCI spec for a new container (cgroupsPath /ns/id), as an Any of
  * CTRFS_SPEC_TYPE_URL with compact JSON; `out` (zeroed or valid) is overwritten. */
 ctrfs_code ctrfs_spec_default(const char *ns, const char *id, ctrfs_any *out, ctrfs_error *err);
@@ -315,6 +362,37 @@ ctrfs_code ctrfs_spec_json_go(const void *spec, size_t len, char **out, size_t *
  * whose bytes are not JSON. */
 ctrfs_code ctrfs_container_from_info_json(const char *text, size_t len, ctrfs_container *out,
 					  ctrfs_error *err);
+
+/* ---- text forms: values as ctrfs's files show them ----
+ * The text is malloc'd, NUL-terminated, its length in *len (may be NULL); NULL when out
+ * of memory. A parse of text that is a prefix of valid JSON fails INVALID_ARGUMENT
+ * ("unexpected end of JSON input") with *incomplete (may be NULL) set: more bytes may
+ * complete it. Otherwise a refusal says where ("... at byte N") and why. */
+
+/* Is `text` JSON? INVALID_ARGUMENT with where and why ("... at byte N") when not. */
+ctrfs_code ctrfs_json_check(const char *text, size_t len, bool *incomplete, ctrfs_error *err);
+/* An Any as a JSON object: its "type_url" and, when the bytes are JSON, those bytes as
+ * "json" (pretty-printed), else as "value" in base64 (omitted for no bytes); "\n". */
+char *ctrfs_any_text(const ctrfs_any *a, size_t *len);
+/* Parses that form (either member) into *out (cleared first). JSON bytes are stored
+ * compact, except that bytes equal once compacted to `stored`'s (may be NULL) keep
+ * their stored spelling exactly. */
+ctrfs_code ctrfs_any_from_text(const char *text, size_t len, const ctrfs_any *stored,
+			       ctrfs_any *out, bool *incomplete, ctrfs_error *err);
+/* The spec: its JSON pretty-printed as `ctr containers info --spec` does ("\n" ended),
+ * or, when its bytes are not JSON, the Any form above. */
+char *ctrfs_spec_text(const ctrfs_any *spec, size_t *len);
+/* Parses that form into *out: a JSON object (else INVALID_ARGUMENT "the OCI runtime
+ * spec must be a JSON object"), compact or `stored`'s bytes as above, with `stored`'s
+ * type_url (CTRFS_SPEC_TYPE_URL when none); the Any form when `stored`'s bytes are not
+ * JSON. `stored` may be NULL. */
+ctrfs_code ctrfs_spec_from_text(const char *text, size_t len, const ctrfs_any *stored,
+				ctrfs_any *out, bool *incomplete, ctrfs_error *err);
+/* ctrfs_container_from_info_json, its Spec read beside
+ * the stored spec (`stored`, may be NULL) as ctrfs_spec_from_text reads it: an Any when
+ * the stored bytes are not JSON ("Spec: <why>"), else the stored bytes when equal. */
+ctrfs_code ctrfs_container_from_info_text(const char *text, size_t len, const ctrfs_any *stored,
+					  ctrfs_container *out, ctrfs_error *err);
 
 /* The export document: {"version":1, "namespaces":[{"name", "labels", "containers":[
  * <info objects>]}]} of every namespace, or only `ns` when not NULL. */

@@ -1,6 +1,8 @@
-/* The text form of JSON-valued bytes and of protobuf Any values, as files show them. */
-#ifndef CTRFS_FS_ANYTEXT_H
-#define CTRFS_FS_ANYTEXT_H
+/* The text forms of values as ctrfs's files show them: JSON-valued bytes, protobuf Any
+ * values, the spec. The public calls (ctrfs_any_text, ctrfs_spec_from_text...) are
+ * built on these. */
+#ifndef CTRFS_ANYTEXT_H
+#define CTRFS_ANYTEXT_H
 
 #include "ctrfs_store.h"
 #include "json_text.h"

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base64.h"
+#include "error.h"
 
 #define INDENT "    "
 
@@ -155,4 +156,126 @@ out:
 	free(bytes);
 	json_decref(root);
 	return st;
+}
+
+/* ---- the public calls (ctrfs_store.h) ---- */
+
+static char *detach(struct strbuf *sb, size_t *len)
+{
+	size_t n;
+	char *out = strbuf_detach(sb, &n);
+	if (out && len)
+		*len = n;
+	return out;
+}
+
+char *ctrfs_any_text(const ctrfs_any *a, size_t *len)
+{
+	struct strbuf sb = STRBUF_INIT;
+	anytext_render(&sb, a);
+	return detach(&sb, len);
+}
+
+char *ctrfs_spec_text(const ctrfs_any *spec, size_t *len)
+{
+	struct strbuf sb = STRBUF_INIT;
+	if (spec->value_len && json_text_is_json(spec->value, spec->value_len)) {
+		/* as `ctr containers info --spec` prints it */
+		if (!json_text_indent(&sb, (const char *)spec->value, spec->value_len, "", INDENT))
+			sb.oom = true;
+		strbuf_addc(&sb, '\n');
+	} else {
+		/* bytes that are not JSON (no containerd client writes them) read as an Any */
+		anytext_render(&sb, spec);
+	}
+	return detach(&sb, len);
+}
+
+/* A JSON syntax verdict as a store answer; `msg` is INVALID's reason. */
+static ctrfs_code verdict(json_text_status st, const char *msg, bool *incomplete, ctrfs_error *err)
+{
+	if (incomplete)
+		*incomplete = st == JSON_TEXT_INCOMPLETE;
+	if (st == JSON_TEXT_OK)
+		return CTRFS_OK;
+	return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT, "%s",
+			  st == JSON_TEXT_INCOMPLETE ? "unexpected end of JSON input" : msg);
+}
+
+ctrfs_code ctrfs_any_from_text(const char *text, size_t len, const ctrfs_any *stored,
+			       ctrfs_any *out, bool *incomplete, ctrfs_error *err)
+{
+	char msg[200];
+	return verdict(anytext_parse(text, len, stored, out, msg, sizeof(msg)), msg, incomplete,
+		       err);
+}
+
+ctrfs_code ctrfs_json_check(const char *text, size_t len, bool *incomplete, ctrfs_error *err)
+{
+	char msg[200], why[160];
+	size_t off;
+	json_text_status st = json_text_check(text, len, &off, why, sizeof(why));
+	snprintf(msg, sizeof(msg), "%s at byte %zu", why, off);
+	return verdict(st, msg, incomplete, err);
+}
+
+static bool is_object(const char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len && strchr(" \t\r\n", s[i]))
+		i++;
+	return i < len && s[i] == '{';
+}
+
+ctrfs_code ctrfs_spec_from_text(const char *text, size_t len, const ctrfs_any *stored,
+				ctrfs_any *out, bool *incomplete, ctrfs_error *err)
+{
+	ctrfs_any_clear(out);
+	if (incomplete)
+		*incomplete = false;
+	if (stored && stored->value_len && !json_text_is_json(stored->value, stored->value_len))
+		/* a spec that is not JSON reads, and so is written, as an Any */
+		return ctrfs_any_from_text(text, len, stored, out, incomplete, err);
+	ctrfs_code code = ctrfs_json_check(text, len, incomplete, err);
+	if (code)
+		return code;
+	if (!is_object(text, len))
+		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+				  "the OCI runtime spec must be a JSON object");
+	size_t n;
+	char *bytes = json_bytes(text, len, stored ? stored->value : NULL,
+				 stored ? stored->value_len : 0, &n);
+	const char *url = stored && stored->type_url && *stored->type_url ? stored->type_url
+									  : CTRFS_SPEC_TYPE_URL;
+	code = !bytes || ctrfs_any_set(out, url, bytes, n) ? ctrfs_fail_oom(err) : CTRFS_OK;
+	free(bytes);
+	return code;
+}
+
+ctrfs_code ctrfs_container_from_info_text(const char *text, size_t len, const ctrfs_any *stored,
+					  ctrfs_container *out, ctrfs_error *err)
+{
+	size_t start, vlen, n;
+	char msg[200];
+	ctrfs_code code = ctrfs_container_from_info_json(text, len, out, err);
+	if (code)
+		return code;
+	if (stored && stored->value_len && !json_text_is_json(stored->value, stored->value_len)) {
+		/* shown as an Any, which ctrfs_container_from_info_json would take for a
+		 * JSON spec */
+		if (json_text_member(text, len, "Spec", &start, &vlen) &&
+		    anytext_parse(text + start, vlen, stored, &out->spec, msg, sizeof(msg)) !=
+			JSON_TEXT_OK)
+			code = ctrfs_fail(err, CTRFS_INVALID_ARGUMENT, "Spec: %s", msg);
+	} else if (out->has_spec && stored) {
+		/* unchanged JSON keeps its stored bytes */
+		char *bytes = json_bytes((char *)out->spec.value, out->spec.value_len,
+					 stored->value, stored->value_len, &n);
+		if (!bytes || ctrfs_any_set(&out->spec, stored->type_url, bytes, n))
+			code = ctrfs_fail_oom(err);
+		free(bytes);
+	}
+	if (code)
+		ctrfs_container_clear(out);
+	return code;
 }

@@ -9,6 +9,7 @@
 
 #include "base64.h"
 #include "error.h"
+#include "info_json.h"
 
 #define INDENT "    "
 
@@ -242,11 +243,21 @@ ctrfs_code ctrfs_spec_from_text(const char *text, size_t len, const ctrfs_any *s
 	if (!is_object(text, len))
 		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
 				  "the OCI runtime spec must be a JSON object");
+	if (!stored) {
+		/* a spec given whole (a file), read as ctr's info prints one */
+		size_t i = 0;
+		ctrfs_container c = {0};
+		while (i < len && strchr(" \t\r\n", text[i]))
+			i++;
+		if (!(code = info_json_spec(text + i, len - i, &c, err)))
+			*out = c.spec, c.spec = (ctrfs_any){0};
+		ctrfs_container_clear(&c);
+		return code;
+	}
 	size_t n;
-	char *bytes = json_bytes(text, len, stored ? stored->value : NULL,
-				 stored ? stored->value_len : 0, &n);
-	const char *url = stored && stored->type_url && *stored->type_url ? stored->type_url
-									  : CTRFS_SPEC_TYPE_URL;
+	char *bytes = json_bytes(text, len, stored->value, stored->value_len, &n);
+	const char *url =
+	    stored->type_url && *stored->type_url ? stored->type_url : CTRFS_SPEC_TYPE_URL;
 	code = !bytes || ctrfs_any_set(out, url, bytes, n) ? ctrfs_fail_oom(err) : CTRFS_OK;
 	free(bytes);
 	return code;

@@ -385,7 +385,9 @@ char *ctrfs_spec_text(const ctrfs_any *spec, size_t *len);
 /* Parses that form into *out: a JSON object (else INVALID_ARGUMENT "the OCI runtime
  * spec must be a JSON object"), compact or `stored`'s bytes as above, with `stored`'s
  * type_url (CTRFS_SPEC_TYPE_URL when none); the Any form when `stored`'s bytes are not
- * JSON. `stored` may be NULL. */
+ * JSON. With `stored` NULL (a spec given whole, as `ctrfsctl --spec FILE`), it is read as
+ * `ctr containers info` prints a spec: an object of only "type_url" and "value" is that
+ * Any, any other object its JSON bytes (compact) of CTRFS_SPEC_TYPE_URL. */
 ctrfs_code ctrfs_spec_from_text(const char *text, size_t len, const ctrfs_any *stored,
 				ctrfs_any *out, bool *incomplete, ctrfs_error *err);
 /* ctrfs_container_from_info_json, its Spec read beside

@@ -80,8 +80,8 @@ void info_json_write(struct strbuf *sb, const ctrfs_container *c, const char *pr
 	char ts[64];
 	/* ctr decodes a JSON spec and prints it last; otherwise it prints the container
 	 * struct as is, where Spec is an Any between Runtime and SnapshotKey */
-	bool spec_json = c->has_spec && c->spec.value_len &&
-			 json_text_is_json(c->spec.value, c->spec.value_len);
+	bool spec_json =
+	    c->has_spec && c->spec.value_len && json_text_is_json(c->spec.value, c->spec.value_len);
 	strbuf_addc(sb, '{');
 	key(sb, prefix, 1, "ID", true);
 	quote(sb, c->id);
@@ -218,9 +218,9 @@ static ctrfs_code parse_time(json_t *obj, const char *name, ctrfs_time *out, ctr
 	return CTRFS_OK;
 }
 
-static const char *const info_fields[] = {"ID",		 "Labels",    "Image",	    "Runtime",
+static const char *const info_fields[] = {"ID",		 "Labels",	"Image",     "Runtime",
 					  "SnapshotKey", "Snapshotter", "CreatedAt", "UpdatedAt",
-					  "Extensions", "SandboxID", "Spec",	    NULL};
+					  "Extensions",	 "SandboxID",	"Spec",	     NULL};
 
 static ctrfs_code parse_fields(json_t *root, ctrfs_container *c, ctrfs_error *err)
 {
@@ -251,7 +251,8 @@ static ctrfs_code parse_fields(json_t *root, ctrfs_container *c, ctrfs_error *er
 			return bad(err, "Labels", "an object of strings");
 		json_object_foreach(labels, k, v)
 		{
-			if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
+			if (!json_is_string(v) ||
+			    strlen(json_string_value(v)) != json_string_length(v))
 				return bad(err, "Labels", "an object of strings");
 			if (ctrfs_labels_set(&c->labels, k, json_string_value(v)))
 				return ctrfs_fail_oom(err);
@@ -304,6 +305,12 @@ static ctrfs_code parse_spec(const char *text, size_t len, ctrfs_container *c, c
 	if (!json_text_member(text, len, "Spec", &start, &vlen) ||
 	    (vlen == 4 && memcmp(text + start, "null", 4) == 0))
 		return CTRFS_OK;
+	return info_json_spec(text + start, vlen, c, err);
+}
+
+ctrfs_code info_json_spec(const char *text, size_t len, ctrfs_container *c, ctrfs_error *err)
+{
+	size_t start = 0, vlen = len;
 	if (text[start] != '{')
 		return bad(err, "Spec", "the OCI runtime spec object");
 	/* ctr prints a spec whose bytes are not JSON as an Any: read that form back */
@@ -351,9 +358,8 @@ ctrfs_code info_json_parse(const char *text, size_t len, ctrfs_container *out, c
 		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
 				  "container JSON: %s (line %d, column %d): invalid argument",
 				  jerr.text, jerr.line, jerr.column);
-	ctrfs_code code = json_is_object(root)
-				  ? parse_fields(root, out, err)
-				  : bad(err, "container JSON", "an object");
+	ctrfs_code code = json_is_object(root) ? parse_fields(root, out, err)
+					       : bad(err, "container JSON", "an object");
 	json_decref(root);
 	if (!code)
 		code = parse_spec(text, len, out, err);

@@ -72,7 +72,8 @@ static void test_any_values(void)
 	ctrfs_any out = {0};
 	ctrfs_error err;
 	bool incomplete = true;
-	const char ext[] = "{\n    \"type_url\": \"example.com/x\",\n    \"json\": {\"a\": [1, 2]}\n}\n";
+	const char ext[] =
+	    "{\n    \"type_url\": \"example.com/x\",\n    \"json\": {\"a\": [1, 2]}\n}\n";
 	CHECK(write_any(WRITE_EXTENSION, ext, sizeof(ext) - 1, NULL, &out, &incomplete, &err) == 0,
 	      "extension text: %s", err.text);
 	CHECK(!incomplete, "complete text said incomplete");

@@ -230,6 +230,12 @@ static void test_spec_text_form(void)
 		  out.value_len == 11 && strcmp(out.type_url, "t/u") == 0,
 	      "stored spelling and type_url kept");
 	ctrfs_any_clear(&out);
+	/* given whole (no stored spec): read as ctr prints one, an Any when Any-shaped */
+	const char any_form[] = " {\"type_url\": \"t/v\", \"value\": \"AAE=\"}";
+	CHECK(ctrfs_spec_from_text(any_form, sizeof(any_form) - 1, NULL, &out, NULL, &err) == 0 &&
+		  strcmp(out.type_url, "t/v") == 0 && out.value_len == 2 && out.value[1] == 1,
+	      "Any-shaped spec file: %s", err.text);
+	ctrfs_any_clear(&out);
 	ctrfs_any_clear(&stored);
 }
 

@@ -4,7 +4,6 @@
 
 #include <sys/stat.h>
 
-#include "db.h"
 #include "node.h"
 #include "strbuf.h"
 
@@ -13,8 +12,7 @@
  * snapshot per request, and no transaction set up per object. */
 struct source {
 	struct ctrfs *fs;
-	struct db_txn txn;
-	bool in_txn;
+	ctrfs_reader *rd;   /* the snapshot, once begun */
 	uint64_t epoch;	    /* node_epoch() when the transaction began (node_sizes_put) */
 	uint64_t count_gen; /* node_ns_count_gen() then (node_ns_count_put) */
 	bool have_ctr, have_ns;

@@ -293,6 +293,31 @@ ctrfs_code ctrfs_container_delete(ctrfs_store *s, const char *ns, const char *id
 ctrfs_code ctrfs_container_recreate(ctrfs_store *s, const char *ns, const ctrfs_container *c,
 				    ctrfs_error *err);
 
+/* ---- read snapshots ----
+ * A reader holds one read transaction: every read through it sees the same state of
+ * the store, whatever is written meanwhile, and costs no transaction of its own. Close
+ * it before writing from the same thread (a reader held across a write can stall the
+ * growth of the store's map). Results belong to the caller, as above. */
+typedef struct ctrfs_reader ctrfs_reader;
+ctrfs_code ctrfs_reader_open(ctrfs_store *s, ctrfs_reader **out, ctrfs_error *err);
+void ctrfs_reader_close(ctrfs_reader *r); /* NULL is a no-op */
+/* The seq of the newest event (0 when none): the state read is every change up to it. */
+ctrfs_code ctrfs_reader_last_seq(ctrfs_reader *r, uint64_t *seq, ctrfs_error *err);
+/* As ctrfs_container_get and ctrfs_namespace_get (NOT_FOUND in containerd's words). */
+ctrfs_code ctrfs_reader_container_get(ctrfs_reader *r, const char *ns, const char *id,
+				      unsigned load, ctrfs_container *out, ctrfs_error *err);
+ctrfs_code ctrfs_reader_namespace_get(ctrfs_reader *r, const char *name, ctrfs_namespace *out,
+				      ctrfs_error *err);
+/* The IDs of the containers of `ns`, sorted; with ids NULL only *count (cheap: keys). */
+ctrfs_code ctrfs_reader_container_ids(ctrfs_reader *r, const char *ns, char ***ids, size_t *count,
+				      ctrfs_error *err);
+/* As ctrfs_container_part_time, for container c as read (its UpdatedAt when the part
+ * has no time of its own), and ctrfs_namespace_label_time for namespace n. */
+ctrfs_code ctrfs_reader_part_time(ctrfs_reader *r, const char *ns, const ctrfs_container *c,
+				  const char *path, ctrfs_time *out, ctrfs_error *err);
+ctrfs_code ctrfs_reader_label_time(ctrfs_reader *r, const ctrfs_namespace *n, const char *key,
+				   ctrfs_time *out, ctrfs_error *err);
+
 /* ---- one field of a container: typed calls ----
  * Each is ctrfs_container_update_ex of that one field's path (as containerd's Update
  * with one field path), so it validates, logs its event and times its part exactly as

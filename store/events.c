@@ -142,8 +142,7 @@ struct event_fields {
 	json_t *payload;
 };
 
-static bool event_field(const void *obj, const char *const *path, size_t npath,
-			const char **value)
+static bool event_field(const void *obj, const char *const *path, size_t npath, const char **value)
 {
 	const struct event_fields *f = obj;
 	if (npath == 1 && strcmp(path[0], "topic") == 0)
@@ -229,16 +228,13 @@ ctrfs_code ctrfs_events_read(ctrfs_store *s, uint64_t since, const char *const *
 	return code;
 }
 
-static ctrfs_code edge_seq(ctrfs_store *s, MDB_cursor_op op, uint64_t *seq, ctrfs_error *err)
+/* The first or last seq (0 when none) in t. */
+static ctrfs_code edge_seq_txn(struct db_txn *t, MDB_cursor_op op, uint64_t *seq, ctrfs_error *err)
 {
-	struct db_txn t;
 	MDB_cursor *cur;
 	MDB_val k, v;
 	*seq = 0;
-	ctrfs_code code = db_read_begin(s, &t, err);
-	if (code)
-		return code;
-	int rc = mdb_cursor_open(t.txn, s->dbi[DB_EVENTS], &cur);
+	int rc = mdb_cursor_open(t->txn, t->store->dbi[DB_EVENTS], &cur);
 	if (!rc) {
 		rc = mdb_cursor_get(cur, &k, &v, op);
 		if (!rc)
@@ -246,7 +242,23 @@ static ctrfs_code edge_seq(ctrfs_store *s, MDB_cursor_op op, uint64_t *seq, ctrf
 		mdb_cursor_close(cur);
 	}
 	if (rc && rc != MDB_NOTFOUND)
-		code = db_fail(&t, rc, err, "events");
+		return db_fail(t, rc, err, "events");
+	return CTRFS_OK;
+}
+
+ctrfs_code events_last_seq_txn(struct db_txn *t, uint64_t *seq, ctrfs_error *err)
+{
+	return edge_seq_txn(t, MDB_LAST, seq, err);
+}
+
+static ctrfs_code edge_seq(ctrfs_store *s, MDB_cursor_op op, uint64_t *seq, ctrfs_error *err)
+{
+	struct db_txn t;
+	*seq = 0;
+	ctrfs_code code = db_read_begin(s, &t, err);
+	if (code)
+		return code;
+	code = edge_seq_txn(&t, op, seq, err);
 	db_read_end(&t);
 	return code;
 }

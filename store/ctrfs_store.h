@@ -375,6 +375,10 @@ ctrfs_code ctrfs_spec_default(const char *ns, const char *id, ctrfs_any *out, ct
  * escaping, Spec last and decoded), ending in "\n". *out is malloc'd, NUL-terminated. */
 ctrfs_code ctrfs_container_info_json(const ctrfs_container *c, char **out, size_t *len,
 				     ctrfs_error *err);
+/* The list as a JSON array of those objects, as json.MarshalIndent(list, "", "    ")
+ * prints it ("[]" for none), ending in "\n". *out is malloc'd, NUL-terminated. */
+ctrfs_code ctrfs_container_list_info_json(const ctrfs_container *list, size_t n, char **out,
+					  size_t *len, ctrfs_error *err);
 /* The spec exactly as `ctr containers info --spec` prints it: decoded as Go's
  * json.Unmarshal into the OCI runtime-spec struct does (keys matched case-insensitively,
  * unknown keys dropped, invalid UTF-8 as U+FFFD), then json.MarshalIndent with 4 spaces
@@ -458,6 +462,17 @@ ctrfs_code ctrfs_store_import_batch(ctrfs_store *s, const ctrfs_import_namespace
 				    const ctrfs_import_options *opts, ctrfs_import_result *res,
 				    ctrfs_error *err);
 void ctrfs_import_namespaces_free(ctrfs_import_namespace *nss, size_t n);
+/* Parses an export document or one `ctr containers info` object (into default_ns) into
+ * namespaces to import, without writing (see ctrfs_store_import). */
+ctrfs_code ctrfs_import_parse(const char *text, size_t len, const char *default_ns,
+			      ctrfs_import_namespace **out, size_t *count, ctrfs_error *err);
+/* Reads every namespace (or only `only_ns` when not NULL) of containerd's meta.db at
+ * `path`, as containerd's own reader sees them (values byte for byte, missing times as
+ * Go's zero time), sorted, to import. A namespace or container the store would refuse
+ * fails the read, naming its path in the file; NOT_FOUND when the file (or only_ns in
+ * it) does not exist. */
+ctrfs_code ctrfs_containerd_db_read(const char *path, const char *only_ns,
+				   ctrfs_import_namespace **out, size_t *count, ctrfs_error *err);
 /* Imports an export document (see ctrfs_store_export) or a single `ctr containers info`
  * object (into `default_ns`), through ctrfs_store_import_batch. opts may be NULL. */
 ctrfs_code ctrfs_store_import(ctrfs_store *s, const char *text, size_t len, const char *default_ns,

@@ -159,6 +159,20 @@ ctrfs_code ctrfs_container_info_json(const ctrfs_container *c, char **out, size_
 	return *out ? CTRFS_OK : ctrfs_fail_oom(err);
 }
 
+ctrfs_code ctrfs_container_list_info_json(const ctrfs_container *list, size_t n, char **out,
+					  size_t *len, ctrfs_error *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_adds(&sb, n ? "[" : "[]");
+	for (size_t i = 0; i < n; i++) {
+		strbuf_adds(&sb, i ? ",\n    " : "\n    ");
+		info_json_write(&sb, &list[i], "    ");
+	}
+	strbuf_adds(&sb, n ? "\n]\n" : "\n");
+	*out = strbuf_detach(&sb, len);
+	return *out ? CTRFS_OK : ctrfs_fail_oom(err);
+}
+
 /* ---- parsing ---- */
 
 static ctrfs_code bad(ctrfs_error *err, const char *field, const char *want)

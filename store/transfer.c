@@ -104,8 +104,8 @@ static json_t *exact_container(const ctrfs_container *c, ctrfs_container *shown)
 		char *n = base64_encode(x->name, strlen(x->name), NULL);
 		if (n)
 			side_set(&exts, n,
-				 json_pack("{s:o, s:o}", "type_url", b64_str(x->any.type_url), "value",
-					   b64_json(x->any.value, x->any.value_len)));
+				 json_pack("{s:o, s:o}", "type_url", b64_str(x->any.type_url),
+					   "value", b64_json(x->any.value, x->any.value_len)));
 		free(n);
 	}
 	if (exts)
@@ -580,9 +580,9 @@ static bool exact_extensions(json_t *obj, ctrfs_extensions *exts)
 		json_t *val = json_object_get(v, "value");
 		unsigned char *bytes = NULL;
 		size_t len = 0;
-		bool ok = name && type && json_is_string(val) && json_object_size(v) == 2 &&
-			  base64_decode(json_string_value(val), json_string_length(val), &bytes,
-					&len);
+		bool ok =
+		    name && type && json_is_string(val) && json_object_size(v) == 2 &&
+		    base64_decode(json_string_value(val), json_string_length(val), &bytes, &len);
 		ctrfs_any any = {type, bytes, len};
 		ok = ok && ctrfs_extensions_set(exts, name, &any) == CTRFS_OK;
 		free(name);
@@ -652,10 +652,11 @@ static ctrfs_code apply_exact(json_t *exact, ctrfs_import_namespace *out, ctrfs_
 				while (i < out->count && strcmp(out->containers[i].id, id) != 0)
 					i++;
 				if (i == out->count)
-					return bad_exact(err, out->ns.name,
-							 "a container that is not in the namespace");
-				ctrfs_code code = exact_container_apply(
-				    obj, &out->containers[i], out->ns.name, err);
+					return bad_exact(
+					    err, out->ns.name,
+					    "a container that is not in the namespace");
+				ctrfs_code code = exact_container_apply(obj, &out->containers[i],
+									out->ns.name, err);
 				if (code)
 					return code;
 			}
@@ -793,4 +794,10 @@ ctrfs_code ctrfs_store_import(ctrfs_store *s, const char *text, size_t len, cons
 	code = ctrfs_store_import_batch(s, nss, n, opts, res, err);
 	ctrfs_import_namespaces_free(nss, n);
 	return code;
+}
+
+ctrfs_code ctrfs_import_parse(const char *text, size_t len, const char *default_ns,
+			      ctrfs_import_namespace **out, size_t *count, ctrfs_error *err)
+{
+	return import_doc_parse(text, len, default_ns, out, count, err);
 }

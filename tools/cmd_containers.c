@@ -5,24 +5,17 @@
 #include <string.h>
 
 #include "cli.h"
-#include "info_json.h"
 
 /* The list as a JSON array of `containers info` objects (MarshalIndent's shape). */
 static int print_json_list(const ctrfs_container *list, size_t n)
 {
-	struct strbuf sb = STRBUF_INIT;
-	strbuf_adds(&sb, n ? "[" : "[]");
-	for (size_t i = 0; i < n; i++) {
-		strbuf_adds(&sb, i ? ",\n    " : "\n    ");
-		info_json_write(&sb, &list[i], "    ");
-	}
-	strbuf_adds(&sb, n ? "\n]\n" : "\n");
-	if (sb.oom) {
-		strbuf_release(&sb);
-		return cli_errorf("out of memory");
-	}
-	fwrite(sb.buf, 1, sb.len, stdout);
-	strbuf_release(&sb);
+	char *json;
+	size_t len;
+	ctrfs_error err;
+	if (ctrfs_container_list_info_json(list, n, &json, &len, &err))
+		return cli_error(&err);
+	fwrite(json, 1, len, stdout);
+	free(json);
 	return 0;
 }
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base64.h"
+#include "anytext.h"
 #include "error.h"
 #include "filter.h"
 #include "json_text.h"
@@ -19,12 +19,22 @@ json_t *event_labels_json(const ctrfs_labels *l)
 	return o;
 }
 
+static void any_member(void *arg, const char *name, const char *value)
+{
+	json_t **o = arg;
+	if (*o && json_object_set_new(*o, name, json_string(value))) {
+		json_decref(*o); /* a type_url that is not UTF-8: no Any */
+		*o = NULL;
+	}
+}
+
 static json_t *any_json(const ctrfs_any *a)
 {
-	char *b64 = base64_encode(a->value, a->value_len, NULL);
-	json_t *o = json_pack("{s:s, s:s}", "type_url", a->type_url ? a->type_url : "", "value",
-			      b64 ? b64 : "");
-	free(b64);
+	json_t *o = json_object();
+	if (o && !any_members(a, false, any_member, &o)) {
+		json_decref(o);
+		o = NULL;
+	}
 	return o;
 }
 

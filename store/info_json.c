@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "anytext.h"
 #include "base64.h"
 #include "error.h"
 #include "goquote.h"
@@ -52,26 +53,30 @@ static void write_labels(struct strbuf *sb, const ctrfs_labels *l, const char *p
 	strbuf_addc(sb, '}');
 }
 
+struct any_writer {
+	struct strbuf *sb;
+	const char *prefix;
+	int depth;
+	bool first;
+};
+
+static void any_member(void *arg, const char *name, const char *value)
+{
+	struct any_writer *w = arg;
+	key(w->sb, w->prefix, w->depth + 1, name, w->first);
+	quote(w->sb, value);
+	w->first = false;
+}
+
 /* protobuf Any with Go's omitempty on both fields. */
 static void write_any(struct strbuf *sb, const ctrfs_any *a, const char *prefix, int depth)
 {
-	bool has_type = a->type_url && *a->type_url;
-	if (!has_type && !a->value_len) {
-		strbuf_adds(sb, "{}");
-		return;
-	}
+	struct any_writer w = {sb, prefix, depth, true};
 	strbuf_addc(sb, '{');
-	if (has_type) {
-		key(sb, prefix, depth + 1, "type_url", true);
-		quote(sb, a->type_url);
-	}
-	if (a->value_len) {
-		char *b64 = base64_encode(a->value, a->value_len, NULL);
-		key(sb, prefix, depth + 1, "value", !has_type);
-		quote(sb, b64 ? b64 : "");
-		free(b64);
-	}
-	newline(sb, prefix, depth);
+	if (!any_members(a, true, any_member, &w))
+		sb->oom = true;
+	if (!w.first)
+		newline(sb, prefix, depth);
 	strbuf_addc(sb, '}');
 }
 

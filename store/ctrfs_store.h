@@ -151,7 +151,7 @@ ctrfs_code ctrfs_container_validate(const ctrfs_container *c, ctrfs_error *err);
 typedef struct ctrfs_store ctrfs_store;
 
 typedef struct ctrfs_open_options {
-	bool read_only;	 /* open without write access; writes fail UNAVAILABLE/EROFS */
+	bool read_only; /* open without write access; writes fail UNAVAILABLE/EROFS */
 	/* fail NOT_FOUND (sys_errno ENOENT) instead of creating a missing store: no
 	 * directory, or a directory without the store's data file */
 	bool no_create;
@@ -472,7 +472,7 @@ ctrfs_code ctrfs_import_parse(const char *text, size_t len, const char *default_
  * fails the read, naming its path in the file; NOT_FOUND when the file (or only_ns in
  * it) does not exist. */
 ctrfs_code ctrfs_containerd_db_read(const char *path, const char *only_ns,
-				   ctrfs_import_namespace **out, size_t *count, ctrfs_error *err);
+				    ctrfs_import_namespace **out, size_t *count, ctrfs_error *err);
 /* Imports an export document (see ctrfs_store_export) or a single `ctr containers info`
  * object (into `default_ns`), through ctrfs_store_import_batch. opts may be NULL. */
 ctrfs_code ctrfs_store_import(ctrfs_store *s, const char *text, size_t len, const char *default_ns,

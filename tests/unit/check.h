@@ -23,7 +23,7 @@ static int failures;
 #define CHECK_STR(got, want)                                                                       \
 	do {                                                                                       \
 		const char *got_ = (got), *want_ = (want);                                         \
-		CHECK(got_ && want_ && strcmp(got_, want_) == 0, "got \"%s\", want \"%s\"",          \
+		CHECK(got_ &&want_ &&strcmp(got_, want_) == 0, "got \"%s\", want \"%s\"",          \
 		      got_ ? got_ : "(null)", want_ ? want_ : "(null)");                           \
 	} while (0)
 

@@ -1453,7 +1453,5 @@ int main(int argc, char **argv)
 		free(p);
 	}
 	rmdir(tmp_dir);
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	return check_report();
 }

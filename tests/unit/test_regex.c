@@ -258,5 +258,5 @@ int main(void)
 	printf("%zu syntax cases (%zu refused), %zu match cases\n",
 	       sizeof(syntax_cases) / sizeof(*syntax_cases), refused,
 	       sizeof(match_cases) / sizeof(*match_cases));
-	return failures != 0;
+	return check_report();
 }

@@ -22,19 +22,25 @@ char *ctrfs_field_path_extension(const char *name)
 }
 
 /* The update of `paths` with the values in c (its id borrowed for the call), guarded by
- * `guard` when the options ask for compare-and-set. */
-static ctrfs_code update(ctrfs_store *s, const char *ns, const char *id, ctrfs_container *c,
-			 const char *const *paths, size_t npaths, const ctrfs_container *guard,
-			 const ctrfs_field_options *opts, ctrfs_container *updated,
-			 ctrfs_error *err)
+ * `guard` (may be NULL) when the options ask for compare-and-set; not run when `code`
+ * (the caller's preparation) already failed. Clears c and guard either way. */
+static ctrfs_code update(ctrfs_code code, ctrfs_store *s, const char *ns, const char *id,
+			 ctrfs_container *c, const char *const *paths, size_t npaths,
+			 ctrfs_container *guard, const ctrfs_field_options *opts,
+			 ctrfs_container *updated, ctrfs_error *err)
 {
 	ctrfs_update_options uo = {
 	    .check_only = opts && opts->check_only,
 	    .unless_changed = opts && opts->unless_changed ? guard : NULL,
 	};
-	c->id = (char *)id;
-	ctrfs_code code = ctrfs_container_update_ex(s, ns, c, paths, npaths, &uo, updated, err);
-	c->id = NULL;
+	if (!code) {
+		c->id = (char *)id;
+		code = ctrfs_container_update_ex(s, ns, c, paths, npaths, &uo, updated, err);
+		c->id = NULL;
+	}
+	ctrfs_container_clear(c);
+	if (guard)
+		ctrfs_container_clear(guard);
 	return code;
 }
 
@@ -51,12 +57,9 @@ ctrfs_code ctrfs_container_set_label(ctrfs_store *s, const char *ns, const char 
 	    (opts && opts->unless_changed && opts->expect &&
 	     ctrfs_labels_set(&guard.labels, key, opts->expect)))
 		code = ctrfs_fail_oom(err);
-	else
-		code = update(s, ns, id, &c, (const char *const *)&path, 1, &guard, opts, updated,
-			      err);
+	code =
+	    update(code, s, ns, id, &c, (const char *const *)&path, 1, &guard, opts, updated, err);
 	free(path);
-	ctrfs_container_clear(&c);
-	ctrfs_container_clear(&guard);
 	return code;
 }
 
@@ -83,12 +86,9 @@ ctrfs_code ctrfs_container_set_labels(ctrfs_store *s, const char *ns, const char
 	for (; !code && n < labels->count; n++)
 		if (!(paths[n] = ctrfs_field_path_label(labels->items[n].key)))
 			code = ctrfs_fail_oom(err);
-	if (!code)
-		code =
-		    update(s, ns, id, &c, (const char *const *)paths, n, NULL, opts, updated, err);
+	code = update(code, s, ns, id, &c, (const char *const *)paths, n, NULL, opts, updated, err);
 	if (paths)
 		ctrfs_strv_free(paths, n);
-	ctrfs_container_clear(&c);
 	return code;
 }
 
@@ -100,14 +100,10 @@ static ctrfs_code set_text_field(ctrfs_store *s, const char *ns, const char *id,
 	ctrfs_container c = {0}, guard = {0};
 	char **f = (char **)((char *)&c + field), **g = (char **)((char *)&guard + field);
 	const char *expect = opts && opts->unless_changed ? opts->expect : NULL;
-	ctrfs_code code;
+	ctrfs_code code = CTRFS_OK;
 	if ((value && !(*f = strdup(value))) || (expect && !(*g = strdup(expect))))
 		code = ctrfs_fail_oom(err);
-	else
-		code = update(s, ns, id, &c, &path, 1, &guard, opts, updated, err);
-	ctrfs_container_clear(&c);
-	ctrfs_container_clear(&guard);
-	return code;
+	return update(code, s, ns, id, &c, &path, 1, &guard, opts, updated, err);
 }
 
 ctrfs_code ctrfs_container_set_image(ctrfs_store *s, const char *ns, const char *id,
@@ -144,10 +140,7 @@ ctrfs_code ctrfs_container_set_spec(ctrfs_store *s, const char *ns, const char *
 	ctrfs_code code = no_guard(opts, "a spec", err);
 	if (!code && ctrfs_any_set(&c.spec, spec->type_url, spec->value, spec->value_len))
 		code = ctrfs_fail_oom(err);
-	if (!code)
-		code = update(s, ns, id, &c, &path, 1, NULL, opts, updated, err);
-	ctrfs_container_clear(&c);
-	return code;
+	return update(code, s, ns, id, &c, &path, 1, NULL, opts, updated, err);
 }
 
 ctrfs_code ctrfs_container_set_extension(ctrfs_store *s, const char *ns, const char *id,
@@ -161,10 +154,7 @@ ctrfs_code ctrfs_container_set_extension(ctrfs_store *s, const char *ns, const c
 	if (!code && (ctrfs_extensions_set(&c.extensions, name, any) ||
 		      !(path = ctrfs_field_path_extension(name))))
 		code = ctrfs_fail_oom(err);
-	if (!code)
-		code =
-		    update(s, ns, id, &c, (const char *const *)&path, 1, NULL, opts, updated, err);
+	code = update(code, s, ns, id, &c, (const char *const *)&path, 1, NULL, opts, updated, err);
 	free(path);
-	ctrfs_container_clear(&c);
 	return code;
 }

@@ -4,9 +4,9 @@
  * libfuse's multithreaded loop, as ctrfs runs: "f", whose attributes are never cached
  * (each stat is a GETATTR round trip), and "g", cached as ctrfs's files are, kept in
  * the page cache and needing no FLUSH (each open+read+close costs OPEN and RELEASE
- * only). The directory lists itself by READDIRPLUS. bench/fs_bench.py times requests here beside the same calls on tmpfs,
- * and prints for each measurement the ratio that this floor alone would give.
- * Usage: ctrfs-fuse-floor MOUNTPOINT   (returns once mounted; fusermount3 -u ends it)
+ * only). The directory lists itself by READDIRPLUS. bench/fs_bench.py times requests here beside
+ * the same calls on tmpfs, and prints for each measurement the ratio that this floor alone would
+ * give. Usage: ctrfs-fuse-floor MOUNTPOINT   (returns once mounted; fusermount3 -u ends it)
  */
 #define FUSE_USE_VERSION 312
 #include <errno.h>
@@ -98,7 +98,8 @@ static void floor_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t
 	for (off_t i = off; i < 2; i++) {
 		struct fuse_entry_param e;
 		entry_of(i == 0 ? FILE_INO : CACHED_INO, &e);
-		size_t len = fuse_add_direntry_plus(req, buf + used, room - used, names[i], &e, i + 1);
+		size_t len =
+		    fuse_add_direntry_plus(req, buf + used, room - used, names[i], &e, i + 1);
 		if (len > room - used)
 			break;
 		used += len;

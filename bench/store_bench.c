@@ -106,33 +106,33 @@ static char *make_id(size_t i)
 static void make_spec_template(void)
 {
 	const char *head =
-		"{\"ociVersion\":\"1.0.2-dev\",\"process\":{\"user\":{\"uid\":0,\"gid\":0},"
-		"\"args\":[\"/usr/local/bin/app\",\"--config\",\"/etc/app/config.yaml\","
-		"\"--listen\",\"0.0.0.0:8080\"],\"env\":[\"PATH=/usr/local/sbin:/usr/local/bin:"
-		"/usr/sbin:/usr/bin:/sbin:/bin\",\"HOSTNAME=%s\",\"KUBERNETES_SERVICE_HOST=10.96.0.1\","
-		"\"KUBERNETES_SERVICE_PORT=443\",\"APP_ENV=production\",\"FILLER=";
+	    "{\"ociVersion\":\"1.0.2-dev\",\"process\":{\"user\":{\"uid\":0,\"gid\":0},"
+	    "\"args\":[\"/usr/local/bin/app\",\"--config\",\"/etc/app/config.yaml\","
+	    "\"--listen\",\"0.0.0.0:8080\"],\"env\":[\"PATH=/usr/local/sbin:/usr/local/bin:"
+	    "/usr/sbin:/usr/bin:/sbin:/bin\",\"HOSTNAME=%s\",\"KUBERNETES_SERVICE_HOST=10.96.0.1\","
+	    "\"KUBERNETES_SERVICE_PORT=443\",\"APP_ENV=production\",\"FILLER=";
 	const char *tail =
-		"\"],\"cwd\":\"/srv\",\"capabilities\":{\"bounding\":[\"CAP_CHOWN\","
-		"\"CAP_DAC_OVERRIDE\",\"CAP_FSETID\",\"CAP_FOWNER\",\"CAP_MKNOD\",\"CAP_NET_RAW\","
-		"\"CAP_SETGID\",\"CAP_SETUID\",\"CAP_SETFCAP\",\"CAP_SETPCAP\","
-		"\"CAP_NET_BIND_SERVICE\",\"CAP_SYS_CHROOT\",\"CAP_KILL\",\"CAP_AUDIT_WRITE\"]},"
-		"\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1048576,\"soft\":1048576}],"
-		"\"noNewPrivileges\":true},\"root\":{\"path\":\"rootfs\"},\"hostname\":\"app\","
-		"\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\","
-		"\"options\":[\"nosuid\",\"noexec\",\"nodev\"]},{\"destination\":\"/dev\","
-		"\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":[\"nosuid\",\"strictatime\","
-		"\"mode=755\",\"size=65536k\"]},{\"destination\":\"/etc/app\",\"type\":\"bind\","
-		"\"source\":\"/var/lib/kubelet/pods/app/volumes/config\",\"options\":[\"rbind\","
-		"\"ro\"]}],\"annotations\":{\"io.kubernetes.cri.container-type\":\"container\","
-		"\"io.kubernetes.cri.sandbox-namespace\":\"default\"},\"linux\":{\"resources\":"
-		"{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}],\"memory\":{\"limit\":"
-		"268435456},\"cpu\":{\"shares\":512,\"quota\":50000,\"period\":100000}},"
-		"\"cgroupsPath\":\"/k8s.io/%s\",\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"ipc\"},"
-		"{\"type\":\"uts\"},{\"type\":\"mount\"},{\"type\":\"network\"}],\"maskedPaths\":"
-		"[\"/proc/acpi\",\"/proc/kcore\",\"/proc/keys\",\"/proc/latency_stats\","
-		"\"/proc/timer_list\",\"/proc/timer_stats\",\"/proc/sched_debug\",\"/sys/firmware\"],"
-		"\"readonlyPaths\":[\"/proc/asound\",\"/proc/bus\",\"/proc/fs\",\"/proc/irq\","
-		"\"/proc/sys\",\"/proc/sysrq-trigger\"]}}";
+	    "\"],\"cwd\":\"/srv\",\"capabilities\":{\"bounding\":[\"CAP_CHOWN\","
+	    "\"CAP_DAC_OVERRIDE\",\"CAP_FSETID\",\"CAP_FOWNER\",\"CAP_MKNOD\",\"CAP_NET_RAW\","
+	    "\"CAP_SETGID\",\"CAP_SETUID\",\"CAP_SETFCAP\",\"CAP_SETPCAP\","
+	    "\"CAP_NET_BIND_SERVICE\",\"CAP_SYS_CHROOT\",\"CAP_KILL\",\"CAP_AUDIT_WRITE\"]},"
+	    "\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1048576,\"soft\":1048576}],"
+	    "\"noNewPrivileges\":true},\"root\":{\"path\":\"rootfs\"},\"hostname\":\"app\","
+	    "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\","
+	    "\"options\":[\"nosuid\",\"noexec\",\"nodev\"]},{\"destination\":\"/dev\","
+	    "\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":[\"nosuid\",\"strictatime\","
+	    "\"mode=755\",\"size=65536k\"]},{\"destination\":\"/etc/app\",\"type\":\"bind\","
+	    "\"source\":\"/var/lib/kubelet/pods/app/volumes/config\",\"options\":[\"rbind\","
+	    "\"ro\"]}],\"annotations\":{\"io.kubernetes.cri.container-type\":\"container\","
+	    "\"io.kubernetes.cri.sandbox-namespace\":\"default\"},\"linux\":{\"resources\":"
+	    "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}],\"memory\":{\"limit\":"
+	    "268435456},\"cpu\":{\"shares\":512,\"quota\":50000,\"period\":100000}},"
+	    "\"cgroupsPath\":\"/k8s.io/%s\",\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"ipc\"},"
+	    "{\"type\":\"uts\"},{\"type\":\"mount\"},{\"type\":\"network\"}],\"maskedPaths\":"
+	    "[\"/proc/acpi\",\"/proc/kcore\",\"/proc/keys\",\"/proc/latency_stats\","
+	    "\"/proc/timer_list\",\"/proc/timer_stats\",\"/proc/sched_debug\",\"/sys/firmware\"],"
+	    "\"readonlyPaths\":[\"/proc/asound\",\"/proc/bus\",\"/proc/fs\",\"/proc/irq\","
+	    "\"/proc/sys\",\"/proc/sysrq-trigger\"]}}";
 	/* each "%s" becomes a 64-byte ID: 2 * (64 - 2) bytes more than the template */
 	size_t fixed = strlen(head) + strlen(tail) + 2 * 62;
 	if (fixed >= SPEC_SIZE)
@@ -231,7 +231,8 @@ static void encode(const ctrfs_container *c, struct buf *b)
 	for (size_t i = 0; i < c->extensions.count; i++) {
 		put_str(b, c->extensions.items[i].name);
 		put_str(b, c->extensions.items[i].any.type_url);
-		put_bytes(b, c->extensions.items[i].any.value, c->extensions.items[i].any.value_len);
+		put_bytes(b, c->extensions.items[i].any.value,
+			  c->extensions.items[i].any.value_len);
 	}
 	put_str(b, c->spec.type_url);
 	put_bytes(b, c->spec.value, c->spec.value_len);
@@ -321,7 +322,8 @@ static void decode(const MDB_val *key, const MDB_val *v, ctrfs_container *c, boo
 	for (uint32_t i = 0; i < ne; i++) {
 		c->extensions.items[i].name = take_str(&r);
 		c->extensions.items[i].any.type_url = take_str(&r);
-		c->extensions.items[i].any.value = take_bytes(&r, &c->extensions.items[i].any.value_len);
+		c->extensions.items[i].any.value =
+		    take_bytes(&r, &c->extensions.items[i].any.value_len);
 	}
 	c->has_spec = true;
 	if (with_spec) {
@@ -654,22 +656,25 @@ static void bench(const char *base, size_t n)
 
 static void print_json(FILE *f, const char *sync_note)
 {
-	fprintf(f, "{\"benchmark\": \"ctrfs-store-bench\", \"spec_bytes\": %d, \"labels\": 8, "
-		   "\"sync\": \"%s\", \"results\": [",
+	fprintf(f,
+		"{\"benchmark\": \"ctrfs-store-bench\", \"spec_bytes\": %d, \"labels\": 8, "
+		"\"sync\": \"%s\", \"results\": [",
 		SPEC_SIZE, sync_note);
 	for (size_t i = 0; i < nrows; i++) {
 		const struct row *r = &rows[i];
-		fprintf(f, "%s\n  {\"n\": %zu, \"op\": \"%s\", \"ops\": %zu, "
-			   "\"ctrfs_us_per_op\": %.3f, \"ctrfs_ops_per_s\": %.1f, "
-			   "\"raw_us_per_op\": %.3f, \"raw_ops_per_s\": %.1f, \"ratio\": %.3f}",
+		fprintf(f,
+			"%s\n  {\"n\": %zu, \"op\": \"%s\", \"ops\": %zu, "
+			"\"ctrfs_us_per_op\": %.3f, \"ctrfs_ops_per_s\": %.1f, "
+			"\"raw_us_per_op\": %.3f, \"raw_ops_per_s\": %.1f, \"ratio\": %.3f}",
 			i ? "," : "", r->n, r->op, r->ops, r->ctrfs_s / (double)r->ops * 1e6,
 			(double)r->ops / r->ctrfs_s, r->raw_s / (double)r->ops * 1e6,
 			(double)r->ops / r->raw_s, r->ctrfs_s / r->raw_s);
 	}
 	fprintf(f, "],\n \"bytes_per_container\": [");
 	for (size_t i = 0; i < nsizes; i++)
-		fprintf(f, "%s\n  {\"n\": %zu, \"ctrfs_allocated\": %.0f, \"raw_allocated\": %.0f, "
-			   "\"ctrfs_file\": %.0f, \"raw_file\": %.0f, \"ratio\": %.3f}",
+		fprintf(f,
+			"%s\n  {\"n\": %zu, \"ctrfs_allocated\": %.0f, \"raw_allocated\": %.0f, "
+			"\"ctrfs_file\": %.0f, \"raw_file\": %.0f, \"ratio\": %.3f}",
 			i ? "," : "", sizes[i].n, sizes[i].ctrfs_bytes, sizes[i].raw_bytes,
 			sizes[i].ctrfs_file, sizes[i].raw_file,
 			sizes[i].ctrfs_bytes / sizes[i].raw_bytes);
@@ -747,8 +752,8 @@ int main(int argc, char **argv)
 		bench(dir, ns[i]);
 	if (sync_n > 0)
 		bench_create_sync(dir, (size_t)sync_n);
-	printf("\n%-8s %-22s %11s %12s %11s %12s %9s\n", "N", "database size", "ctrfs B/ctr",
-	       "", "raw B/ctr", "", "ctrfs/raw");
+	printf("\n%-8s %-22s %11s %12s %11s %12s %9s\n", "N", "database size", "ctrfs B/ctr", "",
+	       "raw B/ctr", "", "ctrfs/raw");
 	for (size_t i = 0; i < nsizes; i++)
 		printf("%-8zu %-22s %11.0f %12s %11.0f %12s %9.2f\n", sizes[i].n,
 		       "data.mdb (allocated)", sizes[i].ctrfs_bytes, "", sizes[i].raw_bytes, "",

@@ -31,7 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CTRD_DEFAULT_ADDRESS "/run/containerd/containerd.sock" /* = CTRFS_CONTAINERD_DEFAULT_ADDRESS */
+#define CTRD_DEFAULT_ADDRESS                                                                       \
+	"/run/containerd/containerd.sock" /* = CTRFS_CONTAINERD_DEFAULT_ADDRESS */
 #define CTRD_DEFAULT_TIMEOUT_MS 10000
 
 /* gRPC's status codes, as containerd's errdefs maps its errors onto them. */

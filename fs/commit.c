@@ -7,11 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "anytext.h"
+#include "commit_map.h"
 #include "creation.h"
 #include "images.h"
 #include "cri.h"
-#include "json_text.h"
 #include "making.h"
 #include "render.h"
 
@@ -36,45 +35,22 @@ static int stale(const struct commit *cm, const ctrfs_error *err)
 	return COMMIT_STALE;
 }
 
-/* One update of `paths` (none: every mutable field); `was` guards it (may be NULL). */
-static int update_paths(const struct commit *cm, ctrfs_container *c, const char *const *paths,
-			size_t npaths, const ctrfs_container *was)
+/* A store call's answer as commit_content's: `guarded` makes a failed precondition
+ * stale, not a refusal. */
+static int answer(const struct commit *cm, ctrfs_code code, const ctrfs_error *err, bool guarded)
 {
-	ctrfs_error err;
-	ctrfs_update_options opts = {.check_only = cm->mode == COMMIT_CHECK, .unless_changed = was};
-	c->id = (char *)cm->fp->id;
-	ctrfs_code code = ctrfs_container_update_ex(cm->fs->store, cm->fp->ns, c, paths, npaths,
-						    &opts, NULL, &err);
-	c->id = NULL; /* borrowed */
-	if (code == CTRFS_FAILED_PRECONDITION && was)
-		return stale(cm, &err);
-	return code ? refuse_store(cm->op, cm->path, &err, EPERM) : 0;
+	if (code == CTRFS_FAILED_PRECONDITION && guarded)
+		return stale(cm, err);
+	return code ? refuse_store(cm->op, cm->path, err, EPERM) : 0;
 }
 
-static int update(const struct commit *cm, ctrfs_container *c, const char *fieldpath)
+/* A parse of the text as commit_content's answer: a JSON prefix, when not final, is
+ * COMMIT_INCOMPLETE (more bytes may complete it); other failures are refusals. */
+static int parsed(const struct commit *cm, ctrfs_code code, bool incomplete, const ctrfs_error *err)
 {
-	return update_paths(cm, c, &fieldpath, fieldpath ? 1 : 0, NULL);
-}
-
-/* A JSON syntax verdict as commit_content's answer: INVALID and (when final)
- * INCOMPLETE are refusals. */
-static int json_verdict(const struct commit *cm, json_text_status st, const char *msg)
-{
-	if (st == JSON_TEXT_OK)
-		return 0;
-	if (st == JSON_TEXT_INCOMPLETE && !cm->final)
+	if (code && incomplete && !cm->final)
 		return COMMIT_INCOMPLETE;
-	return refuse(EINVAL, cm->op, cm->path, "%s",
-		      st == JSON_TEXT_INCOMPLETE ? "unexpected end of JSON input" : msg);
-}
-
-static int check_json(const struct commit *cm)
-{
-	char msg[200], why[160];
-	size_t off;
-	json_text_status st = json_text_check(cm->text, cm->len, &off, why, sizeof(why));
-	snprintf(msg, sizeof(msg), "%s at byte %zu", why, off);
-	return json_verdict(cm, st, msg);
+	return code ? refuse_store(cm->op, cm->path, err, EPERM) : 0;
 }
 
 /* The stored container, loaded for the bytes an unchanged write must keep. */
@@ -86,73 +62,44 @@ static int load(const struct commit *cm, unsigned mask, ctrfs_container *c)
 	return 0;
 }
 
-static bool is_object(const char *s, size_t len)
+/* spec.json or an extension: the text as an Any, stored by one typed call. */
+static int commit_any(const struct commit *cm, enum write_kind kind)
 {
-	size_t i = 0;
-	while (i < len && strchr(" \t\r\n", s[i]))
-		i++;
-	return i < len && s[i] == '{';
-}
-
-static int commit_spec(const struct commit *cm)
-{
-	ctrfs_container cur, c = {0};
-	char msg[200];
-	int rc = load(cm, CTRFS_LOAD_SPEC, &cur);
+	ctrfs_container cur;
+	ctrfs_any any = {0};
+	ctrfs_error err;
+	bool incomplete;
+	ctrfs_field_options opts = {.check_only = cm->mode == COMMIT_CHECK};
+	bool spec = kind == WRITE_SPEC;
+	int rc = load(cm, spec ? CTRFS_LOAD_SPEC : CTRFS_LOAD_EXTENSIONS, &cur);
 	if (rc)
 		return rc;
-	const ctrfs_any *spec = &cur.spec;
-	c.has_spec = true;
-	if (spec->value_len && !json_text_is_json(spec->value, spec->value_len)) {
-		/* a spec that is not JSON reads, and so is written, as an Any */
-		rc = json_verdict(
-		    cm, anytext_parse(cm->text, cm->len, spec, &c.spec, msg, sizeof(msg)), msg);
-	} else if (!(rc = check_json(cm)) && !is_object(cm->text, cm->len)) {
-		rc = refuse(EINVAL, cm->op, cm->path, "the OCI runtime spec must be a JSON object");
-	} else if (!rc) {
-		size_t n;
-		char *bytes = json_bytes(cm->text, cm->len, spec->value, spec->value_len, &n);
-		const char *url =
-		    spec->type_url && *spec->type_url ? spec->type_url : CTRFS_SPEC_TYPE_URL;
-		if (!bytes || ctrfs_any_set(&c.spec, url, bytes, n))
-			rc = refuse(ENOMEM, cm->op, cm->path, "out of memory");
-		free(bytes);
-	}
+	const ctrfs_any *stored =
+	    spec ? &cur.spec : ctrfs_extensions_get(&cur.extensions, cm->fp->key);
+	ctrfs_code code = write_any(kind, cm->text, cm->len, stored, &any, &incomplete, &err);
+	rc = parsed(cm, code, incomplete, &err);
+	if (!rc && spec)
+		code = ctrfs_container_set_spec(cm->fs->store, cm->fp->ns, cm->fp->id, &any, &opts,
+						NULL, &err);
+	else if (!rc)
+		code = ctrfs_container_set_extension(cm->fs->store, cm->fp->ns, cm->fp->id,
+						     cm->fp->key, &any, &opts, NULL, &err);
 	if (!rc)
-		rc = update(cm, &c, "spec");
-	ctrfs_container_clear(&c);
+		rc = answer(cm, code, &err, false);
+	ctrfs_any_clear(&any);
 	ctrfs_container_clear(&cur);
 	return rc;
 }
 
-/* container.json text as the container it stands for; `stored` is the stored spec
- * (unchanged JSON keeps its bytes; a spec that is not JSON is shown, and so read, as
- * an Any). 0 or -errno, logged. */
+/* container.json text as the container it stands for beside the stored spec: 0 or
+ * -errno, logged. */
 static int info_container(const struct commit *cm, const char *text, size_t len,
 			  const ctrfs_any *stored, ctrfs_container *c)
 {
 	ctrfs_error err;
-	char msg[200];
-	size_t start, vlen, n;
-	int rc = 0;
-	if (ctrfs_container_from_info_json(text, len, c, &err))
+	if (ctrfs_container_from_info_text(text, len, stored, c, &err))
 		return refuse_store(cm->op, cm->path, &err, EPERM);
-	if (stored->value_len && !json_text_is_json(stored->value, stored->value_len)) {
-		/* shown as an Any, which the store's parser would take for a JSON spec */
-		if (json_text_member(text, len, "Spec", &start, &vlen) &&
-		    anytext_parse(text + start, vlen, stored, &c->spec, msg, sizeof(msg)) !=
-			JSON_TEXT_OK)
-			rc = refuse(EINVAL, cm->op, cm->path, "Spec: %s", msg);
-	} else if (c->has_spec) {
-		char *bytes = json_bytes((char *)c->spec.value, c->spec.value_len, stored->value,
-					 stored->value_len, &n);
-		if (!bytes || ctrfs_any_set(&c->spec, stored->type_url, bytes, n))
-			rc = refuse(ENOMEM, cm->op, cm->path, "out of memory");
-		free(bytes);
-	}
-	if (rc)
-		ctrfs_container_clear(c);
-	return rc;
+	return 0;
 }
 
 /*
@@ -168,7 +115,10 @@ static int commit_info(const struct commit *cm)
 	char **paths = NULL;
 	size_t npaths = 0;
 	ctrfs_error err;
-	int rc = check_json(cm);
+	bool incomplete;
+	ctrfs_update_options opts = {.check_only = cm->mode == COMMIT_CHECK};
+	ctrfs_code code = ctrfs_json_check(cm->text, cm->len, &incomplete, &err);
+	int rc = parsed(cm, code, incomplete, &err);
 	if (rc)
 		return rc;
 	if ((rc = load(cm, CTRFS_LOAD_SPEC, &cur)))
@@ -188,59 +138,24 @@ static int commit_info(const struct commit *cm)
 	if (rc)
 		goto out;
 	free(c.id);
-	c.id = NULL;
+	c.id = (char *)cm->fp->id; /* borrowed */
 	if (diff) {
-		ctrfs_code code = ctrfs_container_changed_paths(&was, &c, &paths, &npaths, &err);
+		code = ctrfs_container_changed_paths(&was, &c, &paths, &npaths, &err);
 		ctrfs_container_clear(&was);
-		if (code)
-			rc = refuse_store(cm->op, cm->path, &err, EPERM);
-		else if (npaths)
-			rc = update_paths(cm, &c, (const char *const *)paths, npaths, NULL);
+		if (!code && npaths)
+			code = ctrfs_container_update_ex(cm->fs->store, cm->fp->ns, &c,
+							 (const char *const *)paths, npaths, &opts,
+							 NULL, &err);
 	} else {
-		rc = update(cm, &c, NULL);
+		code = ctrfs_container_update_ex(cm->fs->store, cm->fp->ns, &c, NULL, 0, &opts,
+						 NULL, &err);
 	}
+	c.id = NULL;
+	rc = answer(cm, code, &err, false);
 	ctrfs_strv_free(paths, npaths);
 out:
 	ctrfs_container_clear(&c);
 	return rc;
-}
-
-static int commit_extension(const struct commit *cm)
-{
-	ctrfs_container cur, c = {0};
-	char msg[200];
-	int rc = load(cm, CTRFS_LOAD_EXTENSIONS, &cur);
-	if (rc)
-		return rc;
-	ctrfs_any any = {0};
-	const ctrfs_any *stored = ctrfs_extensions_get(&cur.extensions, cm->fp->key);
-	rc =
-	    json_verdict(cm, anytext_parse(cm->text, cm->len, stored, &any, msg, sizeof(msg)), msg);
-	__cleanup_free char *fieldpath = NULL;
-	if (!rc && (ctrfs_extensions_set(&c.extensions, cm->fp->key, &any) ||
-		    asprintf(&fieldpath, "extensions.%s", cm->fp->key) < 0)) {
-		fieldpath = NULL;
-		rc = refuse(ENOMEM, cm->op, cm->path, "out of memory");
-	}
-	if (!rc)
-		rc = update(cm, &c, fieldpath);
-	ctrfs_any_clear(&any);
-	ctrfs_container_clear(&c);
-	ctrfs_container_clear(&cur);
-	return rc;
-}
-
-/* The store makes a missing namespace when a label is set on it (as containerd does);
- * through the mount, a namespace that is gone stays gone. */
-/* The value a value file's text stands for: the text less one trailing "\n", or NULL
- * when there is no text. *bad set for a NUL byte. malloc'd. */
-static char *text_value(const char *text, size_t len, bool *bad)
-{
-	if (!text)
-		return NULL;
-	size_t vlen = len && text[len - 1] == '\n' ? len - 1 : len;
-	*bad = memchr(text, '\0', vlen) != NULL;
-	return strndup(text, vlen);
 }
 
 /* A namespace label; `was` guards it in COMMIT_IF_UNCHANGED (NULL: absent then). */
@@ -265,9 +180,7 @@ static int set_ns_label(const struct commit *cm, const char *value, const char *
 	else
 		code =
 		    ctrfs_namespace_set_label(cm->fs->store, cm->fp->ns, cm->fp->key, value, &err);
-	if (code == CTRFS_FAILED_PRECONDITION && cm->mode == COMMIT_IF_UNCHANGED)
-		return stale(cm, &err);
-	return code ? refuse_store(cm->op, cm->path, &err, EPERM) : 0;
+	return answer(cm, code, &err, cm->mode == COMMIT_IF_UNCHANGED);
 }
 
 /* An image's label file (images.c): as set_ns_label, the image's own store calls */
@@ -283,43 +196,42 @@ static int set_image_label(const struct commit *cm, const char *value, const cha
 	return code ? refuse_store(cm->op, cm->path, &err, EPERM) : 0;
 }
 
-/* Puts `value` in the field of c that a value file fp shows; the field path in *path. */
-static int value_field(const struct fspath *fp, ctrfs_container *c, const char *value, char **path)
-{
-	if (fp->kind == NODE_LABEL) {
-		/* an empty value deletes the label, as in containerd */
-		if ((value && ctrfs_labels_set(&c->labels, fp->key, value)) ||
-		    asprintf(path, "labels.%s", fp->key) < 0)
-			return -ENOMEM;
-		return 0;
-	}
-	char **f = fp->field == FIELD_IMAGE ? &c->image : &c->snapshot_key;
-	if ((value && !(*f = strdup(value))) ||
-	    !(*path = strdup(fp->field == FIELD_IMAGE ? "image" : "snapshotkey")))
-		return -ENOMEM;
-	return 0;
-}
-
-/* A value file: image, snapshot_key, a label; `was` as for set_ns_label. */
+/* A value file (a label, image, snapshot_key): one typed call; `was` as for
+ * set_ns_label. */
 static int commit_value(const struct commit *cm, const char *value, const char *was)
 {
-	if (cm->fp->kind == NODE_NS_LABEL)
-		return set_ns_label(cm, value, was);
-	if (cm->fp->kind == NODE_IMAGE_LABEL)
-		return set_image_label(cm, value, was);
-	ctrfs_container c = {0}, guard = {0};
-	__cleanup_free char *path = NULL, *guard_path = NULL;
+	const struct fspath *fp = cm->fp;
+	ctrfs_store *s = cm->fs->store;
+	ctrfs_error err;
+	ctrfs_code code;
 	bool guarded = cm->mode == COMMIT_IF_UNCHANGED;
-	int rc = value_field(cm->fp, &c, value, &path);
-	if (!rc && guarded)
-		rc = value_field(cm->fp, &guard, was, &guard_path);
-	if (rc)
-		rc = refuse(ENOMEM, cm->op, cm->path, "out of memory");
-	else
-		rc = update_paths(cm, &c, (const char *const *)&path, 1, guarded ? &guard : NULL);
-	ctrfs_container_clear(&c);
-	ctrfs_container_clear(&guard);
-	return rc;
+	ctrfs_field_options opts = {
+	    .check_only = cm->mode == COMMIT_CHECK, .unless_changed = guarded, .expect = was};
+	switch (write_kind_of(fp)) {
+	case WRITE_NS_LABEL:
+		return set_ns_label(cm, value, was);
+	case WRITE_IMAGE_LABEL:
+		return set_image_label(cm, value, was);
+	case WRITE_LABEL:
+		code =
+		    ctrfs_container_set_label(s, fp->ns, fp->id, fp->key, value, &opts, NULL, &err);
+		break;
+	case WRITE_IMAGE:
+		code = ctrfs_container_set_image(s, fp->ns, fp->id, value, &opts, NULL, &err);
+		break;
+	default:
+		code =
+		    ctrfs_container_set_snapshot_key(s, fp->ns, fp->id, value, &opts, NULL, &err);
+	}
+	return answer(cm, code, &err, guarded);
+}
+
+/* A value's text refused by write_value: 0 when none. */
+static int value_refused(const struct commit *cm, int rc)
+{
+	if (rc == -EINVAL)
+		return refuse(EINVAL, cm->op, cm->path, "a value cannot hold a NUL byte");
+	return rc ? refuse(ENOMEM, cm->op, cm->path, "out of memory") : 0;
 }
 
 /* An immutable field of a container being made (making.h): creation-time fields are
@@ -327,31 +239,28 @@ static int commit_value(const struct commit *cm, const char *value, const char *
 static int commit_creation(const struct commit *cm)
 {
 	enum field f = cm->fp->field;
-	bool check = cm->mode == COMMIT_CHECK, bad = false;
-	char msg[200];
+	bool check = cm->mode == COMMIT_CHECK;
 	int rc = 0;
 	if (f == FIELD_RUNTIME_OPTIONS) {
 		ctrfs_container cur;
 		ctrfs_any any = {0};
+		ctrfs_error err;
+		bool incomplete;
 		if ((rc = load(cm, 0, &cur)))
 			return rc;
-		rc = json_verdict(
-		    cm,
-		    anytext_parse(cm->text, cm->len,
-				  cur.has_runtime_options ? &cur.runtime_options : NULL, &any, msg,
-				  sizeof(msg)),
-		    msg);
+		ctrfs_code code = ctrfs_any_from_text(
+		    cm->text, cm->len, cur.has_runtime_options ? &cur.runtime_options : NULL, &any,
+		    &incomplete, &err);
+		rc = parsed(cm, code, incomplete, &err);
 		if (!rc)
 			rc = creation_set(cm->fs, cm->fp, cm->path, cm->op, NULL, &any, check);
 		ctrfs_any_clear(&any);
 		ctrfs_container_clear(&cur);
 		return rc;
 	}
-	__cleanup_free char *value = text_value(cm->text ? cm->text : "", cm->len, &bad);
-	if (!value)
-		return refuse(ENOMEM, cm->op, cm->path, "out of memory");
-	if (bad)
-		return refuse(EINVAL, cm->op, cm->path, "a value cannot hold a NUL byte");
+	__cleanup_free char *value = NULL;
+	if ((rc = value_refused(cm, write_value(cm->text ? cm->text : "", cm->len, &value))))
+		return rc;
 	if (f == FIELD_CREATED_AT || f == FIELD_UPDATED_AT) {
 		ctrfs_time t;
 		if (ctrfs_time_parse(value, &t))
@@ -392,14 +301,6 @@ static int commit_unchanged(const struct commit *cm)
 	return refuse(EPERM, cm->op, cm->path, "%s is immutable", field_title(cm->fp->field));
 }
 
-static bool is_value_file(const struct fspath *fp)
-{
-	return fp->kind == NODE_LABEL || fp->kind == NODE_NS_LABEL ||
-	       fp->kind == NODE_IMAGE_LABEL ||
-	       (fp->kind == NODE_FIELD &&
-		(fp->field == FIELD_IMAGE || fp->field == FIELD_SNAPSHOT_KEY));
-}
-
 int commit_content(struct ctrfs *fs, const struct fspath *fp, const char *path, const char *op,
 		   const struct commit_text *t, enum commit_mode mode)
 {
@@ -411,24 +312,31 @@ int commit_content(struct ctrfs *fs, const struct fspath *fp, const char *path, 
 		return refuse(EROFS, op, path, "mounted read-only");
 	if (fp->kind == NODE_FIELD && !field_writable(fp->field))
 		return making_active(fp->ns, fp->id) ? commit_creation(&cm) : commit_unchanged(&cm);
-	if (is_value_file(fp)) {
-		bool bad = false, was_bad = false;
-		__cleanup_free char *value = text_value(t->text ? t->text : "", t->len, &bad);
-		__cleanup_free char *was = text_value(t->was, t->was_len, &was_bad);
-		if (bad)
-			return refuse(EINVAL, op, path, "a value cannot hold a NUL byte");
-		if (!value || (t->was && !was))
-			return refuse(ENOMEM, op, path, "out of memory");
-		if (fp->kind == NODE_FIELD && fp->field == FIELD_SNAPSHOT_KEY &&
+	enum write_kind kind = write_kind_of(fp);
+	switch (kind) {
+	case WRITE_NS_LABEL:
+	case WRITE_IMAGE_LABEL:
+	case WRITE_LABEL:
+	case WRITE_IMAGE:
+	case WRITE_SNAPSHOT_KEY: {
+		__cleanup_free char *value = NULL, *was = NULL;
+		int rc = value_refused(&cm, write_value(t->text ? t->text : "", t->len, &value));
+		if (!rc)
+			rc = write_value(t->was, t->was_len, &was) == -ENOMEM
+				 ? value_refused(&cm, -ENOMEM)
+				 : 0;
+		if (rc)
+			return rc;
+		if (kind == WRITE_SNAPSHOT_KEY &&
 		    creation_hold_key(fs, fp, value, mode == COMMIT_CHECK))
 			return 0; /* waits for the snapshotter of a container being made */
 		return commit_value(&cm, value, was);
 	}
-	switch (fp->kind) {
-	case NODE_EXTENSION:
-		return commit_extension(&cm);
-	case NODE_FIELD:
-		return fp->field == FIELD_SPEC_JSON ? commit_spec(&cm) : commit_info(&cm);
+	case WRITE_SPEC:
+	case WRITE_EXTENSION:
+		return commit_any(&cm, kind);
+	case WRITE_INFO:
+		return commit_info(&cm);
 	default:
 		return refuse(EPERM, op, path, "not a file of the store");
 	}

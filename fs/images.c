@@ -22,7 +22,6 @@
 #include <string.h>
 
 #include "cri.h"
-#include "images_txn.h"
 #include "names.h"
 
 enum image_file {
@@ -355,11 +354,9 @@ int images_list(struct source *src, const struct fspath *dir,
 		if ((rc = namespace_time(src, dir->ns, &t)))
 			return rc;
 		/* in the request's snapshot (namespace_time began it) */
-		list = NULL;
-		n = 0;
-		if (img_list(&src->txn, dir->ns, NULL, &list, &n, &src->err)) {
+		if ((rc = source_images(src, dir->ns, &list, &n))) {
 			ctrfs_image_list_free(list, n);
-			return -store_errno(&src->err, EIO);
+			return rc;
 		}
 		for (size_t i = 0; i < n && !rc; i++) {
 			char *name = names_encode(list[i].name);

@@ -8,21 +8,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "anytext.h"
-#include "containers.h"
 #include "errors.h"
 #include "events.h"
 #include "cri.h"
 #include "task.h"
 #include "pods.h"
 #include "images.h"
-#include "images_txn.h"
 #include "query.h"
 #include "handle.h"
-#include "json_text.h"
-#include "namespaces.h"
 #include "scratch.h"
-#include "times.h"
 
 void source_init(struct source *src, struct ctrfs *fs)
 {
@@ -35,44 +29,20 @@ void source_clear(struct source *src)
 	ctrfs_container_clear(&src->c);
 	ctrfs_namespace_clear(&src->n);
 	src->have_ctr = src->have_ns = false;
-	if (src->in_txn)
-		db_read_end(&src->txn);
-	src->in_txn = false;
+	ctrfs_reader_close(src->rd);
+	src->rd = NULL;
 }
 
 static int begin(struct source *src)
 {
-	if (src->in_txn)
+	if (src->rd)
 		return 0;
 	/* before the snapshot: a size recorded from it must not outlive a later change */
 	src->epoch = node_epoch();
 	src->count_gen = node_ns_count_gen();
-	if (db_read_begin(src->fs->store, &src->txn, &src->err))
+	if (ctrfs_reader_open(src->fs->store, &src->rd, &src->err))
 		return -store_errno(&src->err, EIO);
-	src->in_txn = true;
 	return 0;
-}
-
-int source_txn(struct source *src, struct db_txn **out)
-{
-	int rc = begin(src);
-	*out = rc ? NULL : &src->txn;
-	return rc;
-}
-
-/* A store code as an errno, with containerd's message for a missing object. */
-static int load_failed(struct source *src, ctrfs_code code, const char *what, const char *ns,
-		       const char *id)
-{
-	if (code != CTRFS_NOT_FOUND)
-		return -store_errno(&src->err, EIO);
-	if (id)
-		snprintf(src->err.text, sizeof(src->err.text),
-			 "%s \"%s\" in namespace \"%s\": not found", what, id, ns);
-	else
-		snprintf(src->err.text, sizeof(src->err.text), "%s \"%s\": not found", what, ns);
-	src->err.code = CTRFS_NOT_FOUND;
-	return -ENOENT;
 }
 
 int source_container(struct source *src, const char *ns, const char *id, unsigned mask,
@@ -88,9 +58,8 @@ int source_container(struct source *src, const char *ns, const char *id, unsigne
 		int rc = begin(src);
 		if (rc)
 			return rc;
-		ctrfs_code code = ctr_load(&src->txn, ns, id, mask, &src->c, &src->err);
-		if (code)
-			return load_failed(src, code, "container", ns, id);
+		if (ctrfs_reader_container_get(src->rd, ns, id, mask, &src->c, &src->err))
+			return -store_errno(&src->err, EIO);
 		src->have_ctr = true;
 		src->mask = mask;
 		snprintf(src->ctr_ns, sizeof(src->ctr_ns), "%s", ns);
@@ -107,9 +76,8 @@ int source_namespace(struct source *src, const char *ns, const ctrfs_namespace *
 		int rc = begin(src);
 		if (rc)
 			return rc;
-		ctrfs_code code = ns_load(&src->txn, ns, &src->n, &src->err);
-		if (code)
-			return load_failed(src, code, "namespace", ns, NULL);
+		if (ctrfs_reader_namespace_get(src->rd, ns, &src->n, &src->err))
+			return -store_errno(&src->err, EIO);
 		src->have_ns = true;
 	}
 	*out = &src->n;
@@ -121,78 +89,49 @@ int source_image(struct source *src, const char *ns, const char *name, ctrfs_ima
 	int rc = begin(src);
 	if (rc)
 		return rc;
-	ctrfs_code code = img_load(&src->txn, ns, name, out, &src->err);
-	return code ? load_failed(src, code, "image", name, NULL) : 0;
+	if (ctrfs_reader_image_get(src->rd, ns, name, out, &src->err))
+		return -store_errno(&src->err, EIO);
+	return 0;
+}
+
+int source_images(struct source *src, const char *ns, ctrfs_image **list, size_t *count)
+{
+	int rc = begin(src);
+	*list = NULL;
+	*count = 0;
+	if (rc)
+		return rc;
+	if (ctrfs_reader_image_list(src->rd, ns, list, count, &src->err))
+		return -store_errno(&src->err, EIO);
+	return 0;
+}
+
+int source_task(struct source *src, const char *ns, const char *id, ctrfs_task *out)
+{
+	int rc = begin(src);
+	if (rc)
+		return rc;
+	if (ctrfs_reader_task_get(src->rd, ns, id, out, &src->err))
+		return -store_errno(&src->err, EIO);
+	return 0;
 }
 
 int source_last_seq(struct source *src, uint64_t *seq)
 {
-	MDB_cursor *cur;
-	MDB_val k, v;
 	int rc = begin(src);
 	*seq = 0;
 	if (rc)
 		return rc;
-	/* the change log is keyed by the seq, 64 bits big-endian (store/events.c) */
-	if ((rc = mdb_cursor_open(src->txn.txn, src->txn.store->dbi[DB_EVENTS], &cur)))
-		return -EIO;
-	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-	mdb_cursor_close(cur);
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	if (rc || k.mv_size != 8)
-		return -EIO;
-	const unsigned char *p = k.mv_data;
-	for (int i = 0; i < 8; i++)
-		*seq = *seq << 8 | p[i];
-	return 0;
+	return ctrfs_reader_last_seq(src->rd, seq, &src->err) ? -store_errno(&src->err, EIO) : 0;
 }
 
 int source_ids(struct source *src, const char *ns, char ***ids, size_t *count)
 {
-	MDB_cursor *cur;
-	struct db_key prefix;
-	size_t n = 0, cap = 0;
-	char **v = NULL;
-	bool oom = false;
 	int rc = begin(src);
 	if (rc)
 		return rc;
-	/* the containers table is keyed <ns>\0<id>: one namespace's IDs are one range */
-	db_key_container(&prefix, ns, "");
-	MDB_val k = {prefix.len, prefix.buf}, d;
-	if ((rc = mdb_cursor_open(src->txn.txn, src->txn.store->dbi[DB_CTR], &cur))) {
-		db_fail(&src->txn, rc, &src->err, "containers");
-		return -EIO;
-	}
-	for (rc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE); rc == 0 && !oom;
-	     rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
-		if (k.mv_size < prefix.len || memcmp(k.mv_data, prefix.buf, prefix.len) != 0)
-			break;
-		if (ids && n == cap) {
-			cap = cap ? cap * 2 : 64;
-			char **p = realloc(v, cap * sizeof(*p));
-			if (!(oom = !p))
-				v = p;
-		}
-		if (ids && !oom &&
-		    !(v[n] = strndup((char *)k.mv_data + prefix.len, k.mv_size - prefix.len)))
-			oom = true;
-		if (!oom)
-			n++;
-	}
-	mdb_cursor_close(cur);
-	if (oom || (rc && rc != MDB_NOTFOUND)) {
-		if (v)
-			ctrfs_strv_free(v, n);
-		if (oom)
-			return -ENOMEM;
-		db_fail(&src->txn, rc, &src->err, "containers");
-		return -EIO;
-	}
-	if (ids)
-		*ids = v;
-	*count = n;
+	if (ctrfs_reader_container_ids(src->rd, ns, ids, count, &src->err))
+		return -store_errno(&src->err, EIO);
 	return 0;
 }
 
@@ -209,17 +148,30 @@ static void time_line(struct strbuf *out, ctrfs_time t)
 	value_line(out, buf);
 }
 
+/* A text form of the store's (ctrfs_spec_text, ctrfs_any_text) appended to out. */
+static void add_text(struct strbuf *out, char *text, size_t len)
+{
+	if (!text)
+		out->oom = true;
+	else
+		strbuf_add(out, text, len);
+	free(text);
+}
+
 /* spec.json: the OCI spec pretty-printed as `ctr containers info --spec` does; a spec
  * whose bytes are not JSON (no containerd client writes one) reads as an Any. */
 static void spec_text(struct strbuf *out, const ctrfs_any *spec)
 {
-	if (spec->value_len && json_text_is_json(spec->value, spec->value_len)) {
-		if (!json_text_indent(out, (const char *)spec->value, spec->value_len, "", "    "))
-			out->oom = true;
-		strbuf_addc(out, '\n');
-	} else {
-		anytext_render(out, spec);
-	}
+	size_t len = 0;
+	char *text = ctrfs_spec_text(spec, &len);
+	add_text(out, text, len);
+}
+
+static void any_text(struct strbuf *out, const ctrfs_any *a)
+{
+	size_t len = 0;
+	char *text = ctrfs_any_text(a, &len);
+	add_text(out, text, len);
 }
 
 static unsigned field_mask(const struct fspath *fp)
@@ -278,7 +230,7 @@ static int render_field(const ctrfs_container *c, enum field f, struct strbuf *o
 		/* Options: null has no file, as it has no value */
 		if (!c->has_runtime_options)
 			return -ENOENT;
-		anytext_render(out, &c->runtime_options);
+		any_text(out, &c->runtime_options);
 		break;
 	case FIELD_COUNT:
 		return -ENOENT;
@@ -305,15 +257,16 @@ static int part_time(struct source *src, const struct fspath *fp, const ctrfs_co
 	__cleanup_free char *path = NULL;
 	const char *part = NULL;
 	if (fp->kind == NODE_LABEL || fp->kind == NODE_EXTENSION) {
-		if (asprintf(&path, "%s.%s", fp->kind == NODE_LABEL ? "labels" : "extensions",
-			     fp->key) < 0)
+		path = fp->kind == NODE_LABEL ? ctrfs_field_path_label(fp->key)
+					      : ctrfs_field_path_extension(fp->key);
+		if (!path)
 			return -ENOMEM;
 		part = path;
 	} else if (fp->kind == NODE_FIELD) {
 		part = field_part[fp->field];
 	}
 	*mtime = c->updated_at;
-	if (part && times_container_part(&src->txn, fp->ns, c, part, mtime, &src->err))
+	if (part && ctrfs_reader_part_time(src->rd, fp->ns, c, part, mtime, &src->err))
 		return -store_errno(&src->err, EIO);
 	return 0;
 }
@@ -337,7 +290,7 @@ int render_file(struct source *src, const struct fspath *fp, struct strbuf *out,
 		if (!v)
 			return -ENOENT;
 		value_line(out, v);
-		if (times_ns_label(&src->txn, n, fp->key, mtime, &src->err))
+		if (ctrfs_reader_label_time(src->rd, n, fp->key, mtime, &src->err))
 			return -store_errno(&src->err, EIO);
 		return out->oom ? -ENOMEM : 0;
 	}
@@ -362,7 +315,7 @@ int render_file(struct source *src, const struct fspath *fp, struct strbuf *out,
 		const ctrfs_any *a = ctrfs_extensions_get(&c->extensions, fp->key);
 		if (!a)
 			return -ENOENT;
-		anytext_render(out, a);
+		any_text(out, a);
 	} else if (fp->kind == NODE_FIELD) {
 		if ((rc = render_field(c, fp->field, out, &src->err)))
 			return rc;

@@ -4,7 +4,6 @@
 
 #include <sys/stat.h>
 
-#include "db.h"
 #include "node.h"
 #include "strbuf.h"
 
@@ -13,8 +12,7 @@
  * snapshot per request, and no transaction set up per object. */
 struct source {
 	struct ctrfs *fs;
-	struct db_txn txn;
-	bool in_txn;
+	ctrfs_reader *rd;   /* the snapshot, once begun */
 	uint64_t epoch;	    /* node_epoch() when the transaction began (node_sizes_put) */
 	uint64_t count_gen; /* node_ns_count_gen() then (node_ns_count_put) */
 	bool have_ctr, have_ns;
@@ -38,16 +36,17 @@ int source_last_seq(struct source *src, uint64_t *seq);
  * when ids is NULL): 0 or -errno. */
 int source_ids(struct source *src, const char *ns, char ***ids, size_t *count);
 
-/* The source's read transaction (begun as needed), for a module reading the store
- * itself in the same snapshot: 0 or -errno. */
-int source_txn(struct source *src, struct db_txn **out);
-
 /* The container or namespace, loaded as needed: 0, or -errno (-ENOENT when missing). */
 int source_container(struct source *src, const char *ns, const char *id, unsigned mask,
 		     const ctrfs_container **out);
 int source_namespace(struct source *src, const char *ns, const ctrfs_namespace **out);
 /* Image `name` of `ns`, copied into *out (the caller clears it): 0, -ENOENT, -errno. */
 int source_image(struct source *src, const char *ns, const char *name, ctrfs_image *out);
+/* The namespace's images, sorted by name (the caller frees them with
+ * ctrfs_image_list_free): 0 or -errno. */
+int source_images(struct source *src, const char *ns, ctrfs_image **list, size_t *count);
+/* Container ns/id's task (the caller clears it): 0, -ENOENT without one, -errno. */
+int source_task(struct source *src, const char *ns, const char *id, ctrfs_task *out);
 
 /*
  * The content of the store-backed file `fp` (any kind but directories and scratch

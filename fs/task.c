@@ -18,8 +18,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tasks.h"
-
 static const char *const names[TASK_FILE_COUNT] = {
     [TASK_STATUS] = "status",
     [TASK_PID] = "pid",
@@ -48,17 +46,11 @@ int task_child(const char *name, struct fspath *out)
 static int load(struct source *src, const struct fspath *fp, ctrfs_task *task, ctrfs_time *mtime)
 {
 	const ctrfs_container *c;
-	struct db_txn *t;
 	int rc = source_container(src, fp->ns, fp->id, 0, &c);
 	if (rc)
 		return rc;
-	if ((rc = source_txn(src, &t)))
+	if ((rc = source_task(src, fp->ns, fp->id, task)))
 		return rc;
-	ctrfs_code code = tasks_get(t, fp->ns, fp->id, task, &src->err);
-	if (code == CTRFS_NOT_FOUND)
-		return -ENOENT;
-	if (code)
-		return -store_errno(&src->err, EIO);
 	if (mtime) /* a stopped task changed last when it exited */
 		*mtime =
 		    task->exited_at.sec || task->exited_at.nsec ? task->exited_at : c->updated_at;

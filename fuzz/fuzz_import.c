@@ -8,10 +8,10 @@
 #include "ctrfs_store.h"
 #include "transfer.h"
 
-#define CHECK(x)                                                                               \
-	do {                                                                                   \
-		if (!(x))                                                                      \
-			abort();                                                               \
+#define CHECK(x)                                                                                   \
+	do {                                                                                       \
+		if (!(x))                                                                          \
+			abort();                                                                   \
 	} while (0)
 
 static void round_trip(const ctrfs_container *c)

@@ -96,7 +96,7 @@ static int key_cmp(const unsigned char *a, size_t al, const unsigned char *b, si
 }
 
 static ctrfs_code corrupt(bbolt_db *db, ctrfs_error *err, uint64_t page, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* "PATH: page N: what" -- every complaint about the file's contents names the page. */
 static ctrfs_code corrupt(bbolt_db *db, ctrfs_error *err, uint64_t page, const char *fmt, ...)

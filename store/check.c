@@ -76,8 +76,8 @@ static ctrfs_code check_containers(struct checker *c, ctrfs_error *err)
 			problem(c, "container %s/%s: %s", ns, id, e.text);
 		for (size_t i = 0; i < ct.labels.count; i++)
 			if (!ct.labels.items[i].value[0])
-				problem(c, "container %s/%s: label %s stored with an empty value", ns,
-					id, ct.labels.items[i].key);
+				problem(c, "container %s/%s: label %s stored with an empty value",
+					ns, id, ct.labels.items[i].key);
 		if (ct.updated_at.sec < ct.created_at.sec ||
 		    (ct.updated_at.sec == ct.created_at.sec &&
 		     ct.updated_at.nsec < ct.created_at.nsec))
@@ -112,8 +112,7 @@ static ctrfs_code check_orphans(struct checker *c, enum db_table tb, const char 
 		char ns[CTRFS_IDENTIFIER_MAX + 1], id[CTRFS_IDENTIFIER_MAX + 1];
 		if (!split_key(&k, ns, id))
 			problem(c, "%s: malformed key of %zu bytes", what, k.mv_size);
-		else if (db_get(c->t, DB_CTR, k.mv_data, k.mv_size, &core, NULL) ==
-			 CTRFS_NOT_FOUND)
+		else if (db_get(c->t, DB_CTR, k.mv_data, k.mv_size, &core, NULL) == CTRFS_NOT_FOUND)
 			problem(c, "%s record of %s/%s belongs to no container", what, ns, id);
 	}
 	mdb_cursor_close(cur);
@@ -147,7 +146,8 @@ static ctrfs_code check_namespaces(struct checker *c, ctrfs_error *err)
 			continue;
 		}
 		for (size_t i = 0; i < n.labels.count; i++)
-			if (ctrfs_label_validate(n.labels.items[i].key, n.labels.items[i].value, &e))
+			if (ctrfs_label_validate(n.labels.items[i].key, n.labels.items[i].value,
+						 &e))
 				problem(c, "namespace %s: %s", name, e.text);
 		ctrfs_namespace_clear(&n);
 	}

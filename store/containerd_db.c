@@ -178,7 +178,7 @@ static void pathf(char *out, const char *fmt, ...)
 
 /* Prefixes the message in err with "FILE: PATH: ", PATH made from fmt. */
 static ctrfs_code at(struct reader *r, ctrfs_code code, ctrfs_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static ctrfs_code at(struct reader *r, ctrfs_code code, ctrfs_error *err, const char *fmt, ...)
 {
 	char path[PATH_TEXT], prefix[PATH_TEXT + 300];
@@ -645,4 +645,10 @@ ctrfs_code containerd_db_read(const char *path, const char *only_ns, ctrfs_impor
 	code = containerd_db_read_bbolt(db, only_ns, out, count, err);
 	bbolt_close(db);
 	return code;
+}
+
+ctrfs_code ctrfs_containerd_db_read(const char *path, const char *only_ns,
+				    ctrfs_import_namespace **out, size_t *count, ctrfs_error *err)
+{
+	return containerd_db_read(path, only_ns, out, count, err);
 }

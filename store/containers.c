@@ -242,6 +242,29 @@ static ctrfs_code ids_in_txn(struct db_txn *t, const char *ns, struct id_list *l
 	return code;
 }
 
+static ctrfs_code count_id(const char *id, void *arg)
+{
+	(void)id;
+	++*(size_t *)arg;
+	return CTRFS_OK;
+}
+
+ctrfs_code ctr_ids(struct db_txn *t, const char *ns, char ***ids, size_t *count, ctrfs_error *err)
+{
+	struct id_list l = {0};
+	*count = 0;
+	if (!ids)
+		return ctr_foreach(t, ns, count_id, count, err);
+	ctrfs_code code = ids_in_txn(t, ns, &l, err);
+	if (code) {
+		ctrfs_strv_free(l.ids, l.count);
+		return code;
+	}
+	*ids = l.ids;
+	*count = l.count;
+	return CTRFS_OK;
+}
+
 ctrfs_code ctrfs_container_ids(ctrfs_store *s, const char *ns, char ***ids, size_t *count,
 			       ctrfs_error *err)
 {

@@ -15,6 +15,8 @@ ctrfs_code ctr_load(struct db_txn *t, const char *ns, const char *id, unsigned l
  * not stored (containerd drops them). */
 ctrfs_code ctr_store(struct db_txn *t, const char *ns, const ctrfs_container *c, unsigned parts,
 		     ctrfs_error *err);
+/* The IDs of ns's containers in t, sorted (ids NULL: only counted). */
+ctrfs_code ctr_ids(struct db_txn *t, const char *ns, char ***ids, size_t *count, ctrfs_error *err);
 ctrfs_code ctr_remove(struct db_txn *t, const char *ns, const char *id, ctrfs_error *err);
 
 /* Equality of values as stored (NULL and "" are one string; Any bytes exact). */

@@ -310,6 +310,84 @@ ctrfs_code ctrfs_container_delete(ctrfs_store *s, const char *ns, const char *id
 ctrfs_code ctrfs_container_recreate(ctrfs_store *s, const char *ns, const ctrfs_container *c,
 				    ctrfs_error *err);
 
+/* ---- read snapshots ----
+ * A reader holds one read transaction: every read through it sees the same state of
+ * the store, whatever is written meanwhile, and costs no transaction of its own. Close
+ * it before writing from the same thread (a reader held across a write can stall the
+ * growth of the store's map). Results belong to the caller, as above. */
+typedef struct ctrfs_reader ctrfs_reader;
+ctrfs_code ctrfs_reader_open(ctrfs_store *s, ctrfs_reader **out, ctrfs_error *err);
+void ctrfs_reader_close(ctrfs_reader *r); /* NULL is a no-op */
+/* The seq of the newest event (0 when none): the state read is every change up to it. */
+ctrfs_code ctrfs_reader_last_seq(ctrfs_reader *r, uint64_t *seq, ctrfs_error *err);
+/* As ctrfs_container_get and ctrfs_namespace_get (NOT_FOUND in containerd's words). */
+ctrfs_code ctrfs_reader_container_get(ctrfs_reader *r, const char *ns, const char *id,
+				      unsigned load, ctrfs_container *out, ctrfs_error *err);
+ctrfs_code ctrfs_reader_namespace_get(ctrfs_reader *r, const char *name, ctrfs_namespace *out,
+				      ctrfs_error *err);
+/* The IDs of the containers of `ns`, sorted; with ids NULL only *count (cheap: keys). */
+ctrfs_code ctrfs_reader_container_ids(ctrfs_reader *r, const char *ns, char ***ids, size_t *count,
+				      ctrfs_error *err);
+/* As ctrfs_container_part_time, for container c as read (its UpdatedAt when the part
+ * has no time of its own), and ctrfs_namespace_label_time for namespace n. */
+ctrfs_code ctrfs_reader_part_time(ctrfs_reader *r, const char *ns, const ctrfs_container *c,
+				  const char *path, ctrfs_time *out, ctrfs_error *err);
+ctrfs_code ctrfs_reader_label_time(ctrfs_reader *r, const ctrfs_namespace *n, const char *key,
+				   ctrfs_time *out, ctrfs_error *err);
+/* Image `name` of `ns` (NOT_FOUND: containerd's `image "NAME": not found`); the
+ * namespace's images sorted by name. (A task: ctrfs_reader_task_get.) */
+ctrfs_code ctrfs_reader_image_get(ctrfs_reader *r, const char *ns, const char *name,
+				  ctrfs_image *out, ctrfs_error *err);
+ctrfs_code ctrfs_reader_image_list(ctrfs_reader *r, const char *ns, ctrfs_image **out,
+				   size_t *count, ctrfs_error *err);
+
+/* ---- one field of a container: typed calls ----
+ * Each is ctrfs_container_update_ex of that one field's path (as containerd's Update
+ * with one field path), so it validates, logs its event and times its part exactly as
+ * the update would. `updated` (may be NULL) receives the container as stored. */
+typedef struct ctrfs_field_options {
+	/* validate exactly as the write would be applied, and write nothing */
+	bool check_only;
+	/* compare-and-set: fails FAILED_PRECONDITION ("... changed since it was read"),
+	 * writing nothing, unless the field still holds `expect` (NULL: a label that is
+	 * absent, a text field that is empty). Text fields only (labels, image, snapshot
+	 * key): the other calls refuse it with INVALID_ARGUMENT. */
+	bool unless_changed;
+	const char *expect;
+} ctrfs_field_options;
+/* The field path of a label ("labels.<key>") and of an extension ("extensions.<name>"),
+ * malloc'd (NULL when out of memory). */
+char *ctrfs_field_path_label(const char *key);
+char *ctrfs_field_path_extension(const char *name);
+/* Sets one label; value NULL or "" removes it (validated first, as containerd does). */
+ctrfs_code ctrfs_container_set_label(ctrfs_store *s, const char *ns, const char *id,
+				     const char *key, const char *value,
+				     const ctrfs_field_options *opts, ctrfs_container *updated,
+				     ctrfs_error *err);
+ctrfs_code ctrfs_container_remove_label(ctrfs_store *s, const char *ns, const char *id,
+					const char *key, const ctrfs_field_options *opts,
+					ctrfs_container *updated, ctrfs_error *err);
+/* Sets (an empty value: removes) each of `labels` in one update; no compare-and-set. */
+ctrfs_code ctrfs_container_set_labels(ctrfs_store *s, const char *ns, const char *id,
+				      const ctrfs_labels *labels, const ctrfs_field_options *opts,
+				      ctrfs_container *updated, ctrfs_error *err);
+/* image NULL or "" clears it (containerd: the image is optional). */
+ctrfs_code ctrfs_container_set_image(ctrfs_store *s, const char *ns, const char *id,
+				     const char *image, const ctrfs_field_options *opts,
+				     ctrfs_container *updated, ctrfs_error *err);
+ctrfs_code ctrfs_container_set_snapshot_key(ctrfs_store *s, const char *ns, const char *id,
+					    const char *key, const ctrfs_field_options *opts,
+					    ctrfs_container *updated, ctrfs_error *err);
+/* Replaces the spec (see ctrfs_spec_from_text for its text form). */
+ctrfs_code ctrfs_container_set_spec(ctrfs_store *s, const char *ns, const char *id,
+				    const ctrfs_any *spec, const ctrfs_field_options *opts,
+				    ctrfs_container *updated, ctrfs_error *err);
+/* Adds or replaces one extension (removal: ctrfs_container_remove_extension). */
+ctrfs_code ctrfs_container_set_extension(ctrfs_store *s, const char *ns, const char *id,
+					 const char *name, const ctrfs_any *any,
+					 const ctrfs_field_options *opts, ctrfs_container *updated,
+					 ctrfs_error *err);
+
 /* containerd's default OCI spec for a new container (cgroupsPath /ns/id), as an Any of
  * CTRFS_SPEC_TYPE_URL with compact JSON; `out` (zeroed or valid) is overwritten. */
 ctrfs_code ctrfs_spec_default(const char *ns, const char *id, ctrfs_any *out, ctrfs_error *err);
@@ -320,6 +398,10 @@ ctrfs_code ctrfs_spec_default(const char *ns, const char *id, ctrfs_any *out, ct
  * escaping, Spec last and decoded), ending in "\n". *out is malloc'd, NUL-terminated. */
 ctrfs_code ctrfs_container_info_json(const ctrfs_container *c, char **out, size_t *len,
 				     ctrfs_error *err);
+/* The list as a JSON array of those objects, as json.MarshalIndent(list, "", "    ")
+ * prints it ("[]" for none), ending in "\n". *out is malloc'd, NUL-terminated. */
+ctrfs_code ctrfs_container_list_info_json(const ctrfs_container *list, size_t n, char **out,
+					  size_t *len, ctrfs_error *err);
 /* The spec exactly as `ctr containers info --spec` prints it: decoded as Go's
  * json.Unmarshal into the OCI runtime-spec struct does (keys matched case-insensitively,
  * unknown keys dropped, invalid UTF-8 as U+FFFD), then json.MarshalIndent with 4 spaces
@@ -332,6 +414,39 @@ ctrfs_code ctrfs_spec_json_go(const void *spec, size_t len, char **out, size_t *
  * whose bytes are not JSON. */
 ctrfs_code ctrfs_container_from_info_json(const char *text, size_t len, ctrfs_container *out,
 					  ctrfs_error *err);
+
+/* ---- text forms: values as ctrfs's files show them ----
+ * The text is malloc'd, NUL-terminated, its length in *len (may be NULL); NULL when out
+ * of memory. A parse of text that is a prefix of valid JSON fails INVALID_ARGUMENT
+ * ("unexpected end of JSON input") with *incomplete (may be NULL) set: more bytes may
+ * complete it. Otherwise a refusal says where ("... at byte N") and why. */
+
+/* Is `text` JSON? INVALID_ARGUMENT with where and why ("... at byte N") when not. */
+ctrfs_code ctrfs_json_check(const char *text, size_t len, bool *incomplete, ctrfs_error *err);
+/* An Any as a JSON object: its "type_url" and, when the bytes are JSON, those bytes as
+ * "json" (pretty-printed), else as "value" in base64 (omitted for no bytes); "\n". */
+char *ctrfs_any_text(const ctrfs_any *a, size_t *len);
+/* Parses that form (either member) into *out (cleared first). JSON bytes are stored
+ * compact, except that bytes equal once compacted to `stored`'s (may be NULL) keep
+ * their stored spelling exactly. */
+ctrfs_code ctrfs_any_from_text(const char *text, size_t len, const ctrfs_any *stored,
+			       ctrfs_any *out, bool *incomplete, ctrfs_error *err);
+/* The spec: its JSON pretty-printed as `ctr containers info --spec` does ("\n" ended),
+ * or, when its bytes are not JSON, the Any form above. */
+char *ctrfs_spec_text(const ctrfs_any *spec, size_t *len);
+/* Parses that form into *out: a JSON object (else INVALID_ARGUMENT "the OCI runtime
+ * spec must be a JSON object"), compact or `stored`'s bytes as above, with `stored`'s
+ * type_url (CTRFS_SPEC_TYPE_URL when none); the Any form when `stored`'s bytes are not
+ * JSON. With `stored` NULL (a spec given whole, as `ctrfsctl --spec FILE`), it is read as
+ * `ctr containers info` prints a spec: an object of only "type_url" and "value" is that
+ * Any, any other object its JSON bytes (compact) of CTRFS_SPEC_TYPE_URL. */
+ctrfs_code ctrfs_spec_from_text(const char *text, size_t len, const ctrfs_any *stored,
+				ctrfs_any *out, bool *incomplete, ctrfs_error *err);
+/* ctrfs_container_from_info_json, its Spec read beside
+ * the stored spec (`stored`, may be NULL) as ctrfs_spec_from_text reads it: an Any when
+ * the stored bytes are not JSON ("Spec: <why>"), else the stored bytes when equal. */
+ctrfs_code ctrfs_container_from_info_text(const char *text, size_t len, const ctrfs_any *stored,
+					  ctrfs_container *out, ctrfs_error *err);
 
 /* The export document: {"version":1, "namespaces":[{"name", "labels", "containers":[
  * <info objects>]}]} of every namespace, or only `ns` when not NULL. */
@@ -376,6 +491,17 @@ ctrfs_code ctrfs_store_import_batch(ctrfs_store *s, const ctrfs_import_namespace
 				    const ctrfs_import_options *opts, ctrfs_import_result *res,
 				    ctrfs_error *err);
 void ctrfs_import_namespaces_free(ctrfs_import_namespace *nss, size_t n);
+/* Parses an export document or one `ctr containers info` object (into default_ns) into
+ * namespaces to import, without writing (see ctrfs_store_import). */
+ctrfs_code ctrfs_import_parse(const char *text, size_t len, const char *default_ns,
+			      ctrfs_import_namespace **out, size_t *count, ctrfs_error *err);
+/* Reads every namespace (or only `only_ns` when not NULL) of containerd's meta.db at
+ * `path`, as containerd's own reader sees them (values byte for byte, missing times as
+ * Go's zero time), sorted, to import. A namespace or container the store would refuse
+ * fails the read, naming its path in the file; NOT_FOUND when the file (or only_ns in
+ * it) does not exist. */
+ctrfs_code ctrfs_containerd_db_read(const char *path, const char *only_ns,
+				    ctrfs_import_namespace **out, size_t *count, ctrfs_error *err);
 /* Imports an export document (see ctrfs_store_export) or a single `ctr containers info`
  * object (into `default_ns`), through ctrfs_store_import_batch. opts may be NULL. */
 ctrfs_code ctrfs_store_import(ctrfs_store *s, const char *text, size_t len, const char *default_ns,
@@ -459,6 +585,9 @@ ctrfs_code ctrfs_task_list(ctrfs_store *s, const char *ns, ctrfs_task **out, siz
 /* The same for image `name` of `ns`. */
 ctrfs_code ctrfs_store_refresh_image(ctrfs_store *s, const char *ns, const char *name,
 				     ctrfs_error *err);
+/* Container ns/id's task in a read snapshot (NOT_FOUND when it has none). */
+ctrfs_code ctrfs_reader_task_get(ctrfs_reader *r, const char *ns, const char *id, ctrfs_task *out,
+				 ctrfs_error *err);
 
 /* ---- change log ---- */
 

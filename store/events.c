@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base64.h"
+#include "anytext.h"
 #include "error.h"
 #include "filter.h"
 #include "json_text.h"
@@ -58,11 +58,22 @@ json_t *event_labels_json(const ctrfs_labels *l)
 	return o;
 }
 
+static void any_member(void *arg, const char *name, const char *value)
+{
+	json_t **o = arg;
+	if (*o && json_object_set_new(*o, name, text(value))) {
+		json_decref(*o); /* out of memory */
+		*o = NULL;
+	}
+}
+
 static json_t *any_json(const ctrfs_any *a)
 {
-	char *b64 = base64_encode(a->value, a->value_len, NULL);
-	json_t *o = json_pack("{s:o, s:s}", "type_url", text(a->type_url), "value", b64 ? b64 : "");
-	free(b64);
+	json_t *o = json_object();
+	if (o && !any_members(a, false, any_member, &o)) {
+		json_decref(o);
+		o = NULL;
+	}
 	return o;
 }
 
@@ -264,16 +275,13 @@ ctrfs_code ctrfs_events_read(ctrfs_store *s, uint64_t since, const char *const *
 	return code;
 }
 
-static ctrfs_code edge_seq(ctrfs_store *s, MDB_cursor_op op, uint64_t *seq, ctrfs_error *err)
+/* The first or last seq (0 when none) in t. */
+static ctrfs_code edge_seq_txn(struct db_txn *t, MDB_cursor_op op, uint64_t *seq, ctrfs_error *err)
 {
-	struct db_txn t;
 	MDB_cursor *cur;
 	MDB_val k, v;
 	*seq = 0;
-	ctrfs_code code = db_read_begin(s, &t, err);
-	if (code)
-		return code;
-	int rc = mdb_cursor_open(t.txn, s->dbi[DB_EVENTS], &cur);
+	int rc = mdb_cursor_open(t->txn, t->store->dbi[DB_EVENTS], &cur);
 	if (!rc) {
 		rc = mdb_cursor_get(cur, &k, &v, op);
 		if (!rc)
@@ -281,7 +289,23 @@ static ctrfs_code edge_seq(ctrfs_store *s, MDB_cursor_op op, uint64_t *seq, ctrf
 		mdb_cursor_close(cur);
 	}
 	if (rc && rc != MDB_NOTFOUND)
-		code = db_fail(&t, rc, err, "events");
+		return db_fail(t, rc, err, "events");
+	return CTRFS_OK;
+}
+
+ctrfs_code events_last_seq_txn(struct db_txn *t, uint64_t *seq, ctrfs_error *err)
+{
+	return edge_seq_txn(t, MDB_LAST, seq, err);
+}
+
+static ctrfs_code edge_seq(ctrfs_store *s, MDB_cursor_op op, uint64_t *seq, ctrfs_error *err)
+{
+	struct db_txn t;
+	*seq = 0;
+	ctrfs_code code = db_read_begin(s, &t, err);
+	if (code)
+		return code;
+	code = edge_seq_txn(&t, op, seq, err);
 	db_read_end(&t);
 	return code;
 }

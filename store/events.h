@@ -16,6 +16,9 @@ ctrfs_code events_append(struct db_txn *t, const char *ns, const char *topic, js
  * would break the one-line-per-event form of ctrfs_event_json. */
 bool event_payload_ok(const char *payload);
 
+/* The seq of the newest event in t (0 when none). */
+ctrfs_code events_last_seq_txn(struct db_txn *t, uint64_t *seq, ctrfs_error *err);
+
 /* Payloads, as containerd's events types (protobuf JSON names). */
 json_t *event_labels_json(const ctrfs_labels *l);
 json_t *event_container_create(const ctrfs_container *c);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "anytext.h"
 #include "base64.h"
 #include "error.h"
 #include "goquote.h"
@@ -52,26 +53,30 @@ static void write_labels(struct strbuf *sb, const ctrfs_labels *l, const char *p
 	strbuf_addc(sb, '}');
 }
 
+struct any_writer {
+	struct strbuf *sb;
+	const char *prefix;
+	int depth;
+	bool first;
+};
+
+static void any_member(void *arg, const char *name, const char *value)
+{
+	struct any_writer *w = arg;
+	key(w->sb, w->prefix, w->depth + 1, name, w->first);
+	quote(w->sb, value);
+	w->first = false;
+}
+
 /* protobuf Any with Go's omitempty on both fields. */
 static void write_any(struct strbuf *sb, const ctrfs_any *a, const char *prefix, int depth)
 {
-	bool has_type = a->type_url && *a->type_url;
-	if (!has_type && !a->value_len) {
-		strbuf_adds(sb, "{}");
-		return;
-	}
+	struct any_writer w = {sb, prefix, depth, true};
 	strbuf_addc(sb, '{');
-	if (has_type) {
-		key(sb, prefix, depth + 1, "type_url", true);
-		quote(sb, a->type_url);
-	}
-	if (a->value_len) {
-		char *b64 = base64_encode(a->value, a->value_len, NULL);
-		key(sb, prefix, depth + 1, "value", !has_type);
-		quote(sb, b64 ? b64 : "");
-		free(b64);
-	}
-	newline(sb, prefix, depth);
+	if (!any_members(a, true, any_member, &w))
+		sb->oom = true;
+	if (!w.first)
+		newline(sb, prefix, depth);
 	strbuf_addc(sb, '}');
 }
 
@@ -80,8 +85,8 @@ void info_json_write(struct strbuf *sb, const ctrfs_container *c, const char *pr
 	char ts[64];
 	/* ctr decodes a JSON spec and prints it last; otherwise it prints the container
 	 * struct as is, where Spec is an Any between Runtime and SnapshotKey */
-	bool spec_json = c->has_spec && c->spec.value_len &&
-			 json_text_is_json(c->spec.value, c->spec.value_len);
+	bool spec_json =
+	    c->has_spec && c->spec.value_len && json_text_is_json(c->spec.value, c->spec.value_len);
 	strbuf_addc(sb, '{');
 	key(sb, prefix, 1, "ID", true);
 	quote(sb, c->id);
@@ -159,6 +164,20 @@ ctrfs_code ctrfs_container_info_json(const ctrfs_container *c, char **out, size_
 	return *out ? CTRFS_OK : ctrfs_fail_oom(err);
 }
 
+ctrfs_code ctrfs_container_list_info_json(const ctrfs_container *list, size_t n, char **out,
+					  size_t *len, ctrfs_error *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_adds(&sb, n ? "[" : "[]");
+	for (size_t i = 0; i < n; i++) {
+		strbuf_adds(&sb, i ? ",\n    " : "\n    ");
+		info_json_write(&sb, &list[i], "    ");
+	}
+	strbuf_adds(&sb, n ? "\n]\n" : "\n");
+	*out = strbuf_detach(&sb, len);
+	return *out ? CTRFS_OK : ctrfs_fail_oom(err);
+}
+
 /* ---- parsing ---- */
 
 static ctrfs_code bad(ctrfs_error *err, const char *field, const char *want)
@@ -218,9 +237,9 @@ static ctrfs_code parse_time(json_t *obj, const char *name, ctrfs_time *out, ctr
 	return CTRFS_OK;
 }
 
-static const char *const info_fields[] = {"ID",		 "Labels",    "Image",	    "Runtime",
+static const char *const info_fields[] = {"ID",		 "Labels",	"Image",     "Runtime",
 					  "SnapshotKey", "Snapshotter", "CreatedAt", "UpdatedAt",
-					  "Extensions", "SandboxID", "Spec",	    NULL};
+					  "Extensions",	 "SandboxID",	"Spec",	     NULL};
 
 static ctrfs_code parse_fields(json_t *root, ctrfs_container *c, ctrfs_error *err)
 {
@@ -251,7 +270,8 @@ static ctrfs_code parse_fields(json_t *root, ctrfs_container *c, ctrfs_error *er
 			return bad(err, "Labels", "an object of strings");
 		json_object_foreach(labels, k, v)
 		{
-			if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
+			if (!json_is_string(v) ||
+			    strlen(json_string_value(v)) != json_string_length(v))
 				return bad(err, "Labels", "an object of strings");
 			if (ctrfs_labels_set(&c->labels, k, json_string_value(v)))
 				return ctrfs_fail_oom(err);
@@ -304,6 +324,12 @@ static ctrfs_code parse_spec(const char *text, size_t len, ctrfs_container *c, c
 	if (!json_text_member(text, len, "Spec", &start, &vlen) ||
 	    (vlen == 4 && memcmp(text + start, "null", 4) == 0))
 		return CTRFS_OK;
+	return info_json_spec(text + start, vlen, c, err);
+}
+
+ctrfs_code info_json_spec(const char *text, size_t len, ctrfs_container *c, ctrfs_error *err)
+{
+	size_t start = 0, vlen = len;
 	if (text[start] != '{')
 		return bad(err, "Spec", "the OCI runtime spec object");
 	/* ctr prints a spec whose bytes are not JSON as an Any: read that form back */
@@ -351,9 +377,8 @@ ctrfs_code info_json_parse(const char *text, size_t len, ctrfs_container *out, c
 		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
 				  "container JSON: %s (line %d, column %d): invalid argument",
 				  jerr.text, jerr.line, jerr.column);
-	ctrfs_code code = json_is_object(root)
-				  ? parse_fields(root, out, err)
-				  : bad(err, "container JSON", "an object");
+	ctrfs_code code = json_is_object(root) ? parse_fields(root, out, err)
+					       : bad(err, "container JSON", "an object");
 	json_decref(root);
 	if (!code)
 		code = parse_spec(text, len, out, err);

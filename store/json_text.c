@@ -911,8 +911,8 @@ static size_t items_skip_value(const char *s, size_t len, size_t i)
 				return i; /* end of a scalar, closed by the parent */
 			if (--depth == 0)
 				return i + 1;
-		} else if (depth == 0 && (c == ',' || c == ' ' || c == '\t' || c == '\n' ||
-					  c == '\r')) {
+		} else if (depth == 0 &&
+			   (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r')) {
 			return i;
 		}
 	}

@@ -60,7 +60,7 @@ uint32_t record_get_u32(struct record_reader *r)
 {
 	const unsigned char *p = take(r, 4);
 	return p ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-			   (uint32_t)p[3] << 24
+		       (uint32_t)p[3] << 24
 		 : 0;
 }
 

@@ -920,3 +920,9 @@ ctrfs_code ctrfs_store_import(ctrfs_store *s, const char *text, size_t len, cons
 	ctrfs_import_namespaces_free(nss, n);
 	return code;
 }
+
+ctrfs_code ctrfs_import_parse(const char *text, size_t len, const char *default_ns,
+			      ctrfs_import_namespace **out, size_t *count, ctrfs_error *err)
+{
+	return import_doc_parse(text, len, default_ns, out, count, err);
+}

@@ -104,7 +104,8 @@ static void collect(struct db_txn *t, struct db_watchers *w, bool all)
 		return;
 	pid_t self = getpid();
 	for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	     !rc && prefixed(&k) && w->n < DB_WATCH_MAX; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	     !rc && prefixed(&k) && w->n < DB_WATCH_MAX;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		struct db_watcher *e = &w->v[w->n];
 		e->pid = record_pid(&k);
 		if (!e->pid || !socket_path_of(t->store, e->pid, e->path, sizeof(e->path)))
@@ -268,8 +269,8 @@ ctrfs_code ctrfs_store_watch(ctrfs_store *s, int *out, ctrfs_error *err)
 	remove_socket(path); /* a dead process's of the same pid */
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 128) < 0) {
-		ctrfs_code code = ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, errno, "%s: %s", path,
-						 strerror(errno));
+		ctrfs_code code =
+		    ctrfs_fail_sys(err, CTRFS_UNAVAILABLE, errno, "%s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		remove_socket(path);

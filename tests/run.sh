@@ -14,6 +14,8 @@ setup() {
 	meson setup "$dir" "$@" >/dev/null
 }
 [ "${CTRFS_SKIP_DEPS:-}" = 1 ] || tools/install-deps
+# formatting first: a second, and a mis-formatted file fails CI before any build
+tests/format.sh
 
 if [ "${CTRFS_SANITIZE:-}" = 1 ]; then
 	build=${CTRFS_BUILD_DIR:-build-sanitize}

@@ -15,13 +15,13 @@ static void print_problem(void *arg, const char *problem)
 int cmd_check(struct cli *cli, int argc, char **argv)
 {
 	static const char help[] =
-		"Usage: ctrfsctl check\n\n"
-		"Verify the store: every record decodes, every container passes containerd's\n"
-		"validation and has its spec, no label/extension/spec record is orphaned,\n"
-		"every namespace record is valid, the change log decodes. Prints one line per\n"
-		"problem.\n\n"
-		"Exit status: 0 consistent, 1 problems found, 2 wrong command line,\n"
-		"3 the store could not be opened or read.\n";
+	    "Usage: ctrfsctl check\n\n"
+	    "Verify the store: every record decodes, every container passes containerd's\n"
+	    "validation and has its spec, no label/extension/spec record is orphaned,\n"
+	    "every namespace record is valid, the change log decodes. Prints one line per\n"
+	    "problem.\n\n"
+	    "Exit status: 0 consistent, 1 problems found, 2 wrong command line,\n"
+	    "3 the store could not be opened or read.\n";
 	if (cli_wants_help(argc, argv, help))
 		return 0;
 	if (argc > 1)

@@ -5,38 +5,31 @@
 #include <string.h>
 
 #include "cli.h"
-#include "info_json.h"
 
 /* The list as a JSON array of `containers info` objects (MarshalIndent's shape). */
 static int print_json_list(const ctrfs_container *list, size_t n)
 {
-	struct strbuf sb = STRBUF_INIT;
-	strbuf_adds(&sb, n ? "[" : "[]");
-	for (size_t i = 0; i < n; i++) {
-		strbuf_adds(&sb, i ? ",\n    " : "\n    ");
-		info_json_write(&sb, &list[i], "    ");
-	}
-	strbuf_adds(&sb, n ? "\n]\n" : "\n");
-	if (sb.oom) {
-		strbuf_release(&sb);
-		return cli_errorf("out of memory");
-	}
-	fwrite(sb.buf, 1, sb.len, stdout);
-	strbuf_release(&sb);
+	char *json;
+	size_t len;
+	ctrfs_error err;
+	if (ctrfs_container_list_info_json(list, n, &json, &len, &err))
+		return cli_error(&err);
+	fwrite(json, 1, len, stdout);
+	free(json);
 	return 0;
 }
 
 static int c_ls(struct cli *cli, int argc, char **argv)
 {
 	static const char help[] =
-		"Usage: ctrfsctl containers ls [-q] [--format table|json] [FILTER...]\n\n"
-		"List containers of the namespace: CONTAINER, IMAGE (- when none), RUNTIME.\n"
-		"Filters use containerd's syntax; several are OR-ed, commas AND:\n"
-		"  id==web  image~=nginx  labels.app==web,runtime.name!=io.containerd.runc.v2\n"
-		"  labels.\"io.kubernetes.pod/name\"  (present)\n\n"
-		"  -q, --quiet       print only the IDs\n"
-		"  --format json     a JSON array of container objects, each as\n"
-		"                    `containers info` prints it (sorted by ID)\n";
+	    "Usage: ctrfsctl containers ls [-q] [--format table|json] [FILTER...]\n\n"
+	    "List containers of the namespace: CONTAINER, IMAGE (- when none), RUNTIME.\n"
+	    "Filters use containerd's syntax; several are OR-ed, commas AND:\n"
+	    "  id==web  image~=nginx  labels.app==web,runtime.name!=io.containerd.runc.v2\n"
+	    "  labels.\"io.kubernetes.pod/name\"  (present)\n\n"
+	    "  -q, --quiet       print only the IDs\n"
+	    "  --format json     a JSON array of container objects, each as\n"
+	    "                    `containers info` prints it (sorted by ID)\n";
 	enum { OPT_FORMAT = 256 };
 	static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
 					     {"format", required_argument, NULL, OPT_FORMAT},
@@ -59,8 +52,7 @@ static int c_ls(struct cli *cli, int argc, char **argv)
 			return cli_bad_option("containers ls", argv, c);
 	}
 	if (quiet && json)
-		return cli_usage("containers ls",
-				 "--quiet and --format json exclude each other");
+		return cli_usage("containers ls", "--quiet and --format json exclude each other");
 	ctrfs_container *list;
 	size_t n;
 	ctrfs_error err;
@@ -81,11 +73,10 @@ static int c_ls(struct cli *cli, int argc, char **argv)
 		if (quiet)
 			puts(list[i].id);
 		else
-			table_row(t, (const char *const[]){list[i].id,
-							   list[i].image && *list[i].image
-								   ? list[i].image
-								   : "-",
-							   list[i].runtime_name});
+			table_row(t, (const char *const[]){
+					 list[i].id,
+					 list[i].image && *list[i].image ? list[i].image : "-",
+					 list[i].runtime_name});
 	}
 	if (t)
 		table_print(t);
@@ -96,13 +87,12 @@ static int c_ls(struct cli *cli, int argc, char **argv)
 static int c_info(struct cli *cli, int argc, char **argv)
 {
 	static const char help[] =
-		"Usage: ctrfsctl containers info [--spec] ID\n\n"
-		"Print the container as `ctr containers info` does (JSON).\n\n"
-		"  --spec   print only the OCI runtime spec, as ctr does: in the field order\n"
-		"           of the runtime-spec Go structs, keys they do not have dropped\n";
-	static const struct option opts[] = {{"spec", no_argument, NULL, 's'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
+	    "Usage: ctrfsctl containers info [--spec] ID\n\n"
+	    "Print the container as `ctr containers info` does (JSON).\n\n"
+	    "  --spec   print only the OCI runtime spec, as ctr does: in the field order\n"
+	    "           of the runtime-spec Go structs, keys they do not have dropped\n";
+	static const struct option opts[] = {
+	    {"spec", no_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	bool spec_only = false;
 	int c;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -191,27 +181,17 @@ static int read_spec(const char *path, ctrfs_container *c)
 {
 	size_t len;
 	char *text = cli_read_file(path, &len);
+	ctrfs_any spec = {0};
+	ctrfs_error err;
 	if (!text)
 		return cli_errorf("%s: %m", path);
-	/* the store keeps the spec as given; a JSON check here gives a clear message */
-	ctrfs_container probe = {0};
-	ctrfs_error err;
-	char *doc = NULL;
-	if (asprintf(&doc, "{\"Spec\":%.*s}", (int)len, text) < 0)
-		doc = NULL;
-	ctrfs_code code = doc ? ctrfs_container_from_info_json(doc, strlen(doc), &probe, &err)
-			      : CTRFS_INTERNAL;
-	free(doc);
+	ctrfs_code code = ctrfs_spec_from_text(text, len, NULL, &spec, NULL, &err);
 	free(text);
-	if (code) {
-		ctrfs_container_clear(&probe);
+	if (code)
 		return cli_errorf("%s: not an OCI spec JSON object", path);
-	}
 	ctrfs_any_clear(&c->spec);
-	c->spec = probe.spec;
-	probe.spec = (ctrfs_any){0};
+	c->spec = spec;
 	c->has_spec = true;
-	ctrfs_container_clear(&probe);
 	return 0;
 }
 
@@ -234,31 +214,31 @@ enum {
 static int c_create(struct cli *cli, int argc, char **argv)
 {
 	static const char help[] =
-		"Usage: ctrfsctl containers create [OPTIONS] [IMAGE] ID\n\n"
-		"Create a container. Without --spec it gets containerd's default OCI spec.\n\n"
-		"  --runtime NAME              runtime (default " CTRFS_STORE_DEFAULT_RUNTIME ")\n"
-		"  --runtime-options URL=VAL   runtime options Any (VAL or @FILE); default for\n"
-		"                              io.containerd.runc.v2, as ctr:\n"
-		"                              containerd.runc.v1.Options, empty\n"
-		"  --image REF                 image reference (or give IMAGE before ID)\n"
-		"  --spec FILE                 OCI runtime spec JSON (- for stdin)\n"
-		"  --label KEY=VALUE           a label (repeatable); a bare KEY is KEY=true\n"
-		"  --snapshotter NAME          snapshotter\n"
-		"  --snapshot-key KEY          snapshot key (needs --snapshotter)\n"
-		"  --extension NAME=URL=VAL    an extension Any, VAL or @FILE (repeatable)\n"
-		"  --sandbox ID                sandbox ID\n";
+	    "Usage: ctrfsctl containers create [OPTIONS] [IMAGE] ID\n\n"
+	    "Create a container. Without --spec it gets containerd's default OCI spec.\n\n"
+	    "  --runtime NAME              runtime (default " CTRFS_STORE_DEFAULT_RUNTIME ")\n"
+	    "  --runtime-options URL=VAL   runtime options Any (VAL or @FILE); default for\n"
+	    "                              io.containerd.runc.v2, as ctr:\n"
+	    "                              containerd.runc.v1.Options, empty\n"
+	    "  --image REF                 image reference (or give IMAGE before ID)\n"
+	    "  --spec FILE                 OCI runtime spec JSON (- for stdin)\n"
+	    "  --label KEY=VALUE           a label (repeatable); a bare KEY is KEY=true\n"
+	    "  --snapshotter NAME          snapshotter\n"
+	    "  --snapshot-key KEY          snapshot key (needs --snapshotter)\n"
+	    "  --extension NAME=URL=VAL    an extension Any, VAL or @FILE (repeatable)\n"
+	    "  --sandbox ID                sandbox ID\n";
 	static const struct option opts[] = {
-		{"runtime", required_argument, NULL, OPT_RUNTIME},
-		{"runtime-options", required_argument, NULL, OPT_RUNTIME_OPTIONS},
-		{"image", required_argument, NULL, OPT_IMAGE},
-		{"spec", required_argument, NULL, OPT_SPEC},
-		{"label", required_argument, NULL, OPT_LABEL},
-		{"snapshotter", required_argument, NULL, OPT_SNAPSHOTTER},
-		{"snapshot-key", required_argument, NULL, OPT_SNAPSHOT_KEY},
-		{"extension", required_argument, NULL, OPT_EXTENSION},
-		{"sandbox", required_argument, NULL, OPT_SANDBOX},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"runtime", required_argument, NULL, OPT_RUNTIME},
+	    {"runtime-options", required_argument, NULL, OPT_RUNTIME_OPTIONS},
+	    {"image", required_argument, NULL, OPT_IMAGE},
+	    {"spec", required_argument, NULL, OPT_SPEC},
+	    {"label", required_argument, NULL, OPT_LABEL},
+	    {"snapshotter", required_argument, NULL, OPT_SNAPSHOTTER},
+	    {"snapshot-key", required_argument, NULL, OPT_SNAPSHOT_KEY},
+	    {"extension", required_argument, NULL, OPT_EXTENSION},
+	    {"sandbox", required_argument, NULL, OPT_SANDBOX},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	static const char cmd[] = "containers create";
 	ctrfs_container c = {0};
@@ -340,10 +320,10 @@ static int c_create(struct cli *cli, int argc, char **argv)
 static int c_label(struct cli *cli, int argc, char **argv)
 {
 	static const char help[] =
-		"Usage: ctrfsctl containers label ID [KEY=VALUE...]\n\n"
-		"Set labels on a container in one update; KEY= (empty value) removes the label,\n"
-		"a bare KEY means KEY=true (as with ctr). Then print the container's labels\n"
-		"as KEY=VALUE lines (all of them, also without labels to set).\n";
+	    "Usage: ctrfsctl containers label ID [KEY=VALUE...]\n\n"
+	    "Set labels on a container in one update; KEY= (empty value) removes the label,\n"
+	    "a bare KEY means KEY=true (as with ctr). Then print the container's labels\n"
+	    "as KEY=VALUE lines (all of them, also without labels to set).\n";
 	if (cli_wants_help(argc, argv, help))
 		return 0;
 	if (argc < 2)
@@ -359,75 +339,64 @@ static int c_label(struct cli *cli, int argc, char **argv)
 		return 0;
 	}
 	int rc = cli_parse_labels("containers label", argc - 2, argv + 2, &c.labels);
-	/* one update: a field path labels.KEY per label (an empty value removes it) */
-	char **paths = calloc(c.labels.count + 1, sizeof(char *));
-	size_t npaths = 0;
-	if (!paths)
-		rc = cli_errorf("out of memory");
-	for (size_t i = 0; !rc && i < c.labels.count; i++) {
-		if (asprintf(&paths[npaths], "labels.%s", c.labels.items[i].key) < 0)
-			rc = cli_errorf("out of memory");
-		else
-			npaths++;
-	}
-	c.id = strdup(argv[1]);
+	/* one update of every label given (an empty value removes it) */
 	ctrfs_container updated = {0};
-	if (!rc && ctrfs_container_update(cli_store(cli, false), cli->ns, &c,
-					  (const char *const *)paths, npaths, &updated, &err))
+	if (!rc && ctrfs_container_set_labels(cli_store(cli, false), cli->ns, argv[1], &c.labels,
+					      NULL, &updated, &err))
 		rc = cli_container_error(cli, argv[1], &err);
 	else if (!rc)
 		cli_print_labels(&updated.labels); /* as ctr: the labels it now has */
 	ctrfs_container_clear(&updated);
-	ctrfs_strv_free(paths, npaths);
 	ctrfs_container_clear(&c);
 	return rc;
 }
 
-static int add_path(char ***paths, size_t *n, const char *fmt, const char *arg)
+/* Appends `path` (malloc'd, NULL when out of memory; taken) to the field paths. */
+static int add_path(char ***paths, size_t *n, char *path)
 {
-	char **p = realloc(*paths, (*n + 1) * sizeof(char *));
-	if (!p)
+	char **p = path ? realloc(*paths, (*n + 1) * sizeof(char *)) : NULL;
+	if (!p) {
+		free(path);
 		return cli_errorf("out of memory");
+	}
 	*paths = p;
-	if (asprintf(&p[*n], fmt, arg) < 0)
-		return cli_errorf("out of memory");
-	(*n)++;
+	p[(*n)++] = path;
 	return 0;
 }
 
 static int c_update(struct cli *cli, int argc, char **argv)
 {
 	static const char help[] =
-		"Usage: ctrfsctl containers update [OPTIONS] ID\n\n"
-		"Update a container with containerd's field-path semantics: each option\n"
-		"names the fields it changes, nothing else is touched.\n\n"
-		"  --image REF                 set the image (field path image)\n"
-		"  --snapshot-key KEY          set the snapshot key (snapshotkey)\n"
-		"  --spec FILE                 replace the OCI spec (spec)\n"
-		"  --label KEY=VALUE           set a label; KEY= removes it, a bare KEY is\n"
-		"                              KEY=true (labels.KEY)\n"
-		"  --remove-label KEY          remove a label (labels.KEY)\n"
-		"  --extension NAME=URL=VAL    set an extension (extensions.NAME)\n"
-		"  --remove-extension NAME     remove an extension (ctrfs's own: containerd's\n"
-		"                              update never removes one)\n"
-		"  --from-json FILE            take field values from a container JSON document\n"
-		"                              (`ctrfsctl containers info` form); with no --path,\n"
-		"                              a full update of every mutable field\n"
-		"  --path FIELDPATH            a field path to apply from --from-json (repeatable):\n"
-		"                              labels, labels.KEY, extensions, extensions.NAME,\n"
-		"                              spec, image, snapshotkey\n";
+	    "Usage: ctrfsctl containers update [OPTIONS] ID\n\n"
+	    "Update a container with containerd's field-path semantics: each option\n"
+	    "names the fields it changes, nothing else is touched.\n\n"
+	    "  --image REF                 set the image (field path image)\n"
+	    "  --snapshot-key KEY          set the snapshot key (snapshotkey)\n"
+	    "  --spec FILE                 replace the OCI spec (spec)\n"
+	    "  --label KEY=VALUE           set a label; KEY= removes it, a bare KEY is\n"
+	    "                              KEY=true (labels.KEY)\n"
+	    "  --remove-label KEY          remove a label (labels.KEY)\n"
+	    "  --extension NAME=URL=VAL    set an extension (extensions.NAME)\n"
+	    "  --remove-extension NAME     remove an extension (ctrfs's own: containerd's\n"
+	    "                              update never removes one)\n"
+	    "  --from-json FILE            take field values from a container JSON document\n"
+	    "                              (`ctrfsctl containers info` form); with no --path,\n"
+	    "                              a full update of every mutable field\n"
+	    "  --path FIELDPATH            a field path to apply from --from-json (repeatable):\n"
+	    "                              labels, labels.KEY, extensions, extensions.NAME,\n"
+	    "                              spec, image, snapshotkey\n";
 	static const struct option opts[] = {
-		{"image", required_argument, NULL, OPT_IMAGE},
-		{"snapshot-key", required_argument, NULL, OPT_SNAPSHOT_KEY},
-		{"spec", required_argument, NULL, OPT_SPEC},
-		{"label", required_argument, NULL, OPT_LABEL},
-		{"remove-label", required_argument, NULL, OPT_REMOVE_LABEL},
-		{"extension", required_argument, NULL, OPT_EXTENSION},
-		{"remove-extension", required_argument, NULL, OPT_REMOVE_EXTENSION},
-		{"from-json", required_argument, NULL, OPT_FROM_JSON},
-		{"path", required_argument, NULL, OPT_PATH},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"image", required_argument, NULL, OPT_IMAGE},
+	    {"snapshot-key", required_argument, NULL, OPT_SNAPSHOT_KEY},
+	    {"spec", required_argument, NULL, OPT_SPEC},
+	    {"label", required_argument, NULL, OPT_LABEL},
+	    {"remove-label", required_argument, NULL, OPT_REMOVE_LABEL},
+	    {"extension", required_argument, NULL, OPT_EXTENSION},
+	    {"remove-extension", required_argument, NULL, OPT_REMOVE_EXTENSION},
+	    {"from-json", required_argument, NULL, OPT_FROM_JSON},
+	    {"path", required_argument, NULL, OPT_PATH},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	static const char cmd[] = "containers update";
 	ctrfs_container c = {0};
@@ -445,43 +414,43 @@ static int c_update(struct cli *cli, int argc, char **argv)
 		case OPT_IMAGE:
 			free(c.image);
 			c.image = strdup(optarg);
-			rc = add_path(&paths, &npaths, "%s", "image");
+			rc = add_path(&paths, &npaths, strdup("image"));
 			break;
 		case OPT_SNAPSHOT_KEY:
 			free(c.snapshot_key);
 			c.snapshot_key = strdup(optarg);
-			rc = add_path(&paths, &npaths, "%s", "snapshotkey");
+			rc = add_path(&paths, &npaths, strdup("snapshotkey"));
 			break;
 		case OPT_SPEC:
 			spec_file = optarg;
-			rc = add_path(&paths, &npaths, "%s", "spec");
+			rc = add_path(&paths, &npaths, strdup("spec"));
 			break;
 		case OPT_LABEL:
 			rc = cli_parse_label(cmd, optarg, &c.labels);
 			if (!rc && cli_split_kv(optarg, &k, &v)) {
-				rc = add_path(&paths, &npaths, "labels.%s", k);
+				rc = add_path(&paths, &npaths, ctrfs_field_path_label(k));
 				free(k);
 			}
 			break;
 		case OPT_REMOVE_LABEL:
-			rc = add_path(&paths, &npaths, "labels.%s", optarg);
+			rc = add_path(&paths, &npaths, ctrfs_field_path_label(optarg));
 			break;
 		case OPT_EXTENSION:
 			rc = parse_extension_arg(cmd, optarg, &c);
 			if (!rc && cli_split_kv(optarg, &k, &v)) {
-				rc = add_path(&paths, &npaths, "extensions.%s", k);
+				rc = add_path(&paths, &npaths, ctrfs_field_path_extension(k));
 				free(k);
 			}
 			break;
 		case OPT_REMOVE_EXTENSION:
-			rc = add_path(&removals, &nremovals, "%s", optarg);
+			rc = add_path(&removals, &nremovals, strdup(optarg));
 			break;
 		case OPT_FROM_JSON:
 			json_file = optarg;
 			break;
 		case OPT_PATH:
 			explicit_paths = true;
-			rc = add_path(&paths, &npaths, "%s", optarg);
+			rc = add_path(&paths, &npaths, strdup(optarg));
 			break;
 		case 'h':
 			fputs(help, stdout);
@@ -548,13 +517,13 @@ static int c_rm(struct cli *cli, int argc, char **argv)
 int cmd_containers(struct cli *cli, int argc, char **argv)
 {
 	static const struct command cmds[] = {
-		{"ls", "list", c_ls, "list containers"},
-		{"info", NULL, c_info, "print a container as JSON"},
-		{"create", NULL, c_create, "create a container"},
-		{"label", NULL, c_label, "set or remove labels"},
-		{"update", NULL, c_update, "update fields by field path"},
+	    {"ls", "list", c_ls, "list containers"},
+	    {"info", NULL, c_info, "print a container as JSON"},
+	    {"create", NULL, c_create, "create a container"},
+	    {"label", NULL, c_label, "set or remove labels"},
+	    {"update", NULL, c_update, "update fields by field path"},
 	    {"rm", "delete del remove", c_rm, "remove containers"},
-		{NULL, NULL, NULL, NULL},
+	    {NULL, NULL, NULL, NULL},
 	};
 	if (argc > 1 && cli_need_namespace(cli))
 		return EXIT_FAIL;

@@ -56,18 +56,18 @@ static void wait_for_change(int ifd)
 int cmd_events(struct cli *cli, int argc, char **argv)
 {
 	static const char help[] =
-		"Usage: ctrfsctl [-n NS] events [--since SEQ] [--no-follow] [FILTER...]\n\n"
-		"Print changes as JSON lines {\"seq\", \"timestamp\", \"namespace\", \"topic\",\n"
-		"\"event\"} and keep following new ones until interrupted. Topics are\n"
-		"containerd's: /containers/create|update|delete, /namespaces/create|update|delete.\n"
-		"With -n (or $CONTAINERD_NAMESPACE), only that namespace. Filters use\n"
-		"containerd's syntax over topic, namespace and event.FIELD, e.g.\n"
-		"  'topic==\"/containers/update\"'  'topic~=\"^/containers/\",event.id==web'\n\n"
-		"  --since SEQ    start after event SEQ (0 = every retained event); default:\n"
-		"                 only new events when following, every event with --no-follow\n"
-		"  --no-follow    print what is there and exit\n\n"
-		"Interrupted (Ctrl-C, SIGTERM), it ends killed by that signal as ctr does\n"
-		"(a shell shows exit status 130 for Ctrl-C).\n";
+	    "Usage: ctrfsctl [-n NS] events [--since SEQ] [--no-follow] [FILTER...]\n\n"
+	    "Print changes as JSON lines {\"seq\", \"timestamp\", \"namespace\", \"topic\",\n"
+	    "\"event\"} and keep following new ones until interrupted. Topics are\n"
+	    "containerd's: /containers/create|update|delete, /namespaces/create|update|delete.\n"
+	    "With -n (or $CONTAINERD_NAMESPACE), only that namespace. Filters use\n"
+	    "containerd's syntax over topic, namespace and event.FIELD, e.g.\n"
+	    "  'topic==\"/containers/update\"'  'topic~=\"^/containers/\",event.id==web'\n\n"
+	    "  --since SEQ    start after event SEQ (0 = every retained event); default:\n"
+	    "                 only new events when following, every event with --no-follow\n"
+	    "  --no-follow    print what is there and exit\n\n"
+	    "Interrupted (Ctrl-C, SIGTERM), it ends killed by that signal as ctr does\n"
+	    "(a shell shows exit status 130 for Ctrl-C).\n";
 	enum { OPT_SINCE = 256, OPT_NO_FOLLOW };
 	static const struct option opts[] = {{"since", required_argument, NULL, OPT_SINCE},
 					     {"no-follow", no_argument, NULL, OPT_NO_FOLLOW},
@@ -104,7 +104,8 @@ int cmd_events(struct cli *cli, int argc, char **argv)
 		return cli_errorf("out of memory");
 	for (size_t i = 0; i < nf; i++) {
 		if (cli->ns_explicit) {
-			if (asprintf(&filters[i], "%s,namespace==\"%s\"", argv[optind + i], cli->ns) < 0)
+			if (asprintf(&filters[i], "%s,namespace==\"%s\"", argv[optind + i],
+				     cli->ns) < 0)
 				filters[i] = NULL;
 		} else {
 			filters[i] = strdup(argv[optind + i]);

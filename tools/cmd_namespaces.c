@@ -76,10 +76,10 @@ static int ns_create(struct cli *cli, int argc, char **argv)
 static int ns_label(struct cli *cli, int argc, char **argv)
 {
 	static const char help[] =
-		"Usage: ctrfsctl namespaces label NAME [KEY=VALUE...]\n\n"
-		"Set labels on a namespace; KEY= (empty value) removes the label and a bare KEY\n"
-		"means KEY=true, as with ctr. Then print the namespace's labels as KEY=VALUE\n"
-		"lines (all of them, also without labels to set).\n";
+	    "Usage: ctrfsctl namespaces label NAME [KEY=VALUE...]\n\n"
+	    "Set labels on a namespace; KEY= (empty value) removes the label and a bare KEY\n"
+	    "means KEY=true, as with ctr. Then print the namespace's labels as KEY=VALUE\n"
+	    "lines (all of them, also without labels to set).\n";
 	if (cli_wants_help(argc, argv, help))
 		return 0;
 	if (argc < 2)
@@ -97,7 +97,7 @@ static int ns_label(struct cli *cli, int argc, char **argv)
 	ctrfs_labels_clear(&labels);
 	ctrfs_namespace ns;
 	if (rc)
-	return rc;
+		return rc;
 	if (ctrfs_namespace_get(cli_store(cli, true), argv[1], &ns, &err))
 		return cli_error(&err);
 	cli_print_labels(&ns.labels);
@@ -128,11 +128,11 @@ static int ns_rm(struct cli *cli, int argc, char **argv)
 int cmd_namespaces(struct cli *cli, int argc, char **argv)
 {
 	static const struct command cmds[] = {
-		{"ls", "list", ns_ls, "list namespaces"},
-		{"create", NULL, ns_create, "create a namespace"},
-		{"label", NULL, ns_label, "set or remove namespace labels"},
+	    {"ls", "list", ns_ls, "list namespaces"},
+	    {"create", NULL, ns_create, "create a namespace"},
+	    {"label", NULL, ns_label, "set or remove namespace labels"},
 	    {"rm", "remove delete del", ns_rm, "remove empty namespaces"},
-		{NULL, NULL, NULL, NULL},
+	    {NULL, NULL, NULL, NULL},
 	};
 	return cli_dispatch(cli, "namespaces", cmds, argc - 1, argv + 1);
 }

@@ -6,16 +6,14 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "containerd_db.h"
-#include "transfer.h"
 
 int cmd_export(struct cli *cli, int argc, char **argv)
 {
 	static const char help[] =
-		"Usage: ctrfsctl [-n NS] export [-o FILE]\n\n"
-		"Print every namespace (or only the one given with -n before the command) with\n"
-		"its labels and containers as one JSON document, which `import` reads back.\n\n"
-		"  -o, --output FILE   write to FILE instead of stdout\n";
+	    "Usage: ctrfsctl [-n NS] export [-o FILE]\n\n"
+	    "Print every namespace (or only the one given with -n before the command) with\n"
+	    "its labels and containers as one JSON document, which `import` reads back.\n\n"
+	    "  -o, --output FILE   write to FILE instead of stdout\n";
 	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
@@ -70,8 +68,8 @@ static void show_progress(struct import_report *r, const char *what)
 static void print_action(void *arg, const char *ns, const char *id, const char *action)
 {
 	struct import_report *r = arg;
-	if (r->progress && id && strcmp(action, "exists") != 0 &&
-	    r->done < r->total && (++r->done % 500 == 0 || r->done == r->total))
+	if (r->progress && id && strcmp(action, "exists") != 0 && r->done < r->total &&
+	    (++r->done % 500 == 0 || r->done == r->total))
 		show_progress(r, NULL);
 	if (!r->verbose && strcmp(action, "exists") != 0)
 		return;
@@ -92,13 +90,14 @@ static int read_input(struct cli *cli, const char *path, bool containerd,
 	ctrfs_error err;
 	ctrfs_code code;
 	if (containerd) {
-		code = containerd_db_read(path, cli->ns_explicit ? cli->ns : NULL, nss, n, &err);
+		code =
+		    ctrfs_containerd_db_read(path, cli->ns_explicit ? cli->ns : NULL, nss, n, &err);
 	} else {
 		size_t len;
 		char *text = cli_read_file(path, &len);
 		if (!text)
 			return cli_errorf("%s: %m", path);
-		code = import_doc_parse(text, len, cli->ns, nss, n, &err);
+		code = ctrfs_import_parse(text, len, cli->ns, nss, n, &err);
 		free(text);
 	}
 	return code ? cli_error(&err) : 0;
@@ -107,23 +106,23 @@ static int read_input(struct cli *cli, const char *path, bool containerd,
 int cmd_import(struct cli *cli, int argc, char **argv)
 {
 	static const char help[] =
-		"Usage: ctrfsctl [-n NS] import [OPTIONS] FILE\n"
-		"       ctrfsctl [-n NS] import --containerd [OPTIONS] META_DB\n\n"
-		"Import containers. FILE (- for stdin) is a `ctrfsctl export` document or the\n"
-		"output of `ctr containers info` (imported into the namespace of -n). With\n"
-		"--containerd, read containerd's own bolt database (e.g. a copy of\n"
-		"/var/lib/containerd/io.containerd.metadata.v1.bolt/meta.db); all its\n"
-		"namespaces, or only the one of -n when given. Timestamps are kept.\n\n"
-		"  --containerd     the input is containerd's meta.db\n"
-		"  --replace        replace containers that already exist\n"
-		"  --skip           leave containers that already exist as they are\n"
-		"  --dry-run        print what would change, change nothing\n"
-		"  -v, --verbose    print each container imported\n\n"
-		"Without --replace or --skip, containers that exist make the import fail\n"
-		"before anything is written, listing them.\n\n"
-		"A store that does not exist is created (and that is said on stderr); a failed\n"
-		"import leaves none. On a terminal, a progress line is kept up to date on\n"
-		"stderr; otherwise only the summary line is printed there.\n";
+	    "Usage: ctrfsctl [-n NS] import [OPTIONS] FILE\n"
+	    "       ctrfsctl [-n NS] import --containerd [OPTIONS] META_DB\n\n"
+	    "Import containers. FILE (- for stdin) is a `ctrfsctl export` document or the\n"
+	    "output of `ctr containers info` (imported into the namespace of -n). With\n"
+	    "--containerd, read containerd's own bolt database (e.g. a copy of\n"
+	    "/var/lib/containerd/io.containerd.metadata.v1.bolt/meta.db); all its\n"
+	    "namespaces, or only the one of -n when given. Timestamps are kept.\n\n"
+	    "  --containerd     the input is containerd's meta.db\n"
+	    "  --replace        replace containers that already exist\n"
+	    "  --skip           leave containers that already exist as they are\n"
+	    "  --dry-run        print what would change, change nothing\n"
+	    "  -v, --verbose    print each container imported\n\n"
+	    "Without --replace or --skip, containers that exist make the import fail\n"
+	    "before anything is written, listing them.\n\n"
+	    "A store that does not exist is created (and that is said on stderr); a failed\n"
+	    "import leaves none. On a terminal, a progress line is kept up to date on\n"
+	    "stderr; otherwise only the summary line is printed there.\n";
 	enum { OPT_CONTAINERD = 256, OPT_REPLACE, OPT_SKIP, OPT_DRY_RUN };
 	static const struct option opts[] = {{"containerd", no_argument, NULL, OPT_CONTAINERD},
 					     {"replace", no_argument, NULL, OPT_REPLACE},

@@ -162,6 +162,7 @@ class Mount:
     def fails(self, script, message, **kw):
         """Runs a script that must fail with the tool reporting `message` (an strerror
         text such as "Invalid argument")."""
+        assert message, "an empty message matches any failure: name the one expected"
         r = self.sh(script, **kw)
         assert r.status != 0, f"{script!r} should have failed: {r}"
         assert message in r.err, f"{script!r}: expected {message!r} in {r.err!r}"

@@ -445,10 +445,11 @@ def test_grep_r_and_find_do_not_read_events(mnt):
 
 
 def test_events_is_read_only(mnt):
-    mnt.fails("echo x > .events", "")
+    mnt.fails("echo x > .events", "Permission denied")  # mode 0444
     mnt.expect(r"refused unlink /\.events")
     mnt.fails("rm .events", "Operation not permitted")
-    mnt.fails("mkdir .events", "")
+    mnt.fails("mkdir .events", "File exists")
+    assert mnt.ok("test -f .events && echo file") == "file\n"
 
 
 def test_the_stream_ends_when_the_daemon_stops(store_only):

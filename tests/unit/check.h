@@ -5,6 +5,7 @@
 #define CTRFS_TESTS_CHECK_H
 
 #include <stdio.h>
+#include <string.h>
 
 static int failures;
 
@@ -17,5 +18,21 @@ static int failures;
 			fputc('\n', stderr);                                                       \
 		}                                                                                  \
 	} while (0)
+
+/* CHECK for two strings (NULL prints as such): equal. */
+#define CHECK_STR(got, want)                                                                       \
+	do {                                                                                       \
+		const char *got_ = (got), *want_ = (want);                                         \
+		CHECK(got_ &&want_ &&strcmp(got_, want_) == 0, "got \"%s\", want \"%s\"",          \
+		      got_ ? got_ : "(null)", want_ ? want_ : "(null)");                           \
+	} while (0)
+
+/* main's answer: says how many checks failed, and fails then. */
+static inline int check_report(void)
+{
+	if (failures)
+		fprintf(stderr, "%d check(s) failed\n", failures);
+	return failures != 0;
+}
 
 #endif

@@ -123,10 +123,5 @@ int main(void)
 	test_go_rules();
 	test_fixture_values();
 	test_round_trip();
-	if (failures) {
-		fprintf(stderr, "%d checks failed\n", failures);
-		return 1;
-	}
-	printf("ok\n");
-	return 0;
+	return check_report();
 }

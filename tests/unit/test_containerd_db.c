@@ -341,12 +341,13 @@ static void test_dump(void)
 
 	/* Lookups agree with the walk, through page and inline buckets alike. */
 	struct lookup lookups[] = {
-		{{"v1", "version"}, "\x06", false},
-		{{"v1", "default", "containers", "a-db", "runtime", "name"},
-		 "io.containerd.runc.v2", false},
-		{{"v1", "team-b", "labels", "owner"}, "team-b", false},
-		{{"v1", "k8s.io", "containers"}, NULL, false},
-		{{"v1", "default", "containers", "a-web", "spec"}, NULL, false},
+	    {{"v1", "version"}, "\x06", false},
+	    {{"v1", "default", "containers", "a-db", "runtime", "name"},
+	     "io.containerd.runc.v2",
+	     false},
+	    {{"v1", "team-b", "labels", "owner"}, "team-b", false},
+	    {{"v1", "k8s.io", "containers"}, NULL, false},
+	    {{"v1", "default", "containers", "a-web", "spec"}, NULL, false},
 	};
 	/* spec is a value: only its presence is checked, so expect "not a bucket" */
 	for (size_t i = 0; i < sizeof(lookups) / sizeof(lookups[0]); i++) {
@@ -388,8 +389,8 @@ static void check_time(const char *what, json_t *info, const char *key, ctrfs_ti
 
 static void check_container(const char *ns, const ctrfs_container *c)
 {
-	static const char *const known[] = {"ID",	   "Labels",	  "Image",	"Runtime",
-					    "SnapshotKey", "Snapshotter", "CreatedAt",	"UpdatedAt",
+	static const char *const known[] = {"ID",	   "Labels",	  "Image",     "Runtime",
+					    "SnapshotKey", "Snapshotter", "CreatedAt", "UpdatedAt",
 					    "Extensions",  "SandboxID",	  "Spec"};
 	char *name, *path, what[200];
 	size_t len, clen, slen;
@@ -424,18 +425,15 @@ static void check_container(const char *ns, const ctrfs_container *c)
 		CHECK(got && !strcmp(got, json_string_value(v)), "%s: label %s", what, k);
 	}
 	CHECK(!strcmp(nz(jstr(info, "Image")), nz(c->image)), "%s: Image %s", what, nz(c->image));
-	CHECK(!strcmp(nz(jstr(info, "SnapshotKey")), nz(c->snapshot_key)), "%s: SnapshotKey",
-	      what);
-	CHECK(!strcmp(nz(jstr(info, "Snapshotter")), nz(c->snapshotter)), "%s: Snapshotter",
-	      what);
+	CHECK(!strcmp(nz(jstr(info, "SnapshotKey")), nz(c->snapshot_key)), "%s: SnapshotKey", what);
+	CHECK(!strcmp(nz(jstr(info, "Snapshotter")), nz(c->snapshotter)), "%s: Snapshotter", what);
 	CHECK(!strcmp(nz(jstr(info, "SandboxID")), nz(c->sandbox_id)), "%s: SandboxID", what);
 	check_time(what, info, "CreatedAt", c->created_at);
 	check_time(what, info, "UpdatedAt", c->updated_at);
 
 	json_t *rt = json_object_get(info, "Runtime"), *opts = json_object_get(rt, "Options");
 	CHECK(!strcmp(nz(jstr(rt, "Name")), nz(c->runtime_name)), "%s: Runtime.Name", what);
-	CHECK(json_is_object(opts) == c->has_runtime_options, "%s: Runtime.Options presence",
-	      what);
+	CHECK(json_is_object(opts) == c->has_runtime_options, "%s: Runtime.Options presence", what);
 	if (json_is_object(opts))
 		check_any(what, opts, &c->runtime_options);
 
@@ -556,14 +554,14 @@ static void test_fixture(void)
 	ctrfs_import_namespaces_free(nss, n);
 
 	CHECK(containerd_db_read(db_path, "nope", &nss, &n, &err) == CTRFS_NOT_FOUND &&
-		      strstr(err.text, "\"nope\""),
+		  strstr(err.text, "\"nope\""),
 	      "missing namespace: %s", err.text);
 	char *missing = path_join(tmp_dir, "no-such-meta.db");
 	CHECK(containerd_db_read(missing, NULL, &nss, &n, &err) == CTRFS_NOT_FOUND &&
-		      strstr(err.text, missing),
+		  strstr(err.text, missing),
 	      "missing file: %s", err.text);
 	CHECK(containerd_db_read(tmp_dir, NULL, &nss, &n, &err) == CTRFS_INVALID_ARGUMENT &&
-		      strstr(err.text, "not a regular file"),
+		  strstr(err.text, "not a regular file"),
 	      "directory: %s", err.text);
 	free(missing);
 	free(db_path);
@@ -636,11 +634,19 @@ struct tnode {
 	uint64_t root;
 };
 
-#define V(k, v) {.key = k, .val = v, .vlen = sizeof(v) - 1}
-#define B(k, ...)                                                                          \
-	{.key = k, .bucket = true, .kids = (const struct tnode[]){__VA_ARGS__},             \
-	 .nkids = sizeof((const struct tnode[]){__VA_ARGS__}) / sizeof(struct tnode)}
-#define B0(k) {.key = k, .bucket = true}
+#define V(k, v)                                                                                    \
+	{                                                                                          \
+		.key = k, .val = v, .vlen = sizeof(v) - 1                                          \
+	}
+#define B(k, ...)                                                                                  \
+	{                                                                                          \
+		.key = k, .bucket = true, .kids = (const struct tnode[]){__VA_ARGS__},             \
+		.nkids = sizeof((const struct tnode[]){__VA_ARGS__}) / sizeof(struct tnode)        \
+	}
+#define B0(k)                                                                                      \
+	{                                                                                          \
+		.key = k, .bucket = true                                                           \
+	}
 
 static size_t tnode_klen(const struct tnode *t)
 {
@@ -830,7 +836,11 @@ static void expect_ok(const char *what, const unsigned char *data, size_t len)
 /* ---- containerd mapping on built files ---- */
 
 #define CREATED "\x01\x00\x00\x00\x0e\xe2\x95\xba\x23\x39\xd9\x54\x75\xff\xff"
-#define SPEC "\x0a\x03" "abc" "\x12\x02" "{}"
+#define SPEC                                                                                       \
+	"\x0a\x03"                                                                                 \
+	"abc"                                                                                      \
+	"\x12\x02"                                                                                 \
+	"{}"
 
 static ctrfs_code read_built(const struct tnode *root, size_t n, uint32_t ps,
 			     ctrfs_import_namespace **nss, size_t *count, ctrfs_error *err)
@@ -847,17 +857,17 @@ static ctrfs_code read_built(const struct tnode *root, size_t n, uint32_t ps,
 
 static void test_mapping(void)
 {
-	const struct tnode db[] = {B(
-		"v1", V("version", "\x06"),
-		B("default", B("labels", V("empty", ""), V("k", "v")),
-		  B("containers", V("plain-key", "skipped, as containerd's List does"),
-		    B("c1", V("createdat", CREATED), V("image", "img:1"),
-		      B("labels", V("a", "1"), V("b/c", "two"), B0("nested")),
-		      B("runtime", V("name", "io.containerd.runc.v2"), V("options", "")),
-		      V("sandboxid", "sb-1"), V("snapshotKey", "k"), V("snapshotter", "native"),
-		      V("spec", SPEC), V("key-of-a-future-version", "ignored"),
-		      B("extensions", V("ext.json", "\x0a\x01t\x12\x01x"), B0("ext.bucket"))),
-		    B("c2", B("runtime", V("name", "r"), B0("options")), V("spec", "")))))};
+	const struct tnode db[] = {
+	    B("v1", V("version", "\x06"),
+	      B("default", B("labels", V("empty", ""), V("k", "v")),
+		B("containers", V("plain-key", "skipped, as containerd's List does"),
+		  B("c1", V("createdat", CREATED), V("image", "img:1"),
+		    B("labels", V("a", "1"), V("b/c", "two"), B0("nested")),
+		    B("runtime", V("name", "io.containerd.runc.v2"), V("options", "")),
+		    V("sandboxid", "sb-1"), V("snapshotKey", "k"), V("snapshotter", "native"),
+		    V("spec", SPEC), V("key-of-a-future-version", "ignored"),
+		    B("extensions", V("ext.json", "\x0a\x01t\x12\x01x"), B0("ext.bucket"))),
+		  B("c2", B("runtime", V("name", "r"), B0("options")), V("spec", "")))))};
 	for (uint32_t ps = 512; ps <= 8192; ps *= 4) {
 		ctrfs_import_namespace *nss = NULL;
 		size_t n = 0;
@@ -876,23 +886,23 @@ static void test_mapping(void)
 		CHECK(ns->labels.count == 2 && empty && !*empty, "namespace labels may be empty");
 		CHECK(!strcmp(c->id, "c1") && !strcmp(c->image, "img:1"), "c1 id/image");
 		CHECK(c->labels.count == 3 && !strcmp(ctrfs_labels_get(&c->labels, "b/c"), "two") &&
-			      !strcmp(ctrfs_labels_get(&c->labels, "nested"), ""),
+			  !strcmp(ctrfs_labels_get(&c->labels, "nested"), ""),
 		      "c1 labels (a nested bucket reads as an empty value, as in Go)");
 		CHECK(c->has_runtime_options && !*nz(c->runtime_options.type_url) &&
-			      c->runtime_options.value_len == 0,
+			  c->runtime_options.value_len == 0,
 		      "present-but-empty runtime options are an empty Any");
 		CHECK(!c2->has_runtime_options, "options as a bucket count as absent (bbolt Get)");
 		CHECK(!strcmp(nz(c->sandbox_id), "sb-1") && !strcmp(c->snapshot_key, "k") &&
-			      !strcmp(c->snapshotter, "native"),
+			  !strcmp(c->snapshotter, "native"),
 		      "c1 strings");
 		CHECK(c->has_spec && !strcmp(c->spec.type_url, "abc") && c->spec.value_len == 2 &&
-			      !memcmp(c->spec.value, "{}", 2),
+			  !memcmp(c->spec.value, "{}", 2),
 		      "c1 spec");
 		CHECK(c2->has_spec && !*nz(c2->spec.type_url) && !c2->spec.value_len,
 		      "an empty spec value is an empty Any, still set");
 		const ctrfs_any *e = ctrfs_extensions_get(&c->extensions, "ext.json");
 		CHECK(c->extensions.count == 2 && e && !strcmp(e->type_url, "t") &&
-			      e->value_len == 1 && e->value[0] == 'x',
+			  e->value_len == 1 && e->value[0] == 'x',
 		      "c1 extensions");
 		ctrfs_time_format(c->created_at, t, sizeof(t));
 		CHECK(!strcmp(t, "2026-11-23T04:37:55.970544245Z"), "createdat %s", t);
@@ -906,37 +916,38 @@ static void test_mapping(void)
 		const char *what, *want1, *want2;
 		struct tnode root;
 	} bads[] = {
-		{"no runtime", "v1/default/containers/c1: ", "Runtime.Name must be set",
-		 B("v1", B("default", B("containers", B("c1", V("spec", SPEC)))))},
-		{"bad id", "v1/default/containers/bad..id: ", "identifier",
-		 B("v1", B("default", B("containers", B("bad..id", B("runtime", V("name", "r")),
-							V("spec", SPEC)))))},
-		{"NUL in a label", "v1/default/containers/c1/labels/k: ", "NUL",
-		 B("v1", B("default", B("containers", B("c1", B("labels", V("k", "a\0b")),
-							B("runtime", V("name", "r")),
-							V("spec", SPEC)))))},
-		{"NUL in an id", "v1/default/containers/c\\x001: ", "NUL",
-		 B("v1", B("default",
-			   B("containers", {.key = "c\0" "1", .klen = 3, .bucket = true})))},
-		{"bad spec", "v1/default/containers/c1/spec: ", "invalid protobuf Any",
-		 B("v1", B("default", B("containers", B("c1", B("runtime", V("name", "r")),
-							V("spec", "\x0a\x05" "ab")))))},
-		{"bad options", "v1/default/containers/c1/runtime/options: ",
-		 "invalid protobuf Any",
-		 B("v1", B("default", B("containers",
-					B("c1", B("runtime", V("name", "r"), V("options", "\x0e")),
-					  V("spec", SPEC)))))},
-		{"bad extension", "v1/default/containers/c1/extensions/e: ", "invalid protobuf Any",
-		 B("v1", B("default", B("containers", B("c1", B("extensions", V("e", "\x0a")),
-							B("runtime", V("name", "r")),
-							V("spec", SPEC)))))},
-		{"bad time", "v1/default/containers/c1/createdat: ", "time.MarshalBinary",
-		 B("v1", B("default", B("containers", B("c1", V("createdat", "\x01\x02"),
-							B("runtime", V("name", "r")),
-							V("spec", SPEC)))))},
-		{"bad namespace", "v1/Bad Name: ", "identifier", B("v1", B0("Bad Name"))},
-		{"no v1", "no v1 bucket", "not a containerd metadata database",
-		 B("v2", B0("default"))},
+	    {"no runtime", "v1/default/containers/c1: ", "Runtime.Name must be set",
+	     B("v1", B("default", B("containers", B("c1", V("spec", SPEC)))))},
+	    {"bad id", "v1/default/containers/bad..id: ", "identifier",
+	     B("v1", B("default", B("containers",
+				    B("bad..id", B("runtime", V("name", "r")), V("spec", SPEC)))))},
+	    {"NUL in a label", "v1/default/containers/c1/labels/k: ", "NUL",
+	     B("v1",
+	       B("default", B("containers", B("c1", B("labels", V("k", "a\0b")),
+					      B("runtime", V("name", "r")), V("spec", SPEC)))))},
+	    {"NUL in an id", "v1/default/containers/c\\x001: ", "NUL",
+	     B("v1", B("default", B("containers", {.key = "c\0"
+							  "1",
+						   .klen = 3,
+						   .bucket = true})))},
+	    {"bad spec", "v1/default/containers/c1/spec: ", "invalid protobuf Any",
+	     B("v1", B("default", B("containers", B("c1", B("runtime", V("name", "r")),
+						    V("spec", "\x0a\x05"
+							      "ab")))))},
+	    {"bad options", "v1/default/containers/c1/runtime/options: ", "invalid protobuf Any",
+	     B("v1", B("default",
+		       B("containers", B("c1", B("runtime", V("name", "r"), V("options", "\x0e")),
+					 V("spec", SPEC)))))},
+	    {"bad extension", "v1/default/containers/c1/extensions/e: ", "invalid protobuf Any",
+	     B("v1",
+	       B("default", B("containers", B("c1", B("extensions", V("e", "\x0a")),
+					      B("runtime", V("name", "r")), V("spec", SPEC)))))},
+	    {"bad time", "v1/default/containers/c1/createdat: ", "time.MarshalBinary",
+	     B("v1",
+	       B("default", B("containers", B("c1", V("createdat", "\x01\x02"),
+					      B("runtime", V("name", "r")), V("spec", SPEC)))))},
+	    {"bad namespace", "v1/Bad Name: ", "identifier", B("v1", B0("Bad Name"))},
+	    {"no v1", "no v1 bucket", "not a containerd metadata database", B("v2", B0("default"))},
 	};
 	for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
 		ctrfs_import_namespace *nss = NULL;
@@ -944,7 +955,7 @@ static void test_mapping(void)
 		ctrfs_error err = {0};
 		ctrfs_code code = read_built(&bads[i].root, 1, 4096, &nss, &n, &err);
 		CHECK(code == CTRFS_INVALID_ARGUMENT && strstr(err.text, bads[i].want1) &&
-			      strstr(err.text, bads[i].want2),
+			  strstr(err.text, bads[i].want2),
 		      "%s: %s", bads[i].what, err.text);
 		if (!code)
 			ctrfs_import_namespaces_free(nss, n);
@@ -961,24 +972,42 @@ static void test_any(void)
 		const char *url, *value, *error;
 	} cases[] = {
 #define ANY(b, u, v, e) {b, sizeof(b) - 1, u, v, e}
-		ANY("", "", "", NULL),
-		ANY("\x0a\x03" "abc" "\x12\x02\x01\x02", "abc", "\x01\x02", NULL),
-		ANY("\x18\x96\x01\x0a\x01u", "u", "", NULL),		    /* varint field 3 */
-		ANY("\x21" "12345678" "\x2d" "1234" "\x12\x01v", "", "v", NULL), /* fixed64/32 */
-		/* nested groups, then: the last type_url wins */
-		ANY("\x33\x08\x01\x3b\x3c\x34\x0a\x01u", "u", "", NULL),
-		ANY("\x0a\x01" "a" "\x0a\x01" "b", "b", "", NULL),
-		ANY("\x08\x05\x10\x07", "", "", NULL), /* fields 1, 2 as varints: unknown */
-		ANY("\x0a\x05" "a", NULL, NULL, "runs past the end"),
-		ANY("\x02\x00", NULL, NULL, "invalid field number"),
-		ANY("\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f", NULL, NULL, "varint"),
-		ANY("\x0e", NULL, NULL, "invalid wire type"),
-		ANY("\x33\x08\x01\x3c", NULL, NULL, "mismatched end of group"),
-		ANY("\x33\x08\x01", NULL, NULL, "unterminated group"),
-		ANY("\x34", NULL, NULL, "end of group without a start"),
-		ANY("\x0a\x02" "a\0", NULL, NULL, "NUL"),
-		ANY("\x0a", NULL, NULL, "length"),
-		ANY("\x21" "1234", NULL, NULL, "runs past the end"),
+	    ANY("", "", "", NULL),
+	    ANY("\x0a\x03"
+		"abc"
+		"\x12\x02\x01\x02",
+		"abc", "\x01\x02", NULL),
+	    ANY("\x18\x96\x01\x0a\x01u", "u", "", NULL), /* varint field 3 */
+	    ANY("\x21"
+		"12345678"
+		"\x2d"
+		"1234"
+		"\x12\x01v",
+		"", "v", NULL), /* fixed64/32 */
+	    /* nested groups, then: the last type_url wins */
+	    ANY("\x33\x08\x01\x3b\x3c\x34\x0a\x01u", "u", "", NULL),
+	    ANY("\x0a\x01"
+		"a"
+		"\x0a\x01"
+		"b",
+		"b", "", NULL),
+	    ANY("\x08\x05\x10\x07", "", "", NULL), /* fields 1, 2 as varints: unknown */
+	    ANY("\x0a\x05"
+		"a",
+		NULL, NULL, "runs past the end"),
+	    ANY("\x02\x00", NULL, NULL, "invalid field number"),
+	    ANY("\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f", NULL, NULL, "varint"),
+	    ANY("\x0e", NULL, NULL, "invalid wire type"),
+	    ANY("\x33\x08\x01\x3c", NULL, NULL, "mismatched end of group"),
+	    ANY("\x33\x08\x01", NULL, NULL, "unterminated group"),
+	    ANY("\x34", NULL, NULL, "end of group without a start"),
+	    ANY("\x0a\x02"
+		"a\0",
+		NULL, NULL, "NUL"),
+	    ANY("\x0a", NULL, NULL, "length"),
+	    ANY("\x21"
+		"1234",
+		NULL, NULL, "runs past the end"),
 #undef ANY
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -991,7 +1020,7 @@ static void test_any(void)
 		} else {
 			size_t vl = strlen(cases[i].value);
 			CHECK(code == CTRFS_OK && !strcmp(a.type_url, cases[i].url) &&
-				      a.value_len == vl && !memcmp(a.value, cases[i].value, vl),
+				  a.value_len == vl && !memcmp(a.value, cases[i].value, vl),
 			      "any case %zu: %s", i, err.text);
 		}
 		ctrfs_any_clear(&a);
@@ -1003,7 +1032,7 @@ static void test_any(void)
 	ctrfs_any a = {0};
 	ctrfs_error err;
 	CHECK(containerd_any_decode(deep.p, deep.len, &a, &err) == CTRFS_INVALID_ARGUMENT &&
-		      strstr(err.text, "nested too deeply"),
+		  strstr(err.text, "nested too deeply"),
 	      "deep groups: %s", err.text);
 	free(deep.p);
 }
@@ -1198,8 +1227,8 @@ static void test_hostile_fixture(void)
 	if (!orig || len < 8192)
 		return;
 	const uint64_t hwm = get64(orig + 4096 + 16 + 40) > get64(orig + 16 + 40)
-				     ? get64(orig + 4096 + 16 + 40)
-				     : get64(orig + 16 + 40);
+				 ? get64(orig + 4096 + 16 + 40)
+				 : get64(orig + 16 + 40);
 	const int newer = get64(orig + 4096 + 16 + 48) > get64(orig + 16 + 48);
 	const uint64_t older_txid = get64(orig + (1 - newer) * 4096 + 16 + 48);
 
@@ -1356,7 +1385,7 @@ static void test_concurrent_commit(void)
 			      err.text);
 		else
 			CHECK(code == CTRFS_UNAVAILABLE && c.calls == 5 &&
-				      strstr(err.text, "database changed while reading"),
+				  strstr(err.text, "database changed while reading"),
 			      "endless commits: %d after %d calls: %s", code, c.calls, err.text);
 		bbolt_close(db);
 	}
@@ -1424,7 +1453,5 @@ int main(int argc, char **argv)
 		free(p);
 	}
 	rmdir(tmp_dir);
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	return check_report();
 }

@@ -351,5 +351,5 @@ int main(int argc, char **argv)
 	test_fixture();
 	test_states();
 	test_hostile();
-	return failures != 0;
+	return check_report();
 }

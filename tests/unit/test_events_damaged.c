@@ -80,5 +80,5 @@ int main(void)
 	expect(s, "{\r}", false);
 	ctrfs_store_close(s);
 	nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
-	return failures ? 1 : 0;
+	return check_report();
 }

@@ -328,11 +328,10 @@ static bool one_match(const char *expr, const char *v, const char *const *labels
 	ctrfs_error err = {0};
 	ctrfs_filter *f;
 	struct one o = {v, labels};
-	if (filter_parse(&expr, 1, &f, &err) != CTRFS_OK) {
-		fprintf(stderr, "unexpected parse error: %s\n", err.text);
-		failures++;
+	bool parsed = filter_parse(&expr, 1, &f, &err) == CTRFS_OK;
+	CHECK(parsed, "unexpected parse error: %s", err.text);
+	if (!parsed)
 		return false;
-	}
 	bool m = filter_match(f, one_field, &o);
 	filter_free(f);
 	return m;
@@ -470,10 +469,5 @@ int main(void)
 	test_values();
 	test_escapes_and_paths();
 	test_container();
-	if (failures) {
-		fprintf(stderr, "%d check(s) failed\n", failures);
-		return 1;
-	}
-	printf("all filter checks passed\n");
-	return 0;
+	return check_report();
 }

@@ -208,5 +208,5 @@ int main(void)
 	test_status_without_grpc_status();
 	test_percent_decoding();
 	test_timeout_header();
-	return failures != 0;
+	return check_report();
 }

@@ -480,10 +480,7 @@ int main(int argc, char **argv)
 		test_fixtures(fixtures);
 	else
 		fprintf(stderr, "no fixtures directory given: fixture checks skipped\n");
-	if (failures) {
-		fprintf(stderr, "%d checks failed\n", failures);
+	if (check_report())
 		return 1;
-	}
-	printf("ok\n");
 	return fixtures ? 0 : 77;
 }

@@ -114,10 +114,5 @@ int main(void)
 	test_replaced();
 	test_others_may_write();
 	remove_tree(base);
-	if (failures) {
-		fprintf(stderr, "%d checks failed\n", failures);
-		return 1;
-	}
-	printf("ok\n");
-	return 0;
+	return check_report();
 }

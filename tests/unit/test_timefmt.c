@@ -264,10 +264,5 @@ int main(void)
 	test_round_trip();
 	test_binary();
 	test_now();
-	if (failures) {
-		fprintf(stderr, "%d checks failed\n", failures);
-		return 1;
-	}
-	printf("ok\n");
-	return 0;
+	return check_report();
 }

@@ -148,5 +148,5 @@ int main(void)
 	ctrfs_container_clear(&made);
 	ctrfs_store_close(s);
 	nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
-	return failures ? 1 : 0;
+	return check_report();
 }

@@ -1,10 +1,21 @@
-/* The text form of JSON-valued bytes and of protobuf Any values, as files show them. */
-#ifndef CTRFS_FS_ANYTEXT_H
-#define CTRFS_FS_ANYTEXT_H
+/* The text forms of values as ctrfs's files show them: JSON-valued bytes, protobuf Any
+ * values, the spec. The public calls (ctrfs_any_text, ctrfs_spec_from_text...) are
+ * built on these. */
+#ifndef CTRFS_ANYTEXT_H
+#define CTRFS_ANYTEXT_H
 
 #include "ctrfs_store.h"
 #include "json_text.h"
 #include "strbuf.h"
+
+/*
+ * The members of an Any in containerd's JSON forms (ctr's info, the change log):
+ * "type_url" and "value" (its bytes in base64), in that order; with `omitempty` (Go's,
+ * as ctr prints) an empty one is left out. Calls fn(arg, name, value) for each; false
+ * when out of memory (then fn was not called).
+ */
+bool any_members(const ctrfs_any *a, bool omitempty,
+		 void (*fn)(void *arg, const char *name, const char *value), void *arg);
 
 /*
  * An Any reads as a JSON object: its "type_url" and, when the bytes are JSON, those

@@ -6,13 +6,16 @@
 #include <stddef.h>
 
 struct strbuf {
-	char *buf;  /* always NUL-terminated once anything was added */
+	char *buf; /* always NUL-terminated once anything was added */
 	size_t len;
 	size_t cap;
-	bool oom;   /* set once an allocation failed; later appends do nothing */
+	bool oom; /* set once an allocation failed; later appends do nothing */
 };
 
-#define STRBUF_INIT {NULL, 0, 0, false}
+#define STRBUF_INIT                                                                                \
+	{                                                                                          \
+		NULL, 0, 0, false                                                                  \
+	}
 
 void strbuf_add(struct strbuf *sb, const void *data, size_t len);
 void strbuf_adds(struct strbuf *sb, const char *s);

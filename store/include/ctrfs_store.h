@@ -1,0 +1,1 @@
+../ctrfs_store.h

@@ -719,7 +719,15 @@ static int commit(struct handle *h, const char *op, enum commit_mode mode)
 {
 	struct commit_text t = {content(h), h->len, h->snap ? h->snap->data : NULL,
 				h->snap ? h->snap->len : 0};
+	/* an emptied label stays a file (see below), marked before the store drops the
+	 * label: a lookup or create racing this commit then finds one or the other, never
+	 * neither (ENOENT for a name the user just emptied) */
+	bool emptying = mode != COMMIT_CHECK && !h->len && node_is_label(h->ni.fp.kind);
+	if (emptying)
+		node_set_pending(h->ni.path, &h->ni.fp, true);
 	int rc = commit_content(h->fs, &h->ni.fp, h->ni.path, op, &t, mode);
+	if (emptying && rc != 0 && !h->ni.pending)
+		node_set_pending(h->ni.path, &h->ni.fp, false); /* not stored: as before */
 	if (rc < 0) {
 		h->refused = -rc;
 		return rc;

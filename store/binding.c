@@ -676,6 +676,12 @@ ctrfs_code require_bound(ctrfs_store *s, ctrfs_error *err)
 		   : ctrfs_fail(err, CTRFS_FAILED_PRECONDITION, "store is not bound to containerd");
 }
 
+ctrfs_code bound_client(ctrfs_store *s, ctrd_client **out, ctrfs_error *err)
+{
+	ctrfs_code code = require_bound(s, err);
+	return code ? code : client_get(s, out, err);
+}
+
 ctrfs_code ctrfs_store_sync(ctrfs_store *s, ctrfs_sync_result *res, ctrfs_error *err)
 {
 	ctrfs_code code = require_bound(s, err);
@@ -707,11 +713,8 @@ ctrfs_code ctrfs_store_sync(ctrfs_store *s, ctrfs_sync_result *res, ctrfs_error 
 ctrfs_code ctrfs_store_refresh_container(ctrfs_store *s, const char *ns, const char *id,
 					 ctrfs_error *err)
 {
-	ctrfs_code code = require_bound(s, err);
-	if (code)
-		return code;
 	ctrd_client *cl;
-	code = client_get(s, &cl, err);
+	ctrfs_code code = bound_client(s, &cl, err);
 	if (code)
 		return code;
 	struct ctrd_container got = {0};
@@ -728,11 +731,8 @@ ctrfs_code ctrfs_store_refresh_container(ctrfs_store *s, const char *ns, const c
 
 ctrfs_code ctrfs_store_refresh_namespace(ctrfs_store *s, const char *name, ctrfs_error *err)
 {
-	ctrfs_code code = require_bound(s, err);
-	if (code)
-		return code;
 	ctrd_client *cl;
-	code = client_get(s, &cl, err);
+	ctrfs_code code = bound_client(s, &cl, err);
 	if (code)
 		return code;
 	/* a list, not Get: containerd answers Get of a missing namespace with OK */
@@ -753,11 +753,8 @@ ctrfs_code ctrfs_store_refresh_namespace(ctrfs_store *s, const char *name, ctrfs
 ctrfs_code ctrfs_store_refresh_task(ctrfs_store *s, const char *ns, const char *id,
 				    ctrfs_error *err)
 {
-	ctrfs_code code = require_bound(s, err);
-	if (code)
-		return code;
 	ctrd_client *cl;
-	code = client_get(s, &cl, err);
+	ctrfs_code code = bound_client(s, &cl, err);
 	if (code)
 		return code;
 	struct ctrd_process got = {0};

@@ -11,6 +11,8 @@ ctrfs_code client_get(ctrfs_store *s, ctrd_client **out, ctrfs_error *err);
 /* Ends a call: maps a failure of RC/ST into err, lets the next caller in. */
 ctrfs_code client_put(ctrfs_store *s, int rc, struct ctrd_status *st, ctrfs_error *err);
 ctrfs_code require_bound(ctrfs_store *s, ctrfs_error *err);
+/* Both: the client of a store that must be bound (a refresh from containerd). */
+ctrfs_code bound_client(ctrfs_store *s, ctrd_client **out, ctrfs_error *err);
 bool labels_in(const struct ctrd_label *v, size_t n, ctrfs_labels *l);
 bool str_in(char **dst, const char *src);
 ctrfs_time time_in(struct ctrd_time t);

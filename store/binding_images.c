@@ -105,11 +105,8 @@ ctrfs_code binding_image_label(ctrfs_store *s, const char *ns, const char *name,
 ctrfs_code ctrfs_store_refresh_image(ctrfs_store *s, const char *ns, const char *name,
 				     ctrfs_error *err)
 {
-	ctrfs_code code = require_bound(s, err);
-	if (code)
-		return code;
 	ctrd_client *cl;
-	code = client_get(s, &cl, err);
+	ctrfs_code code = bound_client(s, &cl, err);
 	if (code)
 		return code;
 	struct ctrd_image got = {0};

@@ -19,8 +19,13 @@ Beside each ratio it prints the floor: the ratio FUSE itself sets on this machin
 request round trip and an open+read+close measured in the same run on ctrfs-fuse-floor
 (a FUSE daemon answering from constants), times the requests each operation must make.
 
+With --old-build DIR (a build of an earlier version), every figure taken through the
+mount is also taken with that version's ctrfs on the same store in the same run, and
+printed beside it ("old s"), so that a change is judged against what it replaces.
+
 Prints a table, then JSON. Usage (root: it mounts tmpfs and FUSE):
   bench/fs_bench.py [--sizes 1000,10000,100000] [--writes 10000] [--json FILE]
+                    [--old-build DIR]
 Not a test: it reports, it does not judge.
 """
 import argparse
@@ -118,12 +123,13 @@ def timed(cmd):
 class Mounted:
     """ctrfs serving `store` on `mnt`, started in daemon mode as a user would."""
 
-    def __init__(self, store, mnt):
+    def __init__(self, store, mnt, exe=None):
+        exe = exe or CTRFS
         self.store, self.mnt = store, mnt
         t = time.perf_counter()
-        run([str(CTRFS), str(store), str(mnt)])  # returns once mounted (daemon mode)
+        run([str(exe), str(store), str(mnt)])  # returns once mounted (daemon mode)
         self.mount_s = time.perf_counter() - t
-        self.pid = int(run(["pgrep", "-n", "-f", f"^{CTRFS} {store} {mnt}"]).stdout.split()[0])
+        self.pid = int(run(["pgrep", "-n", "-f", f"^{exe} {store} {mnt}"]).stdout.split()[0])
 
     def memory_mb(self):
         """VmRSS, and its anonymous part (the rest: store pages mapped by LMDB)."""
@@ -287,7 +293,24 @@ def latency(store, mnt, samples=100):
     return out
 
 
-def bench_size(n, writes, work, floor):
+def mounted_figures(exe, store, mnt, tmpfs, writes):
+    """The read operations (cold, warm) and the echo label writes through `exe`'s
+    mount: what --old-build compares."""
+    out = {}
+    for what, cmd in read_ops(mnt, tmpfs):
+        m = Mounted(store, mnt, exe)
+        out[f"{what} cold"] = timed(cmd.format(mnt))
+        out[f"{what} warm"] = best(cmd.format(mnt))
+        m.stop()
+    m = Mounted(store, mnt, exe)
+    target = f"{mnt}/{NAMESPACES[0]}/c000000/labels/bench"
+    out[f"{writes} label writes (vs library)"] = timed(
+        f"for ((i = 0; i < {writes}; i++)); do echo v$i > {target}; done")
+    m.stop()
+    return out
+
+
+def bench_size(n, writes, work, floor, old=None):
     store, mnt, tmpfs = work / f"store-{n}", work / f"mnt-{n}", work / f"tmpfs-{n}"
     for d in (mnt, tmpfs):
         d.mkdir()
@@ -358,8 +381,12 @@ def bench_size(n, writes, work, floor):
         r["write_to_visible"] = latency(store, mnt)
         m.stop()
         m = None
+        if old:
+            print("   the old build, same store ...", file=sys.stderr, flush=True)
+            r["old"] = mounted_figures(old, store, mnt, tmpfs, writes)
         r["ops"] = {k: {"ctrfs_s": a, "baseline_s": b, "ratio": a / b if b else float("inf"),
-                        "fuse_floor_ratio": floors[k]}
+                        "fuse_floor_ratio": floors[k],
+                        "old_s": r.get("old", {}).get(k)}
                     for k, (a, b) in ops.items()}
         r["tree"] = counts
     finally:
@@ -375,7 +402,11 @@ def main():
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--writes", type=int, default=10000)
     ap.add_argument("--json", help="also write the JSON summary to this file")
+    ap.add_argument("--old-build", help="a build of an earlier version, measured beside")
     a = ap.parse_args()
+    old = Path(a.old_build) / "fs" / "ctrfs" if a.old_build else None
+    if old and not old.exists():
+        sys.exit(f"{old} is missing")
     for exe in (CTRFS, CTL, LABEL_UPDATES, FLOOR):
         if not exe.exists():
             sys.exit(f"{exe} is missing: build first (ninja -C {BUILD})")
@@ -386,13 +417,16 @@ def main():
               f"{floor['open_us']:.1f} us beyond tmpfs", file=sys.stderr, flush=True)
         for n in (int(x) for x in a.sizes.split(",")):
             print(f"== N={n} ...", file=sys.stderr, flush=True)
-            results.append(bench_size(n, a.writes, Path(tmp), floor))
+            results.append(bench_size(n, a.writes, Path(tmp), floor, old))
     print(f"{'N':>7} {'operation':<34} {'ctrfs s':>9} {'baseline s':>10} {'ratio':>7} "
-          f"{'floor':>7}")
+          f"{'floor':>7}" + (f" {'old s':>9} {'old ratio':>9}" if old else ""))
     for r in results:
         for k, v in r["ops"].items():
-            print(f"{r['N']:>7} {k:<34} {v['ctrfs_s']:>9.3f} {v['baseline_s']:>10.3f} "
-                  f"{v['ratio']:>7.2f} {v['fuse_floor_ratio']:>7.2f}")
+            line = (f"{r['N']:>7} {k:<34} {v['ctrfs_s']:>9.3f} {v['baseline_s']:>10.3f} "
+                    f"{v['ratio']:>7.2f} {v['fuse_floor_ratio']:>7.2f}")
+            if old and v["old_s"] is not None:
+                line += f" {v['old_s']:>9.3f} {v['old_s'] / v['baseline_s']:>9.2f}"
+            print(line)
         mem = r["daemon_memory_mb"]
         print(f"{r['N']:>7} mount {r['mount_ms']:.1f} ms; daemon VmRSS {mem['VmRSS']:.1f} MB "
               f"(anonymous {mem['RssAnon']:.1f} MB, store pages {mem['RssFile']:.1f} MB); "

@@ -24,7 +24,8 @@ struct commit {
 	const char *was; /* its content at open, or NULL */
 	size_t was_len;
 	enum commit_mode mode;
-	bool final; /* not a check: an incomplete JSON prefix is refused */
+	bool final;	       /* not a check: an incomplete JSON prefix is refused */
+	ctrfs_time *stored_at; /* commit_text's */
 };
 
 /* The store's answer to a guarded commit whose value changed meanwhile: not a refusal
@@ -205,8 +206,10 @@ static int commit_value(const struct commit *cm, const char *value, const char *
 	ctrfs_error err;
 	ctrfs_code code;
 	bool guarded = cm->mode == COMMIT_IF_UNCHANGED;
-	ctrfs_field_options opts = {
-	    .check_only = cm->mode == COMMIT_CHECK, .unless_changed = guarded, .expect = was};
+	ctrfs_field_options opts = {.check_only = cm->mode == COMMIT_CHECK,
+				    .unless_changed = guarded,
+				    .expect = was,
+				    .stored_at = cm->stored_at};
 	switch (write_kind_of(fp)) {
 	case WRITE_NS_LABEL:
 		return set_ns_label(cm, value, was);
@@ -304,8 +307,9 @@ static int commit_unchanged(const struct commit *cm)
 int commit_content(struct ctrfs *fs, const struct fspath *fp, const char *path, const char *op,
 		   const struct commit_text *t, enum commit_mode mode)
 {
-	struct commit cm = {fs,	    fp,	    path,	op,   t->text,
-			    t->len, t->was, t->was_len, mode, mode >= COMMIT_FINAL};
+	struct commit cm = {fs,		 fp,	 path,	     op,   t->text,
+			    t->len,	 t->was, t->was_len, mode, mode >= COMMIT_FINAL,
+			    t->stored_at};
 	if (node_is_view(fp->kind))
 		return cri_refuse(op, path);
 	if (fs->read_only)

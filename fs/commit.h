@@ -21,6 +21,9 @@ struct commit_text {
 	size_t len;
 	const char *was; /* NULL when the file did not exist then */
 	size_t was_len;
+	/* if set: receives the UpdatedAt a container's field was stored with (left as is
+	 * by a check and by what is not a container's field) */
+	ctrfs_time *stored_at;
 };
 
 /*

@@ -19,8 +19,8 @@
  *   rename of the file through the mount stores it first ("settling").
  * Scratch files write to their shared in-memory content instead.
  */
+#include "handle_impl.h"
 #include "making.h"
-#include "handle.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,42 +33,15 @@
 #include "cri.h"
 #include "images.h"
 #include "notify.h"
+#include "pagecache.h"
 #include "render.h"
 #include "scratch.h"
 #include "snapshot.h"
 
 /* As for scratch files: far above any container's metadata. */
 #define HANDLE_MAX (64 << 20)
-/* See "Page cache": far above a lookup's round trip before an open. */
+/* See "Page cache" (pagecache.c): far above a lookup's round trip before an open. */
 #define QUIET_NS (50ULL * 1000 * 1000)
-
-struct handle {
-	pthread_mutex_t lock;
-	struct ctrfs *fs;
-	struct nodeinfo ni;
-	struct cache_group *group; /* the handles sharing the page cache, or NULL */
-	struct handle *group_next;
-	/* The file as the store had it when opened (shared with other handles): what is
-	 * read until the handle writes, what container.json's changes are told against,
-	 * and the value an emptying may replace (taken again at ftruncate(0)). NULL when
-	 * the file did not exist (created through the mount). */
-	struct snapshot *snap;
-	bool own;  /* the content is buf (written or truncated), no longer snap */
-	char *buf; /* own content; cap bytes taken from the memory budget */
-	size_t len, cap;
-	ctrfs_time mtime;
-	bool append;
-	bool dirty;	/* the content is not what the store holds */
-	bool committed; /* a change was committed (handle_take_committed) */
-	bool deferred;	/* committed once: later writes wait for the close */
-	bool settling;	/* in the list of emptied handles (settle_lock) */
-	struct handle *settle_next;
-	struct cache_group *writing; /* a writer: counted in its inode's group */
-	int refused;	    /* errno of a refusal already reported for the pending change */
-	size_t checked_len; /* the content's length when a write last checked it */
-	struct handle *open_prev, *open_next; /* in the list of open handles (open_lock) */
-	bool listed;
-};
 
 /* Every open handle, so that those the kernel never sent a RELEASE for (the connection
  * ended with files still open) are released at exit too. */
@@ -108,13 +81,6 @@ static void open_list_remove(struct handle *h)
  * write or at close, still whole, the stored value unchanged. */
 #define HANDLE_CHECK_EVERY_WRITE (64 * 1024)
 
-static const char *content(const struct handle *h)
-{
-	if (h->own)
-		return h->buf ? h->buf : "";
-	return h->snap ? h->snap->data : "";
-}
-
 /* Makes room for len bytes of own content (copying the snapshot at the first change). */
 static int reserve(struct handle *h, size_t len)
 {
@@ -135,7 +101,7 @@ static int reserve(struct handle *h, size_t len)
 		return -ENOMEM;
 	}
 	if (!h->own && h->len)
-		memcpy(p, content(h), h->len);
+		memcpy(p, handle_content(h), h->len);
 	if (cap > h->cap)
 		h->cap = cap;
 	h->buf = p;
@@ -155,114 +121,6 @@ static int resize(struct handle *h, size_t len)
 	return 0;
 }
 
-/* ---- Page cache ----
- *
- * The kernel keeps one page cache per inode, while each handle reads its own content
- * (a snapshot taken at open, or what it wrote). Handles may use the cache together only
- * while they read the very same bytes: read-only handles with equal content. A handle
- * opened beside them otherwise bypasses the cache (direct I/O) and leaves their pages
- * alone, so that no reader ever sees pages of another snapshot. Scratch files have one
- * shared content and use the cache as a regular file does.
- *
- * The kernel also trusts one size per inode to read cached pages. While a group is open
- * (or a handle is being opened), the file's attributes are its content's
- * (handle_cached_attrs), so that no cached read stops short or runs on into zeros. A
- * handle starting a group alone also needs the size the kernel holds to be its
- * content's, and the kernel may keep an older one: it discards the attributes it was
- * fetching when an invalidation lands meanwhile (their request predates it). So a
- * group starts only when the notifier (notify.c) has invalidated every change up to
- * the snapshot and the container has been quiet for QUIET_NS: then whatever size the
- * kernel holds was fetched after the last change (a fetch an invalidation discarded
- * was right before this open, within the quiet time). Otherwise the handle bypasses
- * the cache (direct I/O): a change by another process microseconds ago, or a
- * container being changed again and again.
- *
- * Pages outlive the handles that filled them: the kernel drops them when it finds a new
- * mtime or size (each change gives one; the notifier makes it look). So a handle
- * starting a group keeps the pages unless they are "suspect": filled by a writer, or by
- * a group that went on reading its older snapshot after the file changed.
- */
-struct cache_group {
-	fuse_ino_t ino;
-	bool writable;	  /* its one member writes: nobody may join */
-	bool dropped;	  /* the file changed while it was open */
-	unsigned opening; /* handles of this inode being opened: attributes are volatile */
-	unsigned writers; /* handles open for writing, members or not */
-	struct handle *members;
-	struct cache_group *next;
-};
-
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct cache_group *groups;
-
-/* Inodes whose cached pages may not be the store's content: a small set. */
-#define SUSPECT_BUCKETS 64
-struct suspect {
-	fuse_ino_t ino;
-	struct suspect *next;
-};
-static struct suspect *suspects[SUSPECT_BUCKETS];
-static bool all_suspect;
-
-static struct suspect **suspect_find(fuse_ino_t ino)
-{
-	struct suspect **p = &suspects[(ino * 0x9e3779b97f4a7c15ULL) >> 58];
-	while (*p && (*p)->ino != ino)
-		p = &(*p)->next;
-	return p;
-}
-
-/* Caller holds cache_lock. false when out of memory. */
-static bool suspect_add(fuse_ino_t ino)
-{
-	struct suspect **p = suspect_find(ino);
-	if (*p)
-		return true;
-	struct suspect *s = malloc(sizeof(*s));
-	if (!s)
-		return false;
-	s->ino = ino;
-	s->next = NULL;
-	*p = s;
-	return true;
-}
-
-/* Caller holds cache_lock: true when ino was suspect (now no more). */
-static bool suspect_take(fuse_ino_t ino)
-{
-	struct suspect **p = suspect_find(ino), *s = *p;
-	if (!s)
-		return false;
-	*p = s->next;
-	free(s);
-	return true;
-}
-
-static struct cache_group *group_find(fuse_ino_t ino);
-
-void handle_changed(fuse_ino_t ino, void (*inval_all)(fuse_ino_t ino),
-		    void (*inval_attrs)(fuse_ino_t ino))
-{
-	pthread_mutex_lock(&cache_lock);
-	suspect_take(ino);
-	struct cache_group *g = group_find(ino);
-	/* its handles read their snapshot: the pages they leave are suspect */
-	if (g)
-		g->dropped = true;
-	pthread_mutex_unlock(&cache_lock);
-	/*
-	 * Never notify the kernel under cache_lock: dropping pages waits for those locked
-	 * by a read in flight, whose request may itself wait for cache_lock (a handle
-	 * being opened or released): the notifier would sleep in the kernel for ever. A
-	 * handle opened meanwhile has its pages dropped once more: harmless, they are
-	 * read again from its snapshot.
-	 */
-	if (g)
-		inval_attrs(ino);
-	else
-		inval_all(ino);
-}
-
 static void settle_all(void);
 
 void handles_destroy(void)
@@ -280,183 +138,16 @@ void handles_destroy(void)
 			break;
 		handle_release(h);
 	}
-	for (int i = 0; i < SUSPECT_BUCKETS; i++) {
-		while (suspects[i]) {
-			struct suspect *s = suspects[i];
-			suspects[i] = s->next;
-			free(s);
-		}
-	}
-}
-
-static bool same_content(const struct handle *a, const struct handle *b)
-{
-	return a->len == b->len && (!a->len || memcmp(content(a), content(b), a->len) == 0);
-}
-
-static struct cache_group *group_find(fuse_ino_t ino)
-{
-	struct cache_group *g = groups;
-	while (g && g->ino != ino)
-		g = g->next;
-	return g;
-}
-
-static void group_maybe_free(struct cache_group *g)
-{
-	if (!g || g->members || g->opening || g->writers)
-		return;
-	for (struct cache_group **p = &groups; *p; p = &(*p)->next) {
-		if (*p == g) {
-			*p = g->next;
-			break;
-		}
-	}
-	free(g);
-}
-
-/* Marks ino as being opened, before its snapshot is taken: attributes told meanwhile
- * are volatile. NULL when out of memory (then the handle bypasses the cache). */
-static struct cache_group *cache_begin(fuse_ino_t ino)
-{
-	pthread_mutex_lock(&cache_lock);
-	struct cache_group *g = group_find(ino);
-	if (!g && (g = calloc(1, sizeof(*g)))) {
-		g->ino = ino;
-		g->next = groups;
-		groups = g;
-	}
-	if (g)
-		g->opening++;
-	pthread_mutex_unlock(&cache_lock);
-	return g;
-}
-
-/* Decides how h uses the page cache and tells the kernel through fi. `fresh`: every
- * change up to h's snapshot has been invalidated in the kernel; `no_keep`: the pages
- * the kernel holds may be another content of the same size and time. */
-static void cache_join(struct handle *h, struct cache_group *g, bool writable, bool fresh,
-		       bool no_keep, struct fuse_file_info *fi)
-{
-	fi->direct_io = 0;
-	fi->keep_cache = 0;
-	if (h->ni.scratch)
-		return;
-	if (!g) {
-		fi->direct_io = 1; /* out of memory: bypassing the cache is always safe */
-		fi->keep_cache = 1;
-		return;
-	}
-	pthread_mutex_lock(&cache_lock);
-	g->opening--;
-	if (writable) {
-		g->writers++;
-		h->writing = g;
-	}
-	bool join = false;
-	if (!g->members && fresh) {
-		/* alone: the kernel's pages are kept unless they may be another content;
-		 * else they are dropped at this open (keep_cache 0) */
-		bool suspect = suspect_take(h->ni.ino) || all_suspect || no_keep;
-		fi->keep_cache = !writable && !suspect;
-		g->writable = writable;
-		g->dropped = false;
-		join = true;
-	} else if (g->members && !writable && !g->writable && same_content(g->members, h)) {
-		fi->keep_cache = 1; /* the pages are this content already */
-		join = true;
-	} else {
-		fi->direct_io = 1;
-		fi->keep_cache = 1; /* the others' pages stay theirs */
-	}
-	if (join) {
-		h->group = g;
-		h->group_next = g->members;
-		g->members = h;
-	} else {
-		group_maybe_free(g);
-	}
-	pthread_mutex_unlock(&cache_lock);
-}
-
-/* The attributes of group g against the store's (*len, *mtime): true when they
- * differ (then set to the group's). Caller holds cache_lock. */
-static bool group_attrs(struct cache_group *g, size_t *len, ctrfs_time *mtime)
-{
-	struct handle *h = g->members;
-	pthread_mutex_lock(&h->lock);
-	bool differ = h->len != *len || h->mtime.sec != mtime->sec || h->mtime.nsec != mtime->nsec;
-	*len = h->len;
-	*mtime = h->mtime;
-	pthread_mutex_unlock(&h->lock);
-	return differ;
-}
-
-bool handle_cached_attrs(fuse_ino_t ino, size_t *len, ctrfs_time *mtime)
-{
-	/* most stats find no open file: no lock for them */
-	if (!__atomic_load_n(&groups, __ATOMIC_ACQUIRE))
-		return false;
-	size_t store_len = *len;
-	ctrfs_time store_mtime = *mtime;
-	bool vol;
-	/*
-	 * A group reading another content than the store's: the file may have just been
-	 * closed, its RELEASE (which the kernel sends without waiting) still on its way
-	 * to another thread of ours. Give it a moment, so that a stat after close(2)
-	 * sees the store's attributes.
-	 */
-	for (int tries = 0; tries < 20; tries++) {
-		*len = store_len;
-		*mtime = store_mtime;
-		pthread_mutex_lock(&cache_lock);
-		struct cache_group *g = group_find(ino);
-		vol = g && g->members && group_attrs(g, len, mtime);
-		bool opening = g && g->opening;
-		pthread_mutex_unlock(&cache_lock);
-		if (!vol)
-			return opening; /* a snapshot being taken: its size is not known yet */
-		struct timespec nap = {0, 50000};
-		nanosleep(&nap, NULL);
-	}
-	return true;
-}
-
-static void cache_leave(struct handle *h)
-{
-	struct cache_group *g = h->group;
-	if (h->writing) {
-		pthread_mutex_lock(&cache_lock);
-		h->writing->writers--;
-		group_maybe_free(h->writing);
-		pthread_mutex_unlock(&cache_lock);
-		h->writing = NULL;
-	}
-	if (!g)
-		return;
-	pthread_mutex_lock(&cache_lock);
-	for (struct handle **p = &g->members; *p; p = &(*p)->group_next) {
-		if (*p == h) {
-			*p = h->group_next;
-			break;
-		}
-	}
-	/* the pages it leaves: a writer's, or an old snapshot's read after a change */
-	if (!g->members && (g->writable || g->dropped) && !suspect_add(g->ino))
-		all_suspect = true; /* out of memory: no pages are trusted any more */
-	if (!g->members)
-		g->writable = g->dropped = false;
-	group_maybe_free(g);
-	pthread_mutex_unlock(&cache_lock);
-	h->group = NULL;
+	pagecache_destroy();
 }
 
 static void handle_free(struct handle *h)
 {
 	open_list_remove(h);
-	cache_leave(h);
+	pagecache_leave(h);
 	nodeinfo_clear(&h->ni);
 	pthread_mutex_destroy(&h->lock);
+	pthread_mutex_destroy(&h->writing_lock);
 	snapshot_put(h->snap);
 	free(h->buf);
 	budget_give(h->cap);
@@ -465,11 +156,12 @@ static void handle_free(struct handle *h)
 
 /* The file as the store has it now, as a snapshot: 0 (*out NULL when the file does not
  * exist but is pending: created through the mount), or -errno. */
-static int take_snapshot(struct handle *h, struct source *src, struct snapshot **out)
+static int take_snapshot(struct handle *h, struct source *src, struct snapshot **out,
+			 ctrfs_time *mtime)
 {
 	struct strbuf sb = STRBUF_INIT;
 	*out = NULL;
-	int rc = render_file(src, &h->ni.fp, &sb, &h->mtime);
+	int rc = render_file(src, &h->ni.fp, &sb, mtime);
 	if (rc == -ENOENT && h->ni.pending)
 		rc = 0; /* created through the mount, nothing stored yet */
 	else if (!rc && !(*out = snapshot_make(h->ni.ino, &sb)))
@@ -491,17 +183,19 @@ static unsigned settle_count; /* read without the lock: most requests find none 
 
 static int commit(struct handle *h, const char *op, enum commit_mode mode);
 
-/* Stores h's emptying if it is still due; caller holds settle_lock (not h->lock). */
+/* Stores h's emptying if it is still due; caller holds settle_lock (not h's locks). */
 static void settle_one(struct handle *h, const char *op)
 {
+	pthread_mutex_lock(&h->writing_lock);
 	pthread_mutex_lock(&h->lock);
-	if (h->dirty && !h->len && !h->refused) {
-		if (h->ni.pending && node_is_label(h->ni.fp.kind) && !h->snap)
-			h->dirty = false; /* created and left empty: no label, nothing to store */
-		else
-			commit(h, op, COMMIT_IF_UNCHANGED);
-	}
+	bool due = h->dirty && !h->len && !h->refused;
+	bool nothing = due && h->ni.pending && node_is_label(h->ni.fp.kind) && !h->snap;
+	if (nothing)
+		h->dirty = false; /* created and left empty: no label, nothing to store */
 	pthread_mutex_unlock(&h->lock);
+	if (due && !nothing)
+		commit(h, op, COMMIT_IF_UNCHANGED);
+	pthread_mutex_unlock(&h->writing_lock);
 }
 
 static void settle_remove(struct handle *h)
@@ -600,6 +294,7 @@ static int open_node(struct ctrfs *fs, struct nodeinfo *ni, struct fuse_file_inf
 		return rc;
 	}
 	pthread_mutex_init(&h->lock, NULL);
+	pthread_mutex_init(&h->writing_lock, NULL);
 	h->fs = fs;
 	h->ni = *ni;
 	memset(ni, 0, sizeof(*ni));
@@ -618,9 +313,9 @@ static int open_node(struct ctrfs *fs, struct nodeinfo *ni, struct fuse_file_inf
 		 * cache (no group: direct I/O), each open reading them anew */
 		g = node_is_view(h->ni.fp.kind) || node_is_images(h->ni.fp.kind)
 			? NULL
-			: cache_begin(h->ni.ino);
+			: pagecache_begin(h->ni.ino);
 		source_init(&src, fs);
-		rc = take_snapshot(h, &src, &h->snap);
+		rc = take_snapshot(h, &src, &h->snap, &h->mtime);
 		if (rc == -ENOENT &&
 		    (node_is_key(h->ni.fp.kind) || h->ni.fp.kind == NODE_IMAGE_LABEL) &&
 		    (writable || still_pending(h))) {
@@ -647,7 +342,7 @@ static int open_node(struct ctrfs *fs, struct nodeinfo *ni, struct fuse_file_inf
 			h->dirty = true;
 		}
 	}
-	cache_join(h, g, writable, fresh, no_keep, fi);
+	pagecache_join(h, g, writable, fresh, no_keep, fi);
 	if (rc) {
 		handle_free(h);
 		return rc;
@@ -687,7 +382,7 @@ ssize_t handle_read(struct handle *h, char *buf, size_t size, off_t off)
 	if (n > size)
 		n = size;
 	if (n)
-		memcpy(buf, content(h) + off, n);
+		memcpy(buf, handle_content(h) + off, n);
 	pthread_mutex_unlock(&h->lock);
 	return (ssize_t)n;
 }
@@ -713,12 +408,14 @@ static ctrfs_time stored_mtime(struct handle *h)
 	return t;
 }
 
-/* Checks (COMMIT_CHECK) or commits the content; caller holds the lock. 0,
- * COMMIT_INCOMPLETE (a check), COMMIT_STALE (nothing stored) or -errno. */
+/* Checks (COMMIT_CHECK) or commits the content; caller holds writing_lock (not lock:
+ * taken here for the fields the answer sets). 0, COMMIT_INCOMPLETE (a check),
+ * COMMIT_STALE (nothing stored) or -errno. */
 static int commit(struct handle *h, const char *op, enum commit_mode mode)
 {
-	struct commit_text t = {content(h), h->len, h->snap ? h->snap->data : NULL,
-				h->snap ? h->snap->len : 0};
+	ctrfs_time stored_at = {0, 0};
+	struct commit_text t = {handle_content(h), h->len, h->snap ? h->snap->data : NULL,
+				h->snap ? h->snap->len : 0, &stored_at};
 	/* an emptied label stays a file (see below), marked before the store drops the
 	 * label: a lookup or create racing this commit then finds one or the other, never
 	 * neither (ENOENT for a name the user just emptied) */
@@ -728,22 +425,24 @@ static int commit(struct handle *h, const char *op, enum commit_mode mode)
 	int rc = commit_content(h->fs, &h->ni.fp, h->ni.path, op, &t, mode);
 	if (emptying && rc != 0 && !h->ni.pending)
 		node_set_pending(h->ni.path, &h->ni.fp, false); /* not stored: as before */
-	if (rc < 0) {
-		h->refused = -rc;
-		return rc;
-	}
-	h->refused = 0;
-	if (mode == COMMIT_CHECK || rc == COMMIT_INCOMPLETE)
-		return rc;
-	h->dirty = false;
-	if (!rc) {
+	bool stored = rc == 0 && mode != COMMIT_CHECK;
+	/* the store's time for it, read back only when the call did not tell it */
+	if (stored && !stored_at.sec && !stored_at.nsec)
+		stored_at = stored_mtime(h);
+	pthread_mutex_lock(&h->lock);
+	h->refused = rc < 0 ? -rc : 0;
+	if (rc >= 0 && mode != COMMIT_CHECK && rc != COMMIT_INCOMPLETE)
+		h->dirty = false;
+	if (stored) {
 		h->deferred = true;
 		h->committed = true;
-		h->mtime = stored_mtime(h);
+		h->mtime = stored_at;
+	}
+	pthread_mutex_unlock(&h->lock);
+	if (stored)
 		/* an emptied label is no label: its file stays, empty and not stored, as a
 		 * created one does, so that the name the user still sees is there */
 		node_set_pending(h->ni.path, &h->ni.fp, !h->len && node_is_label(h->ni.fp.kind));
-	}
 	return rc;
 }
 
@@ -753,18 +452,23 @@ ssize_t handle_write(struct handle *h, const char *buf, size_t size, off_t off)
 		return scratch_write(h->ni.scratch, buf, size, off, h->append);
 	if (!size)
 		return 0;
+	pthread_mutex_lock(&h->writing_lock);
 	pthread_mutex_lock(&h->lock);
 	/* O_APPEND writes at our end, whatever size the kernel believes the file has */
 	size_t at = h->append ? h->len : (size_t)off, old_len = h->len;
 	size_t kept = at < old_len ? (old_len - at < size ? old_len - at : size) : 0;
 	char *saved = malloc(kept + 1);
 	int rc = saved ? resize(h, at + size > old_len ? at + size : old_len) : -ENOMEM;
+	enum commit_mode mode = h->deferred ? COMMIT_CHECK : COMMIT_WRITE;
+	bool later = h->len > HANDLE_CHECK_EVERY_WRITE && h->len < 2 * h->checked_len;
 	if (!rc) {
 		memcpy(saved, h->buf + at, kept);
 		memcpy(h->buf + at, buf, size);
-		enum commit_mode mode = h->deferred ? COMMIT_CHECK : COMMIT_WRITE;
-		bool later = h->len > HANDLE_CHECK_EVERY_WRITE && h->len < 2 * h->checked_len;
+	}
+	pthread_mutex_unlock(&h->lock);
+	if (!rc) {
 		rc = later ? COMMIT_INCOMPLETE : commit(h, "write", mode);
+		pthread_mutex_lock(&h->lock);
 		if (!later && rc >= 0)
 			h->checked_len = h->len;
 		if (rc < 0) {
@@ -775,8 +479,9 @@ ssize_t handle_write(struct handle *h, const char *buf, size_t size, off_t off)
 			h->len = old_len;
 		} else if (rc || mode == COMMIT_CHECK)
 			h->dirty = true; /* only checked, or incomplete: due at close */
+		pthread_mutex_unlock(&h->lock);
 	}
-	pthread_mutex_unlock(&h->lock);
+	pthread_mutex_unlock(&h->writing_lock);
 	free(saved);
 	return rc < 0 ? rc : (ssize_t)size;
 }
@@ -791,14 +496,16 @@ static void rebase(struct handle *h)
 	    (fp->kind == NODE_FIELD && fp->field != FIELD_IMAGE && fp->field != FIELD_SNAPSHOT_KEY))
 		return;
 	struct source src;
-	struct snapshot *snap;
+	struct snapshot *snap, *old = NULL;
+	ctrfs_time t;
 	source_init(&src, h->fs);
-	ctrfs_time keep = h->mtime;
-	if (!take_snapshot(h, &src, &snap)) {
-		snapshot_put(h->snap);
+	if (!take_snapshot(h, &src, &snap, &t)) {
+		pthread_mutex_lock(&h->lock);
+		old = h->snap;
 		h->snap = snap;
+		pthread_mutex_unlock(&h->lock);
 	}
-	h->mtime = keep;
+	snapshot_put(old);
 	source_clear(&src);
 }
 
@@ -806,31 +513,34 @@ int handle_truncate(struct handle *h, off_t size)
 {
 	if (h->ni.scratch)
 		return scratch_truncate(h->ni.scratch, size);
+	pthread_mutex_lock(&h->writing_lock);
 	pthread_mutex_lock(&h->lock);
 	int rc = resize(h, (size_t)size);
 	if (!rc) {
 		/* committed when data follows, at flush, or at release if it stays empty */
-		if (!size)
-			rebase(h);
 		h->dirty = true;
 		h->refused = 0;
 	}
 	pthread_mutex_unlock(&h->lock);
+	if (!rc && !size)
+		rebase(h);
+	pthread_mutex_unlock(&h->writing_lock);
 	return rc;
 }
 
 int handle_flush(struct handle *h)
 {
 	int rc = 0;
-	bool emptied = false;
+	pthread_mutex_lock(&h->writing_lock);
 	pthread_mutex_lock(&h->lock);
-	if (h->dirty && h->refused)
-		rc = -h->refused; /* reported once already, by the write that failed */
-	else if (h->dirty && h->len)
-		rc = commit(h, "flush", COMMIT_FINAL);
-	else
-		emptied = h->dirty;
+	bool dirty = h->dirty, refused = h->refused, empty = !h->len;
 	pthread_mutex_unlock(&h->lock);
+	bool emptied = dirty && !refused && empty;
+	if (dirty && refused)
+		rc = -h->refused; /* reported once already, by the write that failed */
+	else if (dirty && !empty)
+		rc = commit(h, "flush", COMMIT_FINAL);
+	pthread_mutex_unlock(&h->writing_lock);
 	if (emptied)
 		settle_add(h);
 	return rc < 0 ? rc : 0;
@@ -839,10 +549,10 @@ int handle_flush(struct handle *h)
 int handle_fsync(struct handle *h)
 {
 	int rc = 0;
-	pthread_mutex_lock(&h->lock);
+	pthread_mutex_lock(&h->writing_lock);
 	if (h->dirty)
 		rc = h->refused ? -h->refused : commit(h, "fsync", COMMIT_FINAL);
-	pthread_mutex_unlock(&h->lock);
+	pthread_mutex_unlock(&h->writing_lock);
 	return rc < 0 ? rc : 0;
 }
 
@@ -857,9 +567,9 @@ void handle_release(struct handle *h)
 	} else if (h->dirty) {
 		/* a flush that failed (the store was full, say): once more, unless the
 		 * value changed since, as the close that reported it is long over */
-		pthread_mutex_lock(&h->lock);
+		pthread_mutex_lock(&h->writing_lock);
 		commit(h, "release", COMMIT_IF_UNCHANGED);
-		pthread_mutex_unlock(&h->lock);
+		pthread_mutex_unlock(&h->writing_lock);
 	}
 	if (h->settling)
 		settle_remove(h);
@@ -902,12 +612,15 @@ int handle_truncate_path(struct ctrfs *fs, const struct nodeinfo *ni, off_t size
 	int rc = handle_new(fs, ni, &fi, &h);
 	if (rc)
 		return rc;
+	/* the handle is this call's alone: its locks only keep the rule */
+	pthread_mutex_lock(&h->writing_lock);
 	pthread_mutex_lock(&h->lock);
 	rc = resize(h, (size_t)size);
+	pthread_mutex_unlock(&h->lock);
 	if (!rc)
 		rc = commit(h, "truncate", COMMIT_FINAL);
 	h->dirty = false;
-	pthread_mutex_unlock(&h->lock);
+	pthread_mutex_unlock(&h->writing_lock);
 	handle_free(h);
 	return rc < 0 ? rc : 0;
 }

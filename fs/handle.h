@@ -8,7 +8,7 @@
 struct handle;
 
 /* open(2) of node `ino` with `flags`: 0 and *out, or -errno (refusals logged).
- * Sets fi's caching flags for the handle (see handle.c, "Page cache"). */
+ * Sets fi's caching flags for the handle (see pagecache.c). */
 int handle_open(struct ctrfs *fs, fuse_ino_t ino, struct fuse_file_info *fi, struct handle **out);
 /* A handle on a file just created through the mount (scratch or pending key). */
 int handle_new(struct ctrfs *fs, const struct nodeinfo *ni, struct fuse_file_info *fi,
@@ -28,21 +28,6 @@ void handle_discard(struct handle *h);
 /* The attributes of the open file: its content as this handle sees it. */
 int handle_stat(struct handle *h, struct stat *st);
 
-/* While handles of `ino` share the page cache, the file's size and time are theirs
- * (the kernel reads cached pages up to the size it was told): *len, *mtime (the
- * store's, on entry) set then. True when the attributes are volatile: another content
- * than the store's, or a handle being opened. */
-bool handle_cached_attrs(fuse_ino_t ino, size_t *len, ctrfs_time *mtime);
-
-/*
- * The file `ino` changed in the store (the notifier says): calls inval_all(ino) (its
- * attributes and pages), or inval_attrs(ino) while a handle of it is open or being
- * opened: a read or write in flight locks the pages, and a notification must never
- * wait (see notify.c). Those handles read their snapshot; the pages they leave are then
- * suspect (not kept by the next handle). Both callbacks must not block.
- */
-void handle_changed(fuse_ino_t ino, void (*inval_all)(fuse_ino_t ino),
-		    void (*inval_attrs)(fuse_ino_t ino));
 void handles_destroy(void);
 
 /* Stores first the emptying still due of the file `ino` (or at `path`, may be NULL),

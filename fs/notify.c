@@ -1,34 +1,67 @@
-/* The change notifier: one thread follows the store's change log and tells the kernel
- * precisely what to forget, so that it may cache entries, attributes, pages and
- * listings for long.
+/*
+ * Freshness: the one path by which a change in the store reaches the kernel's caches.
+ * The kernel keeps entries, attributes, pages and listings for an hour; this file is
+ * what makes that safe. The protocol:
  *
- * Any process may write the store (this daemon, ctrfsctl, a program linking the
- * library); each change commits its event in the same transaction. The thread wakes
- * when data.mdb is written (inotify IN_MODIFY: LMDB writes it with pwrite, so each
- * commit wakes it; see RECHECK_US for when the commit becomes visible), when a request
- * of this daemon changed the store, or every SAFETY_NET_MS in case a wakeup was lost.
- * It reads the events after the last one it handled and invalidates what they touch:
+ * WHO CHANGES THE STORE. This daemon's requests; other processes (ctrfsctl, programs
+ * linking the library, other mounts); containerd, when bound (follow.c writes its
+ * changes through this daemon's store handle). Every commit appends its event to the
+ * change log in the same transaction.
  *
+ * WHAT WAKES THE NOTIFIER (one thread, run()):
+ *   1. its watcher socket: every other process's write connects once committed and
+ *      waits for our one-byte answer (store/watch.c): the answer is sent only after
+ *      the change is invalidated;
+ *   2. the kick (an eventfd): notify_sync (a request of ours committed), the end of
+ *      our requests (notify_own_end), an .events reader, a rename's entry to expire;
+ *   3. inotify on data.mdb, for writers that do not connect (a store this daemon
+ *      cannot write, more than DB_WATCH_MAX mounts, a writer that stopped waiting for
+ *      us after a timeout): a bounded recheck burst when unregistered (RECHECK_US);
+ *      passed over while our own requests write (notify_own_end looks once after);
+ *   4. a safety net every SAFETY_NET_MS, in case any of these was lost.
+ *
+ * WHAT IT DOES. If the store's version (a number that moves with every commit, read
+ * without a transaction) is the one it last read, nothing. Else, from one read
+ * snapshot: the events after the last one handled (`seen`) and every record they
+ * name; it invalidates what they touch (below), publishes `fresh = seen`, wakes the
+ * waiters of notify_sync, answers the connected writers, serves .events readers.
+ *
+ * WHO WAITS, FOR WHAT, HOW LONG.
+ *   - A request of ours that committed (write, flush, fsync, truncate, a settle, a
+ *     tree change) waits in notify_sync until `fresh` reaches the newest event this
+ *     daemon committed (ctrfs_store_committed_seq), at most SYNC_TIMEOUT_MS (a bound
+ *     for a store that cannot be read); then it replies. So the writer's next command
+ *     sees the change through every inode of the mount.
+ *   - Another process's write waits, after its commit, for each registered mount's
+ *     answer, at most CTRFS_WATCH_TIMEOUT_MS each (then never again for that mount).
+ *   - An open (handle.c, pagecache.c) shares the page cache only when `fresh` covers
+ *     its snapshot (notify_fresh) and the container was quiet for QUIET_NS.
+ *
+ * WHAT IS INVALIDATED, per event topic:
  *   /containers/...  every inode the kernel holds of the container (its directory,
  *                   files, subdirectories, keys: an update does not say what changed),
  *                   the entries of keys that are gone, and the namespace's directory
  *                   (its listing and mtime); a container that is gone, its entry.
- *   /tasks/...       as its container's (payload container_id): its task/ comes, goes
+ *   /tasks/...       as its container's (the event's subject): its task/ comes, goes
  *                   or changes.
  *   /namespaces/...  the namespace's directory, .labels/ and its keys (entries of
  *                   keys gone), the root (its listing, size and links).
  *   anything else, or a gap (events dropped by the retention before being read):
  *                   every node the table knows.
  *
- * No notification may wait for a request in flight: if the daemon were killed, the
+ * NO NOTIFICATION MAY WAIT for a request in flight: if the daemon were killed, the
  * waiting notifier would keep the dead daemon's /dev/fuse open forever, and every
  * process using the mount stuck with it. So entries are expired (never deleted, which
  * takes the directory's lock, held by a lookup or create in flight), and a file's
  * pages are dropped only while no handle of it is open (a read or write in flight
- * locks them); an open file's attributes alone are invalidated (handle.c).
+ * locks them); an open file's attributes alone are invalidated (pagecache.c).
  * Directories have no handles: their attributes and cached listings are dropped.
+ * Notifications are sent from this thread only, holding no lock.
  *
- * Notifications are sent from this thread only.
+ * LOCKS. The notifier takes, one at a time and briefly, the node table's lock, the
+ * page cache's cache_lock and its own nt.lock; never a handle's. It holds its read
+ * snapshot while it notifies (growing the map waits for it, nothing else does).
+ * The order for everyone is in doc/ARCHITECTURE.md ("Locks").
  */
 #include "notify.h"
 
@@ -44,7 +77,7 @@
 #include <unistd.h>
 
 #include "events.h"
-#include "handle.h"
+#include "pagecache.h"
 #include "node.h"
 #include "render.h"
 
@@ -64,11 +97,12 @@ static struct {
 	pthread_t thread;
 	bool running;
 	int inotify_fd, wake_fd;
-	int watch_fd;	/* writers of other processes waiting to be seen (ctrfs_store_watch) */
-	uint64_t seen;	/* the last event handled */
-	uint64_t fresh; /* = seen once its invalidations are sent (atomic) */
-	unsigned own;	/* requests of this daemon changing the store (atomic) */
-	bool missed;	/* a wakeup by data.mdb passed over during them (atomic) */
+	int watch_fd;	  /* writers of other processes waiting to be seen (ctrfs_store_watch) */
+	uint64_t seen;	  /* the last event handled */
+	uint64_t version; /* the store's version (ctrfs_store_version) when last read */
+	uint64_t fresh;	  /* = seen once its invalidations are sent (atomic) */
+	unsigned own;	  /* requests of this daemon changing the store (atomic) */
+	bool missed;	  /* a wakeup by data.mdb passed over during them (atomic) */
 	bool stop;
 	/* entry invalidations asked by requests (rename), waiters of notify_sync */
 	pthread_mutex_t lock;
@@ -109,9 +143,9 @@ void notify_own_end(void)
 
 void notify_sync(void)
 {
-	uint64_t seq;
-	ctrfs_error err;
-	if (!nt.running || ctrfs_events_last_seq(nt.fs->store, &seq, &err) || notify_fresh(seq))
+	/* what this daemon committed: its own changes are what a request waits for */
+	uint64_t seq = ctrfs_store_committed_seq(nt.fs->store);
+	if (!nt.running || notify_fresh(seq))
 		return;
 	notify_kick();
 	struct timespec end;
@@ -158,10 +192,10 @@ static void inval_dir(fuse_ino_t ino)
 	inval_all(ino);
 }
 
-/* A file: attributes, and pages unless it is open (see handle_changed). */
+/* A file: attributes, and pages unless it is open (see pagecache_changed). */
 static void inval_file(fuse_ino_t ino)
 {
-	handle_changed(ino, inval_all, inval_attrs);
+	pagecache_changed(ino, inval_all, inval_attrs);
 }
 
 /* The entry parent/name is looked up again at its next use (ENOENT then drops it, with
@@ -230,17 +264,16 @@ static void inval_loaded(const struct node_targets *t, int rc, const ctrfs_conta
 		inval_dir(t->dir_ino);
 }
 
+/* Each takes `arg`, the batch's source: one snapshot for every change of a batch. */
 static int inval_container(const char *ns, const char *id, void *arg)
 {
-	(void)arg;
+	struct source *src = arg;
 	struct node_targets t = {0};
-	struct source src;
 	const ctrfs_container *c = NULL;
 	if (!id)
 		return 0;
 	node_ctr_targets(ns, id, &t);
-	source_init(&src, nt.fs);
-	int rc = source_container(&src, ns, id, CTRFS_LOAD_LABELS | CTRFS_LOAD_EXTENSIONS, &c);
+	int rc = source_container(src, ns, id, CTRFS_LOAD_LABELS | CTRFS_LOAD_EXTENSIONS, &c);
 	if (!rc) {
 		/* replaced with its times kept: cached pages cannot be told from new ones */
 		node_ctr_version(ns, id, c->created_at, c->updated_at);
@@ -253,28 +286,24 @@ static int inval_container(const char *ns, const char *id, void *arg)
 		node_unlink_below(dir); /* its scratch files go with it */
 	}
 	inval_loaded(&t, rc, c, NULL);
-	source_clear(&src);
 	node_targets_clear(&t);
 	return 0;
 }
 
 static int inval_namespace(const char *ns, const char *id, void *arg)
 {
-	(void)arg;
+	struct source *src = arg;
 	struct node_targets t = {0};
-	struct source src;
 	const ctrfs_namespace *n = NULL;
 	if (id)
 		return 0;
 	node_ns_targets(ns, &t);
-	source_init(&src, nt.fs);
-	int rc = source_namespace(&src, ns, &n);
+	int rc = source_namespace(src, ns, &n);
 	if (rc == -ENOENT) {
 		n = NULL;
 		expire_entry(FUSE_ROOT_ID, ns);
 	}
 	inval_loaded(&t, rc, NULL, n);
-	source_clear(&src);
 	node_targets_clear(&t);
 	return 0;
 }
@@ -324,10 +353,13 @@ static int collect(const ctrfs_event *ev, void *arg)
 	    strncmp(ev->topic, "/namespaces/", 12) == 0 || strncmp(ev->topic, "/images/", 8) == 0;
 	/* a task's change is its container's (its task/ and its directory's listing) */
 	bool task = strncmp(ev->topic, "/tasks/", 7) == 0;
-	json_t *payload = ctr || task ? json_loads(ev->event, 0, NULL) : NULL;
-	const char *id = ctr	? json_string_value(json_object_get(payload, "id"))
-			 : task ? json_string_value(json_object_get(payload, "container_id"))
-				: "";
+	/* the store keeps what an event is about beside it; only an event logged by an
+	 * older version has to be parsed for it */
+	json_t *payload = (ctr || task) && !ev->subject ? json_loads(ev->event, 0, NULL) : NULL;
+	const char *id = !ctr && !task ? ""
+			 : ev->subject ? ev->subject
+			 : ctr	       ? json_string_value(json_object_get(payload, "id"))
+			       : json_string_value(json_object_get(payload, "container_id"));
 	ctr |= task;
 	/* a namespace's number of containers (its directory's links) changes only here */
 	if (ctr && (strcmp(ev->topic, "/containers/create") == 0 ||
@@ -364,34 +396,43 @@ static int cmp_change(const void *a, const void *b)
 	return d ? d : strcmp(x->id, y->id);
 }
 
-static void invalidate_everything(void)
+static void invalidate_everything(struct source *src)
 {
 	node_ns_count_forget(NULL);
-	node_foreach_known(inval_container, NULL);
-	node_foreach_known(inval_namespace, NULL);
+	node_foreach_known(inval_container, src);
+	node_foreach_known(inval_namespace, src);
 	inval_dir(FUSE_ROOT_ID);
 }
 
-/* Handles the events after nt.seen. */
+/* Handles the events after nt.seen, all from one read snapshot: the log and every
+ * record it names. */
 static void process(void)
 {
-	struct ctrfs *fs = nt.fs;
-	ctrfs_error err;
+	struct source src;
 	uint64_t last, first;
-	if (ctrfs_events_last_seq(fs->store, &last, &err) || last == nt.seen)
+	/* nothing committed since the last look: no snapshot to read (most wakeups) */
+	uint64_t version = ctrfs_store_version(nt.fs->store);
+	if (version && version == nt.version)
 		return;
+	source_init(&src, nt.fs);
+	ctrfs_reader *rd = source_reader(&src);
+	if (rd)
+		nt.version = ctrfs_reader_version(rd);
+	if (!rd || ctrfs_reader_last_seq(rd, &last, &src.err) || last == nt.seen) {
+		source_clear(&src);
+		return;
+	}
 	struct batch b = {0};
-	if (last < nt.seen || ctrfs_events_first_seq(fs->store, &first, &err) ||
-	    first > nt.seen + 1) {
+	if (last < nt.seen || ctrfs_reader_first_seq(rd, &first, &src.err) || first > nt.seen + 1) {
 		/* a store made anew, or events dropped unread: nothing is known */
 		b.everything = true;
 		b.last = last;
-	} else if (ctrfs_events_read(fs->store, nt.seen, NULL, 0, collect, &b, &err)) {
+	} else if (ctrfs_reader_events(rd, nt.seen, collect, &b, &src.err)) {
 		b.everything = true;
 		b.last = last;
 	}
 	if (b.everything) {
-		invalidate_everything();
+		invalidate_everything(&src);
 	} else {
 		qsort(b.v, b.n, sizeof(*b.v), cmp_change);
 		bool root = false;
@@ -401,11 +442,11 @@ static void process(void)
 			if (i && cmp_change(c, &b.v[i - 1]) == 0)
 				continue;
 			if (!*c->id) {
-				inval_namespace(c->ns, NULL, NULL);
+				inval_namespace(c->ns, NULL, &src);
 				root = true;
 				continue;
 			}
-			inval_container(c->ns, c->id, NULL);
+			inval_container(c->ns, c->id, &src);
 			if (ns_dir && strcmp(ns_dir, c->ns) != 0)
 				inval_ns_dir(ns_dir);
 			ns_dir = c->ns;
@@ -416,6 +457,7 @@ static void process(void)
 		if (root)
 			inval_dir(FUSE_ROOT_ID);
 	}
+	source_clear(&src);
 	free(b.v);
 	if (b.last > nt.seen)
 		nt.seen = b.last;
@@ -485,8 +527,15 @@ static void *run(void *arg)
 				: 0;
 		/* other writers connect once committed: only without them (not registered)
 		 * is a wakeup by data.mdb looked into again and again (see RECHECK_US) */
-		bool modified = n > 0 && (p[0].revents & POLLIN) && !nw && nt.watch_fd < 0;
-		if (modified && __atomic_load_n(&nt.own, __ATOMIC_ACQUIRE)) {
+		bool inotified = n > 0 && (p[0].revents & POLLIN);
+		bool kicked = n > 0 && (p[1].revents & POLLIN);
+		bool modified = inotified && !nw && nt.watch_fd < 0;
+		/* data.mdb written while this daemon's own requests write: most likely
+		 * theirs, which notify_sync has us read; any other is read when they end
+		 * (notify_own_end), not now in the middle of them */
+		bool passed = inotified && !kicked && !nw && n > 0 &&
+			      __atomic_load_n(&nt.own, __ATOMIC_ACQUIRE);
+		if (passed || (modified && __atomic_load_n(&nt.own, __ATOMIC_ACQUIRE))) {
 			__atomic_store_n(&nt.missed, true, __ATOMIC_RELEASE);
 			modified = false;
 		}
@@ -496,6 +545,8 @@ static void *run(void *arg)
 			ctrfs_watch_answer(writers, nw);
 			break;
 		}
+		if (passed)
+			continue;
 		uint64_t before = nt.seen;
 		process();
 		for (long t = 0; modified && nt.seen == before && t < RECHECK_FOR_US;

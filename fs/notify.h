@@ -19,7 +19,8 @@ void notify_stop(struct ctrfs *fs);
 bool notify_fresh(uint64_t seq);
 
 /* After a change committed through the mount: waits until the notifier invalidated
- * it, so that the writer's next command (a stat of another file of the container, as
+ * every change this daemon committed (ctrfs_store_committed_seq: no transaction), so
+ * that the writer's next command (a stat of another file of the container, as
  * vim does before writing) sees the new UpdatedAt. */
 void notify_sync(void);
 

@@ -15,7 +15,7 @@
 #include "pods.h"
 #include "images.h"
 #include "query.h"
-#include "handle.h"
+#include "pagecache.h"
 #include "scratch.h"
 
 void source_init(struct source *src, struct ctrfs *fs)
@@ -123,6 +123,11 @@ int source_last_seq(struct source *src, uint64_t *seq)
 	if (rc)
 		return rc;
 	return ctrfs_reader_last_seq(src->rd, seq, &src->err) ? -store_errno(&src->err, EIO) : 0;
+}
+
+ctrfs_reader *source_reader(struct source *src)
+{
+	return begin(src) ? NULL : src->rd;
 }
 
 int source_ids(struct source *src, const char *ns, char ***ids, size_t *count)
@@ -590,7 +595,7 @@ int render_stat(struct source *src, const struct nodeinfo *ni, struct stat *st, 
 	if (rc)
 		return rc;
 	/* the file exists; open handles sharing the page cache say what it reads */
-	vol = handle_cached_attrs(ni->ino, &len, &mtime);
+	vol = pagecache_attrs(ni->ino, &len, &mtime);
 	render_file_stat(src->fs, ni->ino, &ni->fp, len, mtime, st);
 	if (volatile_)
 		*volatile_ = vol;

@@ -32,6 +32,10 @@ void source_clear(struct source *src);
  * that snapshot shows are all numbered up to it. 0 or -errno. */
 int source_last_seq(struct source *src, uint64_t *seq);
 
+/* The source's snapshot itself, begun if need be (NULL on failure: see err), for the
+ * reads render.c does not wrap (the change log, for the notifier). */
+ctrfs_reader *source_reader(struct source *src);
+
 /* The IDs of the namespace's containers, sorted, in the source's snapshot (count only
  * when ids is NULL): 0 or -errno. */
 int source_ids(struct source *src, const char *ns, char ***ids, size_t *count);

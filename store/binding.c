@@ -62,6 +62,9 @@ ctrfs_code ctrfs_store_bound_address(ctrfs_store *s, char **address, ctrfs_error
 		code = ctrfs_fail_oom(err);
 	else if (code == CTRFS_NOT_FOUND)
 		code = CTRFS_OK;
+	if (!code && !*address)
+		/* what binding_on may answer without a read until the store changes */
+		__atomic_store_n(&s->unbound_txnid, (uint64_t)mdb_txn_id(t.txn), __ATOMIC_RELEASE);
 	db_read_end(&t);
 	return code;
 }
@@ -91,6 +94,9 @@ static ctrfs_code holds_namespaces(struct db_txn *t, bool *any, ctrfs_error *err
 static ctrfs_code bind_txn(struct db_txn *t, void *p, ctrfs_error *err)
 {
 	const struct bind_args *a = p;
+	/* binding_on reads again, from this commit on */
+	t->rebinds = true;
+	__atomic_store_n(&t->store->unbound_txnid, 0, __ATOMIC_RELEASE);
 	if (!a->address || !*a->address)
 		return db_del(t, DB_META, META_KEY, strlen(META_KEY), err);
 	MDB_val v;
@@ -126,6 +132,12 @@ const char *ctrfs_containerd_default_address(void)
 bool binding_on(ctrfs_store *s)
 {
 	char *address = NULL;
+	/* unbound as of the store's last commit: nothing to read (a write through this
+	 * handle keeps that true, see db_write; any other commit makes us read again) */
+	uint64_t unbound = __atomic_load_n(&s->unbound_txnid, __ATOMIC_ACQUIRE);
+	MDB_envinfo info;
+	if (unbound && !mdb_env_info(s->env, &info) && (uint64_t)info.me_last_txnid == unbound)
+		return false;
 	if (ctrfs_store_bound_address(s, &address, NULL) || !address)
 		return false;
 	struct binding *b = binding_of(s);

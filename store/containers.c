@@ -681,6 +681,8 @@ static ctrfs_code update_txn(struct db_txn *t, void *p, ctrfs_error *err)
 		code = write_update(t, a->ns, &cur, dirty, err);
 		if (!code)
 			code = times_container_changed(t, a->ns, &before, &cur, err);
+		if (!code && a->opts && a->opts->stored_at)
+			*a->opts->stored_at = cur.updated_at;
 	}
 	ctrfs_container_clear(&before);
 	if (!code && a->updated) {
@@ -725,7 +727,14 @@ ctrfs_code ctrfs_container_update_ex(ctrfs_store *s, const char *ns, const ctrfs
 					  "extension %s: removing an extension is ctrfs's own; "
 					  "containerd (this store is bound to it) keeps every one",
 					  GOQ(opts->remove_extensions[0]));
-		return binding_container_update(s, ns, c, paths, npaths, opts, updated, err);
+		/* containerd's answer holds the time the change was stored with */
+		ctrfs_container mine = {0};
+		ctrfs_container *out = updated || !opts || !opts->stored_at ? updated : &mine;
+		code = binding_container_update(s, ns, c, paths, npaths, opts, out, err);
+		if (!code && out && opts && opts->stored_at)
+			*opts->stored_at = out->updated_at;
+		ctrfs_container_clear(&mine);
+		return code;
 	}
 	if (!opts || !opts->check_only)
 		return db_write(s, update_txn, &a, err);

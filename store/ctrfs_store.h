@@ -272,6 +272,9 @@ typedef struct ctrfs_update_options {
 	 * paths, only the removal is done (not a full update). */
 	const char *const *remove_extensions;
 	size_t nremove_extensions;
+	/* When set, receives the UpdatedAt the change was stored with (untouched by a
+	 * check): what a caller showing the container's times needs, without a read. */
+	ctrfs_time *stored_at;
 } ctrfs_update_options;
 /* ctrfs_container_update with options (opts may be NULL). */
 ctrfs_code ctrfs_container_update_ex(ctrfs_store *s, const char *ns, const ctrfs_container *c,
@@ -354,6 +357,8 @@ typedef struct ctrfs_field_options {
 	 * key): the other calls refuse it with INVALID_ARGUMENT. */
 	bool unless_changed;
 	const char *expect;
+	/* as ctrfs_update_options.stored_at */
+	ctrfs_time *stored_at;
 } ctrfs_field_options;
 /* The field path of a label ("labels.<key>") and of an extension ("extensions.<name>"),
  * malloc'd (NULL when out of memory). */
@@ -597,6 +602,11 @@ typedef struct ctrfs_event {
 	const char *namespace_;
 	const char *topic; /* "/containers/create", ... */
 	const char *event; /* compact JSON payload, containerd's fields */
+	/* What the event is about, kept beside the payload so that a reader need not parse
+	 * it: the container's ID (a container's topics; a task's: its container_id), the
+	 * image's name (an image's topics); NULL for a namespace's events and for events
+	 * logged before it was kept. */
+	const char *subject;
 } ctrfs_event;
 
 /* One JSON object per event: {"seq":N,"timestamp":"...","namespace":"...","topic":
@@ -608,10 +618,24 @@ char *ctrfs_event_json(const ctrfs_event *ev);
 ctrfs_code ctrfs_events_read(ctrfs_store *s, uint64_t since, const char *const *filters,
 			     size_t nfilters, int (*fn)(const ctrfs_event *ev, void *arg),
 			     void *arg, ctrfs_error *err);
+/* The seq of the oldest retained event (0 when none), and the events after `since` in
+ * a read snapshot, as ctrfs_events_read without filters. */
+ctrfs_code ctrfs_reader_first_seq(ctrfs_reader *r, uint64_t *seq, ctrfs_error *err);
+uint64_t ctrfs_reader_version(ctrfs_reader *r);
+ctrfs_code ctrfs_reader_events(ctrfs_reader *r, uint64_t since,
+			       int (*fn)(const ctrfs_event *ev, void *arg), void *arg,
+			       ctrfs_error *err);
 /* Sequence number of the oldest retained event (0 when none). */
 ctrfs_code ctrfs_events_first_seq(ctrfs_store *s, uint64_t *seq, ctrfs_error *err);
 /* Sequence number of the newest event (0 when none). Cheap: a read transaction. */
 ctrfs_code ctrfs_events_last_seq(ctrfs_store *s, uint64_t *seq, ctrfs_error *err);
+/* The seq of the newest event this store handle committed (0: none yet): what a
+ * process waits for others to have seen of its own writes, without a transaction. */
+uint64_t ctrfs_store_committed_seq(ctrfs_store *s);
+/* A number that grows with every commit to the store, by any process, read without a
+ * transaction (LMDB's last transaction ID); ctrfs_reader_version: the one a snapshot
+ * shows. Equal numbers: nothing was committed in between, so nothing to read again. */
+uint64_t ctrfs_store_version(ctrfs_store *s);
 /* How many events the log keeps; older ones are dropped as new ones are written. */
 #define CTRFS_EVENTS_RETAINED 100000
 /* And how many bytes of LMDB pages it may fill: an update event carries every label of

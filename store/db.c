@@ -150,6 +150,27 @@ static ctrfs_code still_in_place(ctrfs_store *s, ctrfs_error *err)
 			      s->path);
 }
 
+/* Records that the events up to seq are committed (seqs only grow, but two threads
+ * may finish their commits in either order). */
+static void committed(ctrfs_store *s, uint64_t seq)
+{
+	uint64_t cur = __atomic_load_n(&s->committed_seq, __ATOMIC_RELAXED);
+	while (cur < seq && !__atomic_compare_exchange_n(&s->committed_seq, &cur, seq, true,
+							 __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		;
+}
+
+uint64_t ctrfs_store_version(ctrfs_store *s)
+{
+	MDB_envinfo info;
+	return mdb_env_info(s->env, &info) ? 0 : (uint64_t)info.me_last_txnid;
+}
+
+uint64_t ctrfs_store_committed_seq(ctrfs_store *s)
+{
+	return __atomic_load_n(&s->committed_seq, __ATOMIC_ACQUIRE);
+}
+
 ctrfs_code db_write(ctrfs_store *s, db_txn_fn fn, void *arg, ctrfs_error *err)
 {
 	if (s->read_only)
@@ -166,9 +187,18 @@ ctrfs_code db_write(ctrfs_store *s, db_txn_fn fn, void *arg, ctrfs_error *err)
 			code = fn(&t, arg, err);
 		if (code == CTRFS_OK) {
 			db_watchers_collect(&t, &w);
+			uint64_t id = mdb_txn_id(t.txn);
 			rc = mdb_txn_commit(t.txn);
+			/* unbound before this commit, which left the binding alone: unbound
+			 * after it (binding_on reads nothing) */
+			uint64_t prev = id - 1;
+			if (!rc && !t.rebinds)
+				__atomic_compare_exchange_n(&s->unbound_txnid, &prev, id, false,
+							    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 			if (rc)
 				code = db_fail(&t, rc, err, "commit");
+			else if (t.appended)
+				committed(s, t.appended);
 		} else {
 			mdb_txn_abort(t.txn);
 		}

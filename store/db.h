@@ -66,6 +66,11 @@ struct ctrfs_store {
 	char *watch_path;
 	pid_t watch_skip[DB_WATCH_MAX];
 	size_t watch_nskip;
+	/* the seq of the newest event this handle committed (atomic; events.c) */
+	uint64_t committed_seq;
+	/* binding.c: the LMDB transaction as of which the store was found unbound (atomic;
+	 * 0: not known), so that an unbound store's writes read no binding record */
+	uint64_t unbound_txnid;
 	/* binding.c: the connection to containerd of a bound store (made when first needed) */
 	struct binding *binding;
 };
@@ -76,6 +81,8 @@ struct db_txn {
 	ctrfs_store *store;
 	MDB_txn *txn;
 	int rc;
+	uint64_t appended; /* a write: the seq of the last event it appended (0: none) */
+	bool rebinds;	   /* a write: it writes the binding record (binding.c) */
 };
 
 /* Runs `fn` in one write transaction and commits it, growing the map and retrying

@@ -113,6 +113,16 @@ static size_t table_bytes(const MDB_stat *st)
 	       (st->ms_branch_pages + st->ms_leaf_pages + st->ms_overflow_pages);
 }
 
+/* What an event is about, from its payload: see ctrfs_event.subject. */
+static const char *event_subject(const char *topic, json_t *payload)
+{
+	const char *field = strncmp(topic, "/containers/", 12) == 0 ? "id"
+			    : strncmp(topic, "/tasks/", 7) == 0	    ? "container_id"
+			    : strncmp(topic, "/images/", 8) == 0    ? "name"
+								    : NULL;
+	return field ? json_string_value(json_object_get(payload, field)) : NULL;
+}
+
 ctrfs_code events_append(struct db_txn *t, const char *ns, const char *topic, json_t *payload,
 			 ctrfs_error *err)
 {
@@ -134,18 +144,24 @@ ctrfs_code events_append(struct db_txn *t, const char *ns, const char *topic, js
 		code = db_fail(t, rc, err, "events");
 
 	char *text = json_dumps(payload, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(payload);
 	struct strbuf sb = STRBUF_INIT;
 	record_put_time(&sb, ctrfs_time_now());
 	record_put_str(&sb, ns);
 	record_put_str(&sb, topic);
 	record_put_str(&sb, text ? text : "{}");
+	/* after the three fields every reader knows (older ones stop there) */
+	const char *subject = event_subject(topic, payload);
+	if (subject)
+		record_put_str(&sb, subject);
+	json_decref(payload);
 	free(text);
 	unsigned char key[8];
 	seq_key(seq, key);
 	if (!code)
 		code = db_put_sb(t, DB_EVENTS, key, sizeof(key), &sb, err);
 	strbuf_release(&sb);
+	if (!code)
+		t->appended = seq;
 
 	/* retention: drop the oldest events beyond either bound (mdb_stat is O(1)) */
 	for (MDB_stat st; !code && mdb_stat(t->txn, t->store->dbi[DB_EVENTS], &st) == 0;) {
@@ -216,29 +232,15 @@ static bool event_matches(const ctrfs_filter *filter, const ctrfs_event *ev)
 	return match;
 }
 
-ctrfs_code ctrfs_events_read(ctrfs_store *s, uint64_t since, const char *const *filters,
-			     size_t nfilters, int (*fn)(const ctrfs_event *ev, void *arg),
-			     void *arg, ctrfs_error *err)
+ctrfs_code events_read_txn(struct db_txn *t, uint64_t since, const ctrfs_filter *filter,
+			   int (*fn)(const ctrfs_event *ev, void *arg), void *arg, ctrfs_error *err)
 {
-	struct db_txn t;
 	MDB_cursor *cur;
 	MDB_val k, v;
-	ctrfs_filter *filter = NULL;
-	ctrfs_code code = filter_parse(filters, nfilters, &filter, err);
-	if (code)
-		return code;
-	code = db_read_begin(s, &t, err);
-	if (code) {
-		filter_free(filter);
-		return code;
-	}
-	int rc = mdb_cursor_open(t.txn, s->dbi[DB_EVENTS], &cur);
-	if (rc) {
-		code = db_fail(&t, rc, err, "events");
-		db_read_end(&t);
-		filter_free(filter);
-		return code;
-	}
+	ctrfs_code code = CTRFS_OK;
+	int rc = mdb_cursor_open(t->txn, t->store->dbi[DB_EVENTS], &cur);
+	if (rc)
+		return db_fail(t, rc, err, "events");
 	unsigned char key[8];
 	seq_key(since + 1, key);
 	k.mv_size = 8;
@@ -250,6 +252,8 @@ ctrfs_code ctrfs_events_read(ctrfs_store *s, uint64_t since, const char *const *
 		ev.timestamp = record_get_time(&r);
 		char *ns = record_get_str(&r), *topic = record_get_str(&r),
 		     *payload = record_get_str(&r);
+		/* kept since the subject was: an older record ends with the payload */
+		char *subject = !r.bad && r.left ? record_get_str(&r) : NULL;
 		int stop = 0;
 		if (r.bad || !event_payload_ok(payload)) {
 			code = ctrfs_fail_sys(err, CTRFS_INTERNAL, EIO, "event %llu is damaged",
@@ -258,19 +262,37 @@ ctrfs_code ctrfs_events_read(ctrfs_store *s, uint64_t since, const char *const *
 			ev.namespace_ = ns;
 			ev.topic = topic;
 			ev.event = payload;
-			if (!nfilters || event_matches(filter, &ev))
+			ev.subject = subject;
+			if (!filter || event_matches(filter, &ev))
 				stop = fn(&ev, arg);
 		}
 		free(ns);
 		free(topic);
 		free(payload);
+		free(subject);
 		if (code || stop)
 			break;
 	}
 	if (rc && rc != MDB_NOTFOUND && !code)
-		code = db_fail(&t, rc, err, "events");
+		code = db_fail(t, rc, err, "events");
 	mdb_cursor_close(cur);
-	db_read_end(&t);
+	return code;
+}
+
+ctrfs_code ctrfs_events_read(ctrfs_store *s, uint64_t since, const char *const *filters,
+			     size_t nfilters, int (*fn)(const ctrfs_event *ev, void *arg),
+			     void *arg, ctrfs_error *err)
+{
+	struct db_txn t;
+	ctrfs_filter *filter = NULL;
+	ctrfs_code code = nfilters ? filter_parse(filters, nfilters, &filter, err) : CTRFS_OK;
+	if (code)
+		return code;
+	code = db_read_begin(s, &t, err);
+	if (!code) {
+		code = events_read_txn(&t, since, filter, fn, arg, err);
+		db_read_end(&t);
+	}
 	filter_free(filter);
 	return code;
 }
@@ -296,6 +318,11 @@ static ctrfs_code edge_seq_txn(struct db_txn *t, MDB_cursor_op op, uint64_t *seq
 ctrfs_code events_last_seq_txn(struct db_txn *t, uint64_t *seq, ctrfs_error *err)
 {
 	return edge_seq_txn(t, MDB_LAST, seq, err);
+}
+
+ctrfs_code events_first_seq_txn(struct db_txn *t, uint64_t *seq, ctrfs_error *err)
+{
+	return edge_seq_txn(t, MDB_FIRST, seq, err);
 }
 
 static ctrfs_code edge_seq(ctrfs_store *s, MDB_cursor_op op, uint64_t *seq, ctrfs_error *err)

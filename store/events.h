@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "db.h"
+#include "filter.h"
 
 /* Appends an event (payload is consumed) and drops the oldest beyond the retention
  * (CTRFS_EVENTS_RETAINED events, the store's events_max_bytes). */
@@ -18,6 +19,11 @@ bool event_payload_ok(const char *payload);
 
 /* The seq of the newest event in t (0 when none). */
 ctrfs_code events_last_seq_txn(struct db_txn *t, uint64_t *seq, ctrfs_error *err);
+ctrfs_code events_first_seq_txn(struct db_txn *t, uint64_t *seq, ctrfs_error *err);
+/* The events after `since` in t, matching `filter` (NULL: all), oldest first. */
+ctrfs_code events_read_txn(struct db_txn *t, uint64_t since, const ctrfs_filter *filter,
+			   int (*fn)(const ctrfs_event *ev, void *arg), void *arg,
+			   ctrfs_error *err);
 
 /* Payloads, as containerd's events types (protobuf JSON names). */
 json_t *event_labels_json(const ctrfs_labels *l);

@@ -32,6 +32,7 @@ static ctrfs_code update(ctrfs_code code, ctrfs_store *s, const char *ns, const 
 	ctrfs_update_options uo = {
 	    .check_only = opts && opts->check_only,
 	    .unless_changed = opts && opts->unless_changed ? guard : NULL,
+	    .stored_at = opts ? opts->stored_at : NULL,
 	};
 	if (!code) {
 		c->id = (char *)id;

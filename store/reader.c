@@ -108,3 +108,20 @@ ctrfs_code ctrfs_reader_task_get(ctrfs_reader *r, const char *ns, const char *id
 		return ctrfs_fail(err, code, "no running task found: task %s not found", id);
 	return code;
 }
+
+ctrfs_code ctrfs_reader_first_seq(ctrfs_reader *r, uint64_t *seq, ctrfs_error *err)
+{
+	return events_first_seq_txn(&r->txn, seq, err);
+}
+
+ctrfs_code ctrfs_reader_events(ctrfs_reader *r, uint64_t since,
+			       int (*fn)(const ctrfs_event *ev, void *arg), void *arg,
+			       ctrfs_error *err)
+{
+	return events_read_txn(&r->txn, since, NULL, fn, arg, err);
+}
+
+uint64_t ctrfs_reader_version(ctrfs_reader *r)
+{
+	return mdb_txn_id(r->txn.txn);
+}

@@ -571,3 +571,71 @@ def test_inotify_sees_only_the_mounts_own_changes_as_the_man_page_says(mnt):
 def mnt_source():
     from pathlib import Path
     return Path(os.environ.get("CTRFS_SOURCE_DIR", Path(__file__).parents[2]))
+
+
+# ---- no store commit under the lock a stat takes (doc/ARCHITECTURE.md, "Locks") ----
+
+def accept_queue(sock_path):
+    """Connections waiting to be accepted on the listening Unix socket at sock_path:
+    /proc/net/unix lists each with the listener's path, in state 02 (connecting)."""
+    with open("/proc/net/unix") as f:
+        rows = [line.split() for line in f if line.rstrip().endswith(" " + str(sock_path))]
+    return sum(1 for r in rows if r[5] == "02")
+
+
+def statx_force_sync(path):
+    """statx(2) with AT_STATX_FORCE_SYNC: FUSE asks the daemon (GETATTR), whatever the
+    kernel has cached."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    AT_FDCWD, AT_STATX_FORCE_SYNC, STATX_BASIC_STATS = -100, 0x2000, 0x7FF
+    buf = ctypes.create_string_buffer(256)
+    if libc.statx(AT_FDCWD, str(path).encode(), AT_STATX_FORCE_SYNC, STATX_BASIC_STATS,
+                  buf) != 0:
+        raise OSError(ctypes.get_errno(), "statx")
+
+
+def test_a_stat_never_waits_for_a_commit_in_flight(store_only, tmp_path):
+    """A commit waits for every other mount of the store (here a stopped one: a whole
+    second). A stat of that very file meanwhile, which asks the open handle for its
+    attributes, answers at once: the commit holds no lock a stat takes. (The commit is
+    an fsync's: during a write(2) the kernel itself holds the file's page.)"""
+    from fstest import Mount
+    a = store_only.start()
+    b = Mount(a.build_dir, tmp_path, store=a.store, mnt=tmp_path / "mnt2").start()
+    done = {}
+    fd = None
+    try:
+        warm(a, "default/c1")
+        b_socket = a.store / f"watch-{b.proc.pid}.sock"
+        # opened on a quiet container, the handle shares the page cache: a stat then
+        # asks it for the attributes (pagecache.c)
+        time.sleep(0.2)
+        fd = os.open(a.path("default/c1/image"), os.O_WRONLY | os.O_TRUNC)
+        os.write(fd, b"first\n")  # committed: later writes wait for fsync or close
+        os.pwrite(fd, b"held1\n", 0)
+        assert b_socket.exists() and accept_queue(b_socket) == 0
+        b.proc.send_signal(signal.SIGSTOP)
+
+        def fsync():
+            os.fsync(fd)
+            done["fsync"] = True
+
+        syncer = threading.Thread(target=fsync)
+        syncer.start()
+        # committed, the fsync waits for the stopped mount: its connection is queued
+        wait_until(lambda: accept_queue(b_socket) == 1, what="the fsync waiting for mount b")
+        queued = time.monotonic()
+        statx_force_sync(a.path("default/c1/image"))
+        # waiting for the commit, the stat could only return once the writer gave up
+        # on mount b: a whole CTRFS_WATCH_TIMEOUT_MS (1 s) after it was queued
+        stat_took = time.monotonic() - queued
+        syncer.join(10 * SLOW)
+    finally:
+        b.proc.send_signal(signal.SIGCONT)
+        if fd is not None:
+            os.close(fd)
+        b.stop()
+    assert stat_took < 0.9 and "fsync" in done, \
+        f"a stat waited {stat_took:.3f} s for the commit of the file's open handle"
+    assert a.text("default/c1/image") == "held1\n"

@@ -5,11 +5,6 @@
 
 #include "views.h" /* op_readlink */
 
-/* What `name` in the pods directory `dir` stands for (out->key malloc'd): 0, -ENOENT. */
-int pods_child(const struct fspath *dir, const char *name, struct fspath *out);
-/* The directory holding the pods directory `dir` (out->key malloc'd): 0 or -errno. */
-int pods_parent(const struct fspath *dir, struct fspath *out);
-
 /* Calls fn for each entry of the pods directory `dir`: 0 or -errno. */
 int pods_list(struct source *src, const struct fspath *dir,
 	      void (*fn)(void *arg, const char *name, enum node_kind kind, const char *key),

@@ -4,11 +4,6 @@
 
 #include "render.h"
 
-/* What `name` in the query directory `dir` stands for (out->key malloc'd): 0, -ENOENT. */
-int query_child(const struct fspath *dir, const char *name, struct fspath *out);
-/* The directory holding the query directory `dir` (out->key malloc'd): 0 or -errno. */
-int query_parent(const struct fspath *dir, struct fspath *out);
-
 /* Calls fn for each entry of the query directory `dir`: 0 or -errno. */
 int query_list(struct source *src, const struct fspath *dir,
 	       void (*fn)(void *arg, const char *name, enum node_kind kind, const char *key),

@@ -238,12 +238,12 @@ static int inval_container(const char *ns, const char *id, void *arg)
 	const ctrfs_container *c = NULL;
 	if (!id)
 		return 0;
-	node_ctr_targets(ns, id, &t);
+	node_ctr_changed_collect_targets(ns, id, &t);
 	source_init(&src, nt.fs);
 	int rc = source_container(&src, ns, id, CTRFS_LOAD_LABELS | CTRFS_LOAD_EXTENSIONS, &c);
 	if (!rc) {
 		/* replaced with its times kept: cached pages cannot be told from new ones */
-		node_ctr_version(ns, id, c->created_at, c->updated_at);
+		node_ctr_version_changed(ns, id, c->created_at, c->updated_at);
 	} else if (rc == -ENOENT) {
 		c = NULL;
 		/* its entry is looked up again, and found gone with all below it */
@@ -266,7 +266,7 @@ static int inval_namespace(const char *ns, const char *id, void *arg)
 	const ctrfs_namespace *n = NULL;
 	if (id)
 		return 0;
-	node_ns_targets(ns, &t);
+	node_ns_changed_collect_targets(ns, &t);
 	source_init(&src, nt.fs);
 	int rc = source_namespace(&src, ns, &n);
 	if (rc == -ENOENT) {
@@ -283,7 +283,7 @@ static int inval_namespace(const char *ns, const char *id, void *arg)
 static void inval_ns_dir(const char *ns)
 {
 	struct node_targets t = {0};
-	node_ns_targets(ns, &t);
+	node_ns_changed_collect_targets(ns, &t);
 	if (t.known)
 		inval_dir(t.dir_ino);
 	node_targets_clear(&t);

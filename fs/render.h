@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include "kcache.h" /* render.c: the sizes and counts it keeps */
 #include "node.h"
 #include "strbuf.h"
 

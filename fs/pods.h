@@ -3,7 +3,7 @@
 #ifndef CTRFS_FS_PODS_H
 #define CTRFS_FS_PODS_H
 
-#include "views.h" /* op_readlink */
+#include "render.h"
 
 /* Calls fn for each entry of the pods directory `dir`: 0 or -errno. */
 int pods_list(struct source *src, const struct fspath *dir,

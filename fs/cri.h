@@ -2,7 +2,11 @@
 #ifndef CTRFS_FS_CRI_H
 #define CTRFS_FS_CRI_H
 
-#include "render.h"
+#include <sys/stat.h>
+
+#include "fspath.h"
+#include "source.h"
+#include "strbuf.h"
 
 /* Does the container carry CRI metadata (its extensions loaded)? */
 bool cri_has(const ctrfs_container *c);

@@ -3,7 +3,11 @@
 #ifndef CTRFS_FS_IMAGES_H
 #define CTRFS_FS_IMAGES_H
 
-#include "render.h"
+#include <sys/stat.h>
+
+#include "fspath.h"
+#include "source.h"
+#include "strbuf.h"
 
 /* Calls fn for each entry of the images directory `dir`: 0 or -errno. */
 int images_list(struct source *src, const struct fspath *dir,

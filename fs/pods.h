@@ -3,7 +3,11 @@
 #ifndef CTRFS_FS_PODS_H
 #define CTRFS_FS_PODS_H
 
-#include "render.h"
+#include <sys/stat.h>
+
+#include "fspath.h"
+#include "source.h"
+#include "strbuf.h"
 
 /* Calls fn for each entry of the pods directory `dir`: 0 or -errno. */
 int pods_list(struct source *src, const struct fspath *dir,

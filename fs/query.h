@@ -2,7 +2,11 @@
 #ifndef CTRFS_FS_QUERY_H
 #define CTRFS_FS_QUERY_H
 
-#include "render.h"
+#include <sys/stat.h>
+
+#include "fspath.h"
+#include "source.h"
+#include "strbuf.h"
 
 /* Calls fn for each entry of the query directory `dir`: 0 or -errno. */
 int query_list(struct source *src, const struct fspath *dir,

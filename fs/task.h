@@ -2,7 +2,11 @@
 #ifndef CTRFS_FS_TASK_H
 #define CTRFS_FS_TASK_H
 
-#include "render.h"
+#include <sys/stat.h>
+
+#include "fspath.h"
+#include "source.h"
+#include "strbuf.h"
 
 /* Does container ns/id have a task in the source's snapshot? 1, 0, or -errno. */
 int task_has(struct source *src, const char *ns, const char *id);

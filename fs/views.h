@@ -5,7 +5,11 @@
 
 #include <pthread.h>
 
-#include "render.h"
+#include <sys/stat.h>
+
+#include "fspath.h"
+#include "source.h"
+#include "strbuf.h"
 
 /*
  * The data a view derives from one namespace (and a name in it, as a filter; "" for a

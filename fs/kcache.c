@@ -1,5 +1,5 @@
 /* What the kernel was told (kcache.h), kept in the node table's records under its
- * nodes.lock: a record that goes takes its part with it. */
+ * lock: a record that goes takes its part with it. */
 #include "kcache.h"
 
 #include <string.h>
@@ -40,12 +40,18 @@ bool node_changed_within(const struct fspath *fp, uint64_t ns)
 
 /* ---- cached sizes ---- */
 
-uint64_t node_epoch(void)
+/* A counter of the table's, read under its lock. */
+static uint64_t counter(const uint64_t *c)
 {
 	pthread_mutex_lock(&nodes.lock);
-	uint64_t e = nodes.epoch;
+	uint64_t v = *c;
 	pthread_mutex_unlock(&nodes.lock);
-	return e;
+	return v;
+}
+
+uint64_t node_epoch(void)
+{
+	return counter(&nodes.epoch);
 }
 
 bool node_sizes_use_version(const char *ns, const char *id, ctrfs_time created, ctrfs_time updated,
@@ -127,10 +133,7 @@ bool node_ctr_no_keep(const char *ns, const char *id)
 
 uint64_t node_ns_count_gen(void)
 {
-	pthread_mutex_lock(&nodes.lock);
-	uint64_t gen = nodes.count_gen;
-	pthread_mutex_unlock(&nodes.lock);
-	return gen;
+	return counter(&nodes.count_gen);
 }
 
 bool node_ns_count_get(const char *ns, size_t *count)

@@ -115,7 +115,7 @@ void nodeinfo_clear(struct nodeinfo *ni)
 	ni->scratch = NULL;
 }
 
-/* The number fp's node has or would get; caller holds the nodes.lock. */
+/* The number fp's node has or would get; caller holds the table's lock. */
 static fuse_ino_t ino_of(const struct fspath *fp)
 {
 	struct rec *r = rec_of(fp, false);
@@ -261,7 +261,7 @@ void node_set_pending(const char *path, const struct fspath *fp, bool pending)
 }
 
 /* Takes the key entry k of r out of the tree: while the kernel holds it, it lives on
- * as a loose node with its number. Caller holds the nodes.lock. */
+ * as a loose node with its number. Caller holds the table's lock. */
 static struct loose *key_detach(struct rec *r, struct keyent *k, const char *path,
 				const struct fspath *fp)
 {

@@ -1,6 +1,6 @@
 /* The node table's loose nodes: scratch files and inodes renamed away from their place
  * in the store, and the derived views' nodes; one allocation each, found by number and
- * by path. The table's nodes.lock is held by the callers. */
+ * by path. The table's lock (nodes.lock) is held by the callers. */
 #include "node_table.h"
 
 #include <errno.h>

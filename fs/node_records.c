@@ -1,7 +1,7 @@
 /* The node table's records: one per namespace or container the kernel knows, found by
  * slot (an inode number's high bits) and by name, with their key entries (node_table.h
- * for the design). The table's nodes.lock is held by the callers (node.c, node_targets.c,
- * kcache.c). */
+ * for the design). The table's lock (nodes.lock) is held by the callers (node.c,
+ * node_targets.c, kcache.c). */
 #include "node_table.h"
 
 #include <errno.h>

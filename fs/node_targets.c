@@ -1,5 +1,5 @@
 /* What the change notifier must invalidate for a change (node_targets.h): the inodes
- * the table knows of a container or a namespace, collected under the table's nodes.lock. */
+ * the table knows of a container or a namespace, collected under the table's lock. */
 #include "node_targets.h"
 
 #include <errno.h>
@@ -92,14 +92,14 @@ static int loose_targets(const char *dir, struct node_targets *t)
 	return rc;
 }
 
-int node_ctr_changed_collect_targets(const char *ns, const char *id, struct node_targets *t)
+/* The change of record r (NULL: the table has none) at path `dir`, whose directory is
+ * in the one numbered parent_ino: marks it changed and collects its targets and those
+ * of the loose nodes below it. Caller holds the lock. */
+static int changed_collect(struct rec *r, const char *dir, fuse_ino_t parent_ino,
+			   struct node_targets *t)
 {
-	char dir[2 * CTRFS_IDENTIFIER_MAX + 2];
-	snprintf(dir, sizeof(dir), "%s/%s", ns, id);
-	pthread_mutex_lock(&nodes.lock);
-	struct rec *nr = find_rec(ns, NULL), *r = find_rec(ns, id);
 	int rc = 0;
-	t->parent_ino = nr && nr->nlookup ? make_ino(nr->slot, SUB_DIR) : 0;
+	t->parent_ino = parent_ino;
 	t->known = r && r->nlookup;
 	t->dir_ino = r ? make_ino(r->slot, SUB_DIR) : 0;
 	if (r) {
@@ -108,6 +108,17 @@ int node_ctr_changed_collect_targets(const char *ns, const char *id, struct node
 	}
 	if (!rc)
 		rc = loose_targets(dir, t);
+	return rc;
+}
+
+int node_ctr_changed_collect_targets(const char *ns, const char *id, struct node_targets *t)
+{
+	char dir[2 * CTRFS_IDENTIFIER_MAX + 2];
+	snprintf(dir, sizeof(dir), "%s/%s", ns, id);
+	pthread_mutex_lock(&nodes.lock);
+	struct rec *nr = find_rec(ns, NULL);
+	int rc = changed_collect(find_rec(ns, id), dir,
+				 nr && nr->nlookup ? make_ino(nr->slot, SUB_DIR) : 0, t);
 	pthread_mutex_unlock(&nodes.lock);
 	return rc;
 }
@@ -115,17 +126,7 @@ int node_ctr_changed_collect_targets(const char *ns, const char *id, struct node
 int node_ns_changed_collect_targets(const char *ns, struct node_targets *t)
 {
 	pthread_mutex_lock(&nodes.lock);
-	struct rec *r = find_rec(ns, NULL);
-	int rc = 0;
-	t->parent_ino = FUSE_ROOT_ID;
-	t->known = r && r->nlookup;
-	t->dir_ino = r ? make_ino(r->slot, SUB_DIR) : 0;
-	if (r) {
-		rec_changed(r);
-		rc = rec_targets(r, t);
-	}
-	if (!rc)
-		rc = loose_targets(ns, t);
+	int rc = changed_collect(find_rec(ns, NULL), ns, FUSE_ROOT_ID, t);
 	pthread_mutex_unlock(&nodes.lock);
 	return rc;
 }

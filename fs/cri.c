@@ -5,6 +5,7 @@
  * the directory comes and goes with the extension, so every lookup, stat and open asks
  * again. */
 #include "cri.h"
+#include "view_paths.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -42,7 +42,6 @@
 #include <string.h>
 
 #include "budget.h"
-#include "notify.h"
 #include "strbuf.h"
 
 /* What one fill reads ahead at most, in bytes (a read takes what fits its size). */
@@ -79,6 +78,23 @@ struct reader {
 	struct waiter *waiting;
 	struct reader *next;
 };
+
+/* The notifier's wake-up, handed over by notify_start (events_start): the thread that
+ * serves the waiting reads (events_service) is the notifier's, and this file never
+ * calls into it otherwise. */
+static void (*wake)(void);
+
+static void wake_notifier(void)
+{
+	void (*fn)(void) = __atomic_load_n(&wake, __ATOMIC_ACQUIRE);
+	if (fn)
+		fn();
+}
+
+void events_start(void (*wake_fn)(void))
+{
+	__atomic_store_n(&wake, wake_fn, __ATOMIC_RELEASE);
+}
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct reader *readers;
@@ -285,7 +301,7 @@ static void on_interrupt(fuse_req_t req, void *data)
 	bool registering = w->registering;
 	pthread_mutex_unlock(&lock);
 	if (!registering)
-		notify_kick();
+		wake_notifier();
 }
 
 /* Takes w off its list to answer it with `len` bytes of data or err; caller holds the
@@ -382,7 +398,7 @@ void events_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *
 	w->registering = false;
 	if (w->interrupted) {
 		pthread_mutex_unlock(&lock);
-		notify_kick();
+		wake_notifier();
 		return;
 	}
 	struct waiter *list = NULL;
@@ -431,9 +447,8 @@ void events_release(fuse_req_t req, struct fuse_file_info *fi)
 	fuse_reply_err(req, 0);
 }
 
-void events_service(struct ctrfs *fs, uint64_t last)
+void events_service(uint64_t last)
 {
-	(void)fs;
 	struct waiter *list = NULL;
 	struct fuse_pollhandle *phs[64];
 	size_t nph = 0;
@@ -469,7 +484,7 @@ void events_service(struct ctrfs *fs, uint64_t last)
 		fuse_pollhandle_destroy(phs[i]);
 	}
 	if (nph == 64)
-		notify_kick(); /* more pollers than one round takes */
+		wake_notifier(); /* more pollers than one round takes */
 }
 
 void events_shutdown(void)

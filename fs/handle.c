@@ -19,6 +19,7 @@
  *   rename of the file through the mount stores it first ("settling").
  * Scratch files write to their shared in-memory content instead.
  */
+#include "handle.h"
 #include "handle_impl.h"
 #include "making.h"
 

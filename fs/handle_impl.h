@@ -4,7 +4,7 @@
 
 #include <pthread.h>
 
-#include "handle.h"
+#include "node.h"
 #include "snapshot.h"
 
 /*

@@ -14,6 +14,7 @@
  * (names.c: every '/' becomes %2F), then "labels/<escaped key>", "target/..." or a
  * file name. */
 #include "images.h"
+#include "view_paths.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -3,12 +3,11 @@
 #ifndef CTRFS_FS_IMAGES_H
 #define CTRFS_FS_IMAGES_H
 
-#include "render.h"
+#include <sys/stat.h>
 
-/* What `name` in the images directory `dir` stands for (out->key malloc'd): 0, -ENOENT. */
-int images_child(const struct fspath *dir, const char *name, struct fspath *out);
-/* The directory holding the images directory `dir` (out->key malloc'd): 0 or -errno. */
-int images_parent(const struct fspath *dir, struct fspath *out);
+#include "fspath.h"
+#include "source.h"
+#include "strbuf.h"
 
 /* Calls fn for each entry of the images directory `dir`: 0 or -errno. */
 int images_list(struct source *src, const struct fspath *dir,

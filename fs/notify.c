@@ -272,11 +272,11 @@ static int inval_container(const char *ns, const char *id, void *arg)
 	const ctrfs_container *c = NULL;
 	if (!id)
 		return 0;
-	node_ctr_targets(ns, id, &t);
+	node_ctr_changed_collect_targets(ns, id, &t);
 	int rc = source_container(src, ns, id, CTRFS_LOAD_LABELS | CTRFS_LOAD_EXTENSIONS, &c);
 	if (!rc) {
 		/* replaced with its times kept: cached pages cannot be told from new ones */
-		node_ctr_version(ns, id, c->created_at, c->updated_at);
+		node_ctr_version_changed(ns, id, c->created_at, c->updated_at);
 	} else if (rc == -ENOENT) {
 		c = NULL;
 		/* its entry is looked up again, and found gone with all below it */
@@ -297,7 +297,7 @@ static int inval_namespace(const char *ns, const char *id, void *arg)
 	const ctrfs_namespace *n = NULL;
 	if (id)
 		return 0;
-	node_ns_targets(ns, &t);
+	node_ns_changed_collect_targets(ns, &t);
 	int rc = source_namespace(src, ns, &n);
 	if (rc == -ENOENT) {
 		n = NULL;
@@ -312,7 +312,7 @@ static int inval_namespace(const char *ns, const char *id, void *arg)
 static void inval_ns_dir(const char *ns)
 {
 	struct node_targets t = {0};
-	node_ns_targets(ns, &t);
+	node_ns_changed_collect_targets(ns, &t);
 	if (t.known)
 		inval_dir(t.dir_ino);
 	node_targets_clear(&t);
@@ -557,7 +557,7 @@ static void *run(void *arg)
 		}
 		pending_entries();
 		ctrfs_watch_answer(writers, nw);
-		events_service(nt.fs, nt.seen);
+		events_service(nt.seen);
 	}
 	return NULL;
 }
@@ -600,6 +600,7 @@ int notify_start(struct ctrfs *fs)
 		fuse_log(FUSE_LOG_WARNING, "cannot watch %s (%s): changes show within %d ms\n",
 			 data, strerror(errno), SAFETY_NET_MS);
 	free(data);
+	events_start(notify_kick);
 	int rc = pthread_create(&nt.thread, NULL, run, NULL);
 	if (rc) {
 		fuse_log(FUSE_LOG_ERR, "change notifier: %s\n", strerror(rc));

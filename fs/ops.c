@@ -8,7 +8,6 @@
 #include "handle.h"
 #include "notify.h"
 #include "ops.h"
-#include "pods.h"
 #include "scratch.h"
 
 static struct handle *fh(const struct fuse_file_info *fi)

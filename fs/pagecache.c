@@ -101,7 +101,7 @@ static bool suspect_take(fuse_ino_t ino)
 static struct cache_group *group_find(fuse_ino_t ino);
 
 void pagecache_changed(fuse_ino_t ino, void (*inval_all)(fuse_ino_t ino),
-		    void (*inval_attrs)(fuse_ino_t ino))
+		       void (*inval_attrs)(fuse_ino_t ino))
 {
 	pthread_mutex_lock(&cache_lock);
 	suspect_take(ino);
@@ -125,7 +125,8 @@ void pagecache_changed(fuse_ino_t ino, void (*inval_all)(fuse_ino_t ino),
 
 static bool same_content(const struct handle *a, const struct handle *b)
 {
-	return a->len == b->len && (!a->len || memcmp(handle_content(a), handle_content(b), a->len) == 0);
+	return a->len == b->len &&
+	       (!a->len || memcmp(handle_content(a), handle_content(b), a->len) == 0);
 }
 
 static struct cache_group *group_find(fuse_ino_t ino)
@@ -170,7 +171,7 @@ struct cache_group *pagecache_begin(fuse_ino_t ino)
  * change up to h's snapshot has been invalidated in the kernel; `no_keep`: the pages
  * the kernel holds may be another content of the same size and time. */
 void pagecache_join(struct handle *h, struct cache_group *g, bool writable, bool fresh,
-		       bool no_keep, struct fuse_file_info *fi)
+		    bool no_keep, struct fuse_file_info *fi)
 {
 	fi->direct_io = 0;
 	fi->keep_cache = 0;

@@ -9,6 +9,7 @@
  * A node's key is its path below .pods ("prod/web/containers/app"): Kubernetes names
  * hold no '/', and records whose names would not make one file name are left out. */
 #include "pods.h"
+#include "view_paths.h"
 
 #include <errno.h>
 #include <stdint.h>

@@ -3,12 +3,11 @@
 #ifndef CTRFS_FS_PODS_H
 #define CTRFS_FS_PODS_H
 
-#include "views.h" /* op_readlink */
+#include <sys/stat.h>
 
-/* What `name` in the pods directory `dir` stands for (out->key malloc'd): 0, -ENOENT. */
-int pods_child(const struct fspath *dir, const char *name, struct fspath *out);
-/* The directory holding the pods directory `dir` (out->key malloc'd): 0 or -errno. */
-int pods_parent(const struct fspath *dir, struct fspath *out);
+#include "fspath.h"
+#include "source.h"
+#include "strbuf.h"
 
 /* Calls fn for each entry of the pods directory `dir`: 0 or -errno. */
 int pods_list(struct source *src, const struct fspath *dir,

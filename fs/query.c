@@ -15,6 +15,7 @@
  * A node's key is its path below .query: "<filter's name>" or "<filter's name>/<id>"
  * (an escaped name holds no '/'). */
 #include "query.h"
+#include "view_paths.h"
 
 #include <errno.h>
 #include <stdio.h>

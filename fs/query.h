@@ -2,12 +2,11 @@
 #ifndef CTRFS_FS_QUERY_H
 #define CTRFS_FS_QUERY_H
 
-#include "render.h"
+#include <sys/stat.h>
 
-/* What `name` in the query directory `dir` stands for (out->key malloc'd): 0, -ENOENT. */
-int query_child(const struct fspath *dir, const char *name, struct fspath *out);
-/* The directory holding the query directory `dir` (out->key malloc'd): 0 or -errno. */
-int query_parent(const struct fspath *dir, struct fspath *out);
+#include "fspath.h"
+#include "source.h"
+#include "strbuf.h"
 
 /* Calls fn for each entry of the query directory `dir`: 0 or -errno. */
 int query_list(struct source *src, const struct fspath *dir,

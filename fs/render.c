@@ -483,7 +483,7 @@ static int json_field_len(struct source *src, const struct fspath *fp, size_t *l
 		return rc;
 	ctrfs_time created = c->created_at, updated = c->updated_at;
 	bool spec = fp->field == FIELD_SPEC_JSON;
-	bool known = node_sizes_get(fp->ns, fp->id, created, updated, &sz);
+	bool known = node_sizes_use_version(fp->ns, fp->id, created, updated, &sz);
 	int64_t have = spec ? sz.spec : sz.info;
 	if (known && have >= 0) {
 		*len = (size_t)have;
@@ -509,7 +509,7 @@ bool render_size_cheap(struct source *src, const struct fspath *fp)
 		return true;
 	if (source_container(src, fp->ns, fp->id, 0, &c))
 		return true; /* then stat fails at once */
-	if (!node_sizes_get(fp->ns, fp->id, c->created_at, c->updated_at, &sz))
+	if (!node_sizes_use_version(fp->ns, fp->id, c->created_at, c->updated_at, &sz))
 		return false;
 	return (fp->field == FIELD_SPEC_JSON ? sz.spec : sz.info) >= 0;
 }

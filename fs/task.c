@@ -13,6 +13,7 @@
  * invalidates its container's directory through the notifier (a /tasks/ event).
  */
 #include "task.h"
+#include "view_paths.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -2,20 +2,11 @@
 #ifndef CTRFS_FS_TASK_H
 #define CTRFS_FS_TASK_H
 
-#include "render.h"
+#include <sys/stat.h>
 
-/* The files of task/ (struct fspath's `field` of a NODE_TASK_FILE). */
-enum task_file {
-	TASK_STATUS,
-	TASK_PID,
-	TASK_EXIT_STATUS,
-	TASK_EXITED_AT,
-	TASK_FILE_COUNT,
-};
-
-/* What `name` in task/ stands for: 0, or -ENOENT. */
-int task_child(const char *name, struct fspath *out);
-const char *task_file_name(int f);
+#include "fspath.h"
+#include "source.h"
+#include "strbuf.h"
 
 /* Does container ns/id have a task in the source's snapshot? 1, 0, or -errno. */
 int task_has(struct source *src, const char *ns, const char *id);

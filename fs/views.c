@@ -1,13 +1,9 @@
-/* The derived views' shared parts: their data kept per change, and readlink. */
+/* The derived views' shared part: their data kept per change. */
 #include "views.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-
-#include "images.h"
-#include "pods.h"
-#include "query.h"
 
 static void data_free(struct view_cache *c, struct view_data *d)
 {
@@ -84,27 +80,4 @@ void view_cache_destroy(struct view_cache *c)
 		view_put(c, c->slot[i]);
 		c->slot[i] = NULL;
 	}
-}
-
-void op_readlink(fuse_req_t req, fuse_ino_t ino)
-{
-	struct nodeinfo ni;
-	struct source src;
-	char *target = NULL;
-	int rc = node_get(ino, &ni);
-	if (rc) {
-		fuse_reply_err(req, -rc);
-		return;
-	}
-	source_init(&src, req_fs(req));
-	rc = node_is_query(ni.fp.kind)	  ? query_readlink(&src, &ni.fp, &target)
-	     : node_is_images(ni.fp.kind) ? images_readlink(&src, &ni.fp, &target)
-					  : pods_readlink(&src, &ni.fp, &target);
-	source_clear(&src);
-	nodeinfo_clear(&ni);
-	if (rc)
-		fuse_reply_err(req, -rc);
-	else
-		fuse_reply_readlink(req, target);
-	free(target);
 }

@@ -1,11 +1,15 @@
 /* What the derived read-only views (.pods, .query) share: their data kept per change of
- * the store, and the reading of their symlinks (views.c). */
+ * the store (views.c). */
 #ifndef CTRFS_FS_VIEWS_H
 #define CTRFS_FS_VIEWS_H
 
 #include <pthread.h>
 
-#include "render.h"
+#include <sys/stat.h>
+
+#include "fspath.h"
+#include "source.h"
+#include "strbuf.h"
 
 /*
  * The data a view derives from one namespace (and a name in it, as a filter; "" for a
@@ -48,8 +52,5 @@ int view_get(struct view_cache *c, struct source *src, const char *ns, const cha
 void view_put(struct view_cache *c, struct view_data *d);
 /* Drops what is kept (at unmount). */
 void view_cache_destroy(struct view_cache *c);
-
-/* readlink(2) of a view's symlink. */
-void op_readlink(fuse_req_t req, fuse_ino_t ino);
 
 #endif

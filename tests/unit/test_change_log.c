@@ -78,7 +78,8 @@ int main(void)
 	/* committed seq and version */
 	CHECK(ctrfs_store_committed_seq(s) == 0, "nothing committed yet");
 	uint64_t v0 = ctrfs_store_version(s);
-	ctrfs_container c = {.id = (char *)"web", .image = (char *)"nginx",
+	ctrfs_container c = {.id = (char *)"web",
+			     .image = (char *)"nginx",
 			     .runtime_name = (char *)"io.containerd.runc.v2"};
 	CHECK(!ctrfs_namespace_create(s, "default", NULL, &err), "%s", err.text);
 	CHECK(!ctrfs_spec_default("default", "web", &c.spec, &err), "%s", err.text);
@@ -155,8 +156,8 @@ int main(void)
 	CHECK(!ctrfs_store_bind(s, NULL, 0, &err), "%s", err.text);
 	CHECK(!ctrfs_container_set_label(s, "default", "web", "app", "again", NULL, NULL, &err),
 	      "%s", err.text);
-	CHECK(!ctrfs_store_bind(s, "/nonexistent/containerd.sock", CTRFS_BIND_REPLACE, &err),
-	      "%s", err.text);
+	CHECK(!ctrfs_store_bind(s, "/nonexistent/containerd.sock", CTRFS_BIND_REPLACE, &err), "%s",
+	      err.text);
 	CHECK(ctrfs_container_set_label(s, "default", "web", "app", "bound", NULL, NULL, &err) ==
 		  CTRFS_UNAVAILABLE,
 	      "a write after this handle bound the store: %s", err.text);

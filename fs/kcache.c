@@ -2,6 +2,7 @@
  * lock: a record that goes takes its part with it. */
 #include "kcache.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -21,11 +22,39 @@ static int64_t tns(ctrfs_time t)
 
 void rec_changed(struct rec *r)
 {
+	r->attrs_epoch = ++nodes.epoch;
+	r->attrs_known = false;
+	r->nfattrs = 0;
 	if (r->is_ctr) {
-		r->u.ctr.sz_epoch = ++nodes.epoch;
+		r->u.ctr.sz_epoch = r->attrs_epoch;
 		r->u.ctr.sizes.spec = r->u.ctr.sizes.info = -1;
 	}
 	r->changed_at = now_ns();
+}
+
+/* ---- directories' attributes ---- */
+
+bool node_dir_attrs_get(const char *ns, const char *id, struct node_dir_attrs *out)
+{
+	pthread_mutex_lock(&nodes.lock);
+	struct rec *r = find_rec(ns, id);
+	bool known = r && r->attrs_known;
+	if (known)
+		*out = r->attrs;
+	pthread_mutex_unlock(&nodes.lock);
+	return known;
+}
+
+void node_dir_attrs_put(const char *ns, const char *id, uint64_t epoch,
+			const struct node_dir_attrs *a)
+{
+	pthread_mutex_lock(&nodes.lock);
+	struct rec *r = find_rec(ns, id);
+	if (r && r->attrs_epoch <= epoch) {
+		r->attrs = *a;
+		r->attrs_known = true;
+	}
+	pthread_mutex_unlock(&nodes.lock);
 }
 
 bool node_changed_within(const struct fspath *fp, uint64_t ns)
@@ -36,6 +65,61 @@ bool node_changed_within(const struct fspath *fp, uint64_t ns)
 	bool recent = r && r->changed_at && now - r->changed_at < ns;
 	pthread_mutex_unlock(&nodes.lock);
 	return recent;
+}
+
+/* A record's files whose attributes are kept: beyond, none more (a container's own
+ * files and the keys a tool looks at are far fewer). */
+#define FATTRS_MAX 64
+
+static struct file_attrs *file_attrs_find(struct rec *r, uint32_t sub)
+{
+	for (uint16_t i = 0; r && i < r->nfattrs; i++)
+		if (r->fattrs[i].sub == sub)
+			return &r->fattrs[i];
+	return NULL;
+}
+
+bool node_file_attrs_get(fuse_ino_t ino, size_t *len, ctrfs_time *mtime)
+{
+	if (ino & LOOSE_BIT)
+		return false;
+	pthread_mutex_lock(&nodes.lock);
+	struct file_attrs *f = file_attrs_find(find_slot(ino >> SUB_BITS), ino & SUB_MASK);
+	if (f) {
+		*len = f->len;
+		mtime->sec = f->mtime / 1000000000LL;
+		mtime->nsec = (int32_t)(f->mtime % 1000000000LL);
+	}
+	pthread_mutex_unlock(&nodes.lock);
+	return f != NULL;
+}
+
+void node_file_attrs_put(fuse_ino_t ino, uint64_t epoch, size_t len, ctrfs_time mtime)
+{
+	if ((ino & LOOSE_BIT) || len > UINT32_MAX || mtime.sec < 0)
+		return;
+	pthread_mutex_lock(&nodes.lock);
+	struct rec *r = find_slot(ino >> SUB_BITS);
+	struct file_attrs *f =
+	    r && r->attrs_epoch <= epoch ? file_attrs_find(r, ino & SUB_MASK) : NULL;
+	if (!f && r && r->attrs_epoch <= epoch && r->nfattrs < FATTRS_MAX) {
+		if (r->nfattrs == r->capfattrs) {
+			uint16_t cap = r->capfattrs ? r->capfattrs * 2 : 4;
+			struct file_attrs *v = realloc(r->fattrs, cap * sizeof(*v));
+			if (v) {
+				r->fattrs = v;
+				r->capfattrs = cap;
+			}
+		}
+		if (r->nfattrs < r->capfattrs)
+			f = &r->fattrs[r->nfattrs++];
+	}
+	if (f) {
+		f->sub = ino & SUB_MASK;
+		f->len = (uint32_t)len;
+		f->mtime = tns(mtime);
+	}
+	pthread_mutex_unlock(&nodes.lock);
 }
 
 /* ---- cached sizes ---- */

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ctrfs_store.h"
+#include "ctrfs.h"
 
 struct fspath;
 
@@ -55,6 +55,27 @@ bool node_ctr_version_changed(const char *ns, const char *id, ctrfs_time created
 			      ctrfs_time updated);
 /* Did a change keep ns/id's times (node_ctr_version_changed): no cached pages? */
 bool node_ctr_no_keep(const char *ns, const char *id);
+
+/* ---- what a stat of a container's or namespace's directories shows ----
+ * Kept from the snapshot that read it until the record changes again (rec_changed),
+ * so that the stats the kernel sends after a change it was told of are answered
+ * without a read transaction: the notifier refreshes them as it invalidates. */
+struct node_dir_attrs {
+	ctrfs_time updated;		 /* UpdatedAt: the directories' times */
+	uint32_t labels, extensions;	 /* their numbers: labels/' and extensions/' sizes */
+	bool runtime_options, cri, task; /* a container's runtime/options, cri/, task/ */
+};
+/* Those of ns/id (id NULL: the namespace ns): false when none are kept. */
+bool node_dir_attrs_get(const char *ns, const char *id, struct node_dir_attrs *out);
+/* Keeps them, read from a snapshot taken at `epoch` (node_epoch() before it began):
+ * ignored when the record changed since, or the table has no record. */
+void node_dir_attrs_put(const char *ns, const char *id, uint64_t epoch,
+			const struct node_dir_attrs *a);
+
+/* And what a stat of a store file shows (its rendered length and time), by inode, for
+ * the files of a container's or namespace's record: the same rules. */
+bool node_file_attrs_get(fuse_ino_t ino, size_t *len, ctrfs_time *mtime);
+void node_file_attrs_put(fuse_ino_t ino, uint64_t epoch, size_t len, ctrfs_time mtime);
 
 /* Did the notifier see a change of fp's container (or namespace, for its labels) in
  * the last `ns` nanoseconds? */

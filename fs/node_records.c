@@ -132,6 +132,7 @@ void rec_maybe_free(struct rec *r)
 	rec_unlink(r);
 	nodes.rec_count--;
 	free(r->keys);
+	free(r->fattrs);
 	free(r);
 	if (ns) {
 		ns->refs--;
@@ -163,6 +164,7 @@ void recs_destroy(void)
 			for (uint32_t k = 0; k < r->nkeys; k++)
 				unintern(r->keys[k].key);
 			free(r->keys);
+			free(r->fattrs);
 			free(r);
 		}
 	}

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "fspath.h"
+#include "kcache.h"
 
 struct scratch;
 
@@ -72,6 +73,13 @@ struct keyent {
 	uint32_t nlookup; /* saturates: the kernel forgets a whole count at once */
 };
 
+/* What a stat of one of a record's files shows (kcache.c). */
+struct file_attrs {
+	uint32_t sub;
+	uint32_t len;
+	int64_t mtime; /* ns since the epoch */
+};
+
 struct rec {
 	uint64_t slot;
 	uint64_t hash;
@@ -87,6 +95,14 @@ struct rec {
 	bool no_keep;	     /* changed with its times kept: no cached pages kept */
 	bool ns_count_known; /* ns.* are set */
 	uint64_t changed_at; /* CLOCK_MONOTONIC ns of the last change the notifier saw */
+	/* what a stat of its directories shows (kcache.c), from a snapshot taken at an
+	 * epoch not before attrs_epoch, the one of its last change */
+	bool attrs_known;
+	uint64_t attrs_epoch;
+	struct node_dir_attrs attrs;
+	/* likewise for its files, by sub (kcache.c): a few, dropped at each change */
+	struct file_attrs *fattrs;
+	uint16_t nfattrs, capfattrs;
 	/* times as nanoseconds since the epoch (tns): a record per container counts */
 	union {
 		struct {

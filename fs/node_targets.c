@@ -67,6 +67,8 @@ static int rec_targets(struct rec *r, struct node_targets *t)
 		if (fp.kind == NODE_FIELD && fp.field == FIELD_RUNTIME_OPTIONS)
 			name = field_name(fp.field);
 		rc = target_add(t, make_ino(r->slot, sub), parent, fp.kind, name, NULL, false);
+		if (!rc)
+			t->v[t->n - 1].field = fp.field;
 		fspath_clear(&fp);
 	}
 	for (uint32_t i = 0; i < r->nkeys && !rc; i++) {

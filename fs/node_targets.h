@@ -14,6 +14,7 @@ struct node_target {
 	char *name;	   /* key files: the file name (malloc'd), else NULL */
 	char *key;	   /* key files: the key (malloc'd), else NULL */
 	enum node_kind kind;
+	enum field field; /* NODE_FIELD's */
 	bool pending;
 };
 

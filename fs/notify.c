@@ -233,7 +233,19 @@ static void inval_target(const struct node_target *e)
 		inval_file(e->ino);
 }
 
-static void inval_targets(const struct node_targets *t, const ctrfs_container *c,
+/* The attributes of a file the change left, read from the batch's snapshot for the
+ * stat the kernel sends next (render.c keeps them until the next change). */
+static void refresh_file(struct source *src, const struct node_target *e, const char *ns,
+			 const char *id)
+{
+	struct fspath fp = {.kind = e->kind, .field = e->field, .key = e->key};
+	snprintf(fp.ns, sizeof(fp.ns), "%s", ns);
+	snprintf(fp.id, sizeof(fp.id), "%s", id ? id : "");
+	render_file_attrs_refresh(src, e->ino, &fp);
+}
+
+static void inval_targets(struct source *src, const char *ns, const char *id,
+			  const struct node_targets *t, const ctrfs_container *c,
 			  const ctrfs_namespace *n)
 {
 	for (size_t i = 0; i < t->n; i++) {
@@ -245,6 +257,8 @@ static void inval_targets(const struct node_targets *t, const ctrfs_container *c
 			gone = !c || !c->has_runtime_options;
 		if (gone)
 			expire_entry(e->parent, e->name);
+		else if (!e->pending && !node_is_dir(e->kind))
+			refresh_file(src, e, ns, id);
 		inval_target(e);
 	}
 }
@@ -252,11 +266,12 @@ static void inval_targets(const struct node_targets *t, const ctrfs_container *c
 /* The targets of a container or namespace whose loading ended with rc, and their
  * directory: when it was read (found or gone), the entries of keys gone expire too; a
  * store that could not be read gets everything invalidated and nothing expired. */
-static void inval_loaded(const struct node_targets *t, int rc, const ctrfs_container *c,
+static void inval_loaded(struct source *src, const char *ns, const char *id,
+			 const struct node_targets *t, int rc, const ctrfs_container *c,
 			 const ctrfs_namespace *n)
 {
 	if (!rc || rc == -ENOENT)
-		inval_targets(t, c, n);
+		inval_targets(src, ns, id, t, c, n);
 	else
 		for (size_t i = 0; i < t->n; i++)
 			inval_target(&t->v[i]);
@@ -277,6 +292,9 @@ static int inval_container(const char *ns, const char *id, void *arg)
 	if (!rc) {
 		/* replaced with its times kept: cached pages cannot be told from new ones */
 		node_ctr_version_changed(ns, id, c->created_at, c->updated_at);
+		/* the stats the kernel sends next, answered from what was just read */
+		if (t.known)
+			render_dir_attrs_refresh(src, ns, id);
 	} else if (rc == -ENOENT) {
 		c = NULL;
 		/* its entry is looked up again, and found gone with all below it */
@@ -285,7 +303,7 @@ static int inval_container(const char *ns, const char *id, void *arg)
 		snprintf(dir, sizeof(dir), "%s/%s", ns, id);
 		node_unlink_below(dir); /* its scratch files go with it */
 	}
-	inval_loaded(&t, rc, c, NULL);
+	inval_loaded(src, ns, id, &t, rc, c, NULL);
 	node_targets_clear(&t);
 	return 0;
 }
@@ -302,19 +320,23 @@ static int inval_namespace(const char *ns, const char *id, void *arg)
 	if (rc == -ENOENT) {
 		n = NULL;
 		expire_entry(FUSE_ROOT_ID, ns);
+	} else if (!rc && t.known) {
+		render_dir_attrs_refresh(src, ns, NULL);
 	}
-	inval_loaded(&t, rc, NULL, n);
+	inval_loaded(src, ns, NULL, &t, rc, NULL, n);
 	node_targets_clear(&t);
 	return 0;
 }
 
 /* The namespace directory holding changed containers: its listing and mtime. */
-static void inval_ns_dir(const char *ns)
+static void inval_ns_dir(struct source *src, const char *ns)
 {
 	struct node_targets t = {0};
 	node_ns_changed_collect_targets(ns, &t);
-	if (t.known)
+	if (t.known) {
+		render_dir_attrs_refresh(src, ns, NULL);
 		inval_dir(t.dir_ino);
+	}
 	node_targets_clear(&t);
 }
 
@@ -448,11 +470,11 @@ static void process(void)
 			}
 			inval_container(c->ns, c->id, &src);
 			if (ns_dir && strcmp(ns_dir, c->ns) != 0)
-				inval_ns_dir(ns_dir);
+				inval_ns_dir(&src, ns_dir);
 			ns_dir = c->ns;
 		}
 		if (ns_dir)
-			inval_ns_dir(ns_dir);
+			inval_ns_dir(&src, ns_dir);
 		/* the root's listing, size and links: its namespaces */
 		if (root)
 			inval_dir(FUSE_ROOT_ID);

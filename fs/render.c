@@ -367,10 +367,92 @@ void render_file_stat(struct ctrfs *fs, fuse_ino_t ino, const struct fspath *fp,
 	set_times(st, mtime);
 }
 
-static int dir_stat(struct source *src, const struct fspath *fp, struct stat *st)
+/* Reads what a stat of the directories of ns/id (id NULL: of namespace ns) shows from
+ * the source's snapshot. */
+static int load_dir_attrs(struct source *src, const char *ns, const char *id,
+			  struct node_dir_attrs *a)
 {
 	const ctrfs_container *c;
 	const ctrfs_namespace *n;
+	int rc;
+	memset(a, 0, sizeof(*a));
+	if (!id) {
+		if ((rc = source_namespace(src, ns, &n)))
+			return rc;
+		a->updated = n->updated_at;
+		a->labels = (uint32_t)n->labels.count;
+		return 0;
+	}
+	if ((rc = source_container(src, ns, id, CTRFS_LOAD_LABELS | CTRFS_LOAD_EXTENSIONS, &c)))
+		return rc;
+	int task = task_has(src, ns, id);
+	if (task < 0)
+		return task;
+	a->updated = c->updated_at;
+	a->labels = (uint32_t)c->labels.count;
+	a->extensions = (uint32_t)c->extensions.count;
+	a->runtime_options = c->has_runtime_options;
+	a->cri = cri_has(c);
+	a->task = task;
+	return 0;
+}
+
+/* Those attributes as kept since the record's last change, or read and kept. */
+static int dir_attrs(struct source *src, const char *ns, const char *id, struct node_dir_attrs *a)
+{
+	if (node_dir_attrs_get(ns, id, a))
+		return 0;
+	int rc = load_dir_attrs(src, ns, id, a);
+	if (!rc)
+		node_dir_attrs_put(ns, id, src->epoch, a);
+	return rc;
+}
+
+/* Are the attributes of this file kept between changes (kcache.h)? A store file of a
+ * container's or namespace's record, rendered whole for a stat: values and keys (not
+ * the JSON files, whose lengths are kept apart, nor views, nor pending keys). */
+static bool is_json_field(const struct fspath *fp);
+
+static bool kept_kind(const struct fspath *fp)
+{
+	return fp->kind == NODE_LABEL || fp->kind == NODE_NS_LABEL || fp->kind == NODE_EXTENSION ||
+	       (fp->kind == NODE_FIELD && !is_json_field(fp));
+}
+
+static bool file_attrs_kept(const struct nodeinfo *ni)
+{
+	return !ni->loose && !ni->pending && !ni->scratch && kept_kind(&ni->fp);
+}
+
+int render_file_attrs_refresh(struct source *src, fuse_ino_t ino, const struct fspath *fp)
+{
+	struct strbuf sb = STRBUF_INIT;
+	ctrfs_time mtime;
+	if (!kept_kind(fp))
+		return 0;
+	/* the epoch now: the caller's snapshot holds every change it marked (notify.c) */
+	uint64_t epoch = node_epoch();
+	int rc = render_file(src, fp, &sb, &mtime);
+	if (!rc && !sb.oom)
+		node_file_attrs_put(ino, epoch, sb.len, mtime);
+	strbuf_release(&sb);
+	return rc;
+}
+
+int render_dir_attrs_refresh(struct source *src, const char *ns, const char *id)
+{
+	struct node_dir_attrs a;
+	/* the epoch now: the caller's snapshot holds every change it marked (notify.c) */
+	uint64_t epoch = node_epoch();
+	int rc = load_dir_attrs(src, ns, id, &a);
+	if (!rc)
+		node_dir_attrs_put(ns, id, epoch, &a);
+	return rc;
+}
+
+static int dir_stat(struct source *src, const struct fspath *fp, struct stat *st)
+{
+	struct node_dir_attrs a;
 	ctrfs_namespace *list;
 	size_t count;
 	int rc;
@@ -390,13 +472,13 @@ static int dir_stat(struct source *src, const struct fspath *fp, struct stat *st
 		return 0;
 	case NODE_NS:
 	case NODE_NS_LABELS:
-		if ((rc = source_namespace(src, fp->ns, &n)))
+		if ((rc = dir_attrs(src, fp->ns, NULL, &a)))
 			return rc;
-		set_times(st, n->updated_at);
+		set_times(st, a.updated);
 		st->st_nlink = 2;
 		/* a directory of keys has its number of keys as its size: a change of the
 		 * listing always changes its mtime or size, which drops a cached listing */
-		st->st_size = (off_t)n->labels.count;
+		st->st_size = (off_t)a.labels;
 		if (fp->kind == NODE_NS) {
 			/* ".labels" and every container are subdirectories; counted once per
 			 * version of the namespace (a walk over all its keys) */
@@ -435,25 +517,22 @@ static int dir_stat(struct source *src, const struct fspath *fp, struct stat *st
 		return 0;
 	}
 	default:
-		if ((rc = source_container(src, fp->ns, fp->id,
-					   CTRFS_LOAD_LABELS | CTRFS_LOAD_EXTENSIONS, &c)))
+		if ((rc = dir_attrs(src, fp->ns, fp->id, &a)))
 			return rc;
-		set_times(st, c->updated_at);
+		set_times(st, a.updated);
 		/* its task/: a task's coming or going changes the links and size (so that
 		 * a cached listing is dropped) */
-		int task = fp->kind == NODE_CTR ? task_has(src, fp->ns, fp->id) : 0;
-		if (task < 0)
-			return task;
+		int task = fp->kind == NODE_CTR && a.task;
 		/* a container holds runtime/, labels/ and extensions/ */
-		st->st_nlink = fp->kind == NODE_CTR ? 5 + cri_has(c) + task : 2;
+		st->st_nlink = fp->kind == NODE_CTR ? 5 + a.cri + task : 2;
 		if (fp->kind == NODE_LABELS)
-			st->st_size = (off_t)c->labels.count;
+			st->st_size = (off_t)a.labels;
 		else if (fp->kind == NODE_EXTENSIONS)
-			st->st_size = (off_t)c->extensions.count;
+			st->st_size = (off_t)a.extensions;
 		else if (fp->kind == NODE_RUNTIME)
-			st->st_size = 1 + c->has_runtime_options;
+			st->st_size = 1 + a.runtime_options;
 		else
-			st->st_size = FIELD_COUNT - 2 + 3 + cri_has(c) + task;
+			st->st_size = FIELD_COUNT - 2 + 3 + a.cri + task;
 		return 0;
 	}
 }
@@ -570,13 +649,18 @@ int render_stat(struct source *src, const struct nodeinfo *ni, struct stat *st, 
 	size_t len = 0;
 	ctrfs_time mtime = {0};
 	int rc;
+	bool keep = file_attrs_kept(ni);
 	if (is_json_field(&ni->fp)) {
 		rc = json_field_len(src, &ni->fp, &len, &mtime);
+	} else if (keep && node_file_attrs_get(ni->ino, &len, &mtime)) {
+		rc = 0;
 	} else {
 		struct strbuf sb = STRBUF_INIT;
 		rc = render_file(src, &ni->fp, &sb, &mtime);
 		len = sb.len;
 		strbuf_release(&sb);
+		if (!rc && keep)
+			node_file_attrs_put(ni->ino, src->epoch, len, mtime);
 	}
 	if (rc == -ENOENT && ni->pending) {
 		/* created through the mount and not written yet: an empty file */

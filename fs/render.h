@@ -23,6 +23,14 @@ int render_file(struct source *src, const struct fspath *fp, struct strbuf *out,
  */
 int render_stat(struct source *src, const struct nodeinfo *ni, struct stat *st, bool *volatile_);
 
+/* Reads what a stat of the directories of ns/id (id NULL: of namespace ns) shows from
+ * the source's snapshot and keeps it for the stats that follow (kcache.h), to be
+ * called by the notifier only, right after it marked the record changed: its snapshot
+ * holds every change it marked. 0 or -errno. */
+int render_dir_attrs_refresh(struct source *src, const char *ns, const char *id);
+/* The same for the store file `fp` numbered `ino` (a value or key file). */
+int render_file_attrs_refresh(struct source *src, fuse_ino_t ino, const struct fspath *fp);
+
 /* Whether the size of `fp` is known without rendering it (false for spec.json and
  * container.json until one stat rendered them): readdirplus leaves the others to a
  * lookup, so that find and ls without -l never render them. */

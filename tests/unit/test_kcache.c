@@ -197,6 +197,60 @@ static void test_intern(void)
 	unintern(z);
 }
 
+/* What a stat shows of a record's directories and files is kept until its next change:
+ * a snapshot older than that keeps nothing, nor does a record the table lacks, nor a
+ * loose node's number. */
+static void test_attrs(void)
+{
+	struct fspath ctr = of(NODE_CTR, "default", "a1", NULL);
+	struct fspath lab = of(NODE_LABEL, "default", "a1", "app");
+	struct node_dir_attrs a = {.updated = v1, .labels = 3, .task = true}, got;
+	size_t len = 0;
+	ctrfs_time t = {0, 0};
+	node_dir_attrs_put("default", "a1", node_epoch(), &a);
+	CHECK(!node_dir_attrs_get("default", "a1", &got), "kept for a record the table lacks");
+	fuse_ino_t dir = node_remember("default/a1", &ctr, NULL, false, NULL);
+	fuse_ino_t file = node_remember("default/a1/labels/app", &lab, NULL, false, NULL);
+	CHECK(!node_dir_attrs_get("default", "a1", &got), "known before any was kept");
+	uint64_t before = node_epoch();
+	node_dir_attrs_put("default", "a1", before, &a);
+	node_file_attrs_put(file, before, 4, v2);
+	CHECK(node_dir_attrs_get("default", "a1", &got) && got.labels == 3 && got.task &&
+		  got.updated.sec == v1.sec,
+	      "the directories' attributes kept");
+	CHECK(node_file_attrs_get(file, &len, &t) && len == 4 && t.sec == v2.sec &&
+		  t.nsec == v2.nsec,
+	      "the file's kept: %zu %lld", len, (long long)t.sec);
+	CHECK(!node_file_attrs_get(dir + 1000, &len, &t), "another file of the record");
+	CHECK(!node_file_attrs_get(file | (1ULL << 63), &len, &t), "a loose node's number");
+
+	/* the notifier sees a change: dropped; a snapshot from before it keeps nothing */
+	struct node_targets tg = {0};
+	CHECK(node_ctr_changed_collect_targets("default", "a1", &tg) == 0, "collect");
+	node_targets_clear(&tg);
+	CHECK(!node_dir_attrs_get("default", "a1", &got), "directories' kept across a change");
+	CHECK(!node_file_attrs_get(file, &len, &t), "file's kept across a change");
+	node_dir_attrs_put("default", "a1", before, &a);
+	node_file_attrs_put(file, before, 4, v2);
+	CHECK(!node_dir_attrs_get("default", "a1", &got) && !node_file_attrs_get(file, &len, &t),
+	      "a snapshot from before the change kept its attributes");
+	node_file_attrs_put(file, node_epoch(), 5, v1);
+	CHECK(node_file_attrs_get(file, &len, &t) && len == 5, "a snapshot since: kept");
+	/* a namespace's change drops its own, not its containers' */
+	struct fspath nsd = of(NODE_NS, "default", "", NULL);
+	fuse_ino_t ns = node_remember("default", &nsd, NULL, false, NULL);
+	node_dir_attrs_put("default", NULL, node_epoch(), &a);
+	CHECK(node_dir_attrs_get("default", NULL, &got), "the namespace's kept");
+	CHECK(node_ns_changed_collect_targets("default", &tg) == 0, "collect");
+	node_targets_clear(&tg);
+	CHECK(!node_dir_attrs_get("default", NULL, &got), "the namespace's kept across its change");
+	CHECK(node_file_attrs_get(file, &len, &t),
+	      "a container's dropped by its namespace's change");
+	node_forget(file, 1);
+	node_forget(dir, 1);
+	node_forget(ns, 1);
+}
+
 int main(void)
 {
 	CHECK(nodes_init() == 0, "nodes_init");
@@ -205,6 +259,7 @@ int main(void)
 	test_ns_count();
 	test_targets();
 	test_intern();
+	test_attrs();
 	nodes_destroy();
 	return check_report();
 }

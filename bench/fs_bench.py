@@ -32,6 +32,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -45,6 +46,7 @@ CTRFS = BUILD / "fs" / "ctrfs"
 CTL = BUILD / "tools" / "ctrfsctl"
 LABEL_UPDATES = BUILD / "bench" / "ctrfs-label-updates"
 FLOOR = BUILD / "bench" / "ctrfs-fuse-floor"
+COUNTER = BUILD / "bench" / "ctrfs-txn-counter.so"
 NAMESPACES = ["default", "k8s.io", "team-b"]
 IMPORT_CHUNK = 5000  # containers per import document: bounded memory at any N
 
@@ -293,6 +295,43 @@ def latency(store, mnt, samples=100):
     return out
 
 
+def write_cost(exe, store, mnt, writes=500):
+    """What one `echo > label` through exe's mount costs the daemon: read and write
+    transactions and JSON parses, counted by ctrfs-txn-counter preloaded into it, per
+    write of the same label from one shell (after three to warm up)."""
+    counts = mnt.parent / "txn-counts"
+    env = dict(os.environ, LD_PRELOAD=str(COUNTER), CTRFS_COUNT_FILE=str(counts))
+    proc = subprocess.Popen([str(exe), "-f", str(store), str(mnt)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(500):
+            if subprocess.run(["mountpoint", "-q", str(mnt)]).returncode == 0:
+                break
+            time.sleep(0.01)
+        target = f"{mnt}/{NAMESPACES[0]}/c000000/labels/cost"
+
+        def snapshot():
+            counts.unlink(missing_ok=True)
+            proc.send_signal(signal.SIGUSR2)
+            for _ in range(500):
+                if counts.exists() and counts.read_text().endswith("\n"):
+                    return [int(x) for x in counts.read_text().split()]
+                time.sleep(0.01)
+            raise RuntimeError("the counter did not answer")
+
+        run(f"for i in 1 2 3; do echo w$i > {target}; done")
+        time.sleep(0.2)
+        before = snapshot()
+        run(f"for ((i = 0; i < {writes}; i++)); do echo v$i > {target}; done")
+        time.sleep(0.2)
+        after = snapshot()
+    finally:
+        run(["fusermount3", "-u", str(mnt)])
+        proc.wait()
+    per = [(b - a) / writes for a, b in zip(before, after)]
+    return {"read_txns": per[0], "write_txns": per[1], "json_parses": per[2]}
+
+
 def mounted_figures(exe, store, mnt, tmpfs, writes):
     """The read operations (cold, warm) and the echo label writes through `exe`'s
     mount: what --old-build compares."""
@@ -381,6 +420,10 @@ def bench_size(n, writes, work, floor, old=None):
         r["write_to_visible"] = latency(store, mnt)
         m.stop()
         m = None
+        if COUNTER.exists():
+            r["write_cost"] = write_cost(CTRFS, store, mnt)
+            if old:
+                r["write_cost_old"] = write_cost(old, store, mnt)
         if old:
             print("   the old build, same store ...", file=sys.stderr, flush=True)
             r["old"] = mounted_figures(old, store, mnt, tmpfs, writes)
@@ -435,6 +478,12 @@ def main():
         if lost is not None:
             print(f"{r['N']:>7} page cache taken back by the machine while idle: {lost:.0f} MB "
                   "in 5 s (warm figures of a tree larger than what stays cached pay for it)")
+        for key, who in (("write_cost", "this build"), ("write_cost_old", "old build")):
+            if key in r:
+                c = r[key]
+                print(f"{r['N']:>7} one echo > label ({who}): {c['read_txns']:.2f} read "
+                      f"transactions, {c['write_txns']:.2f} write, {c['json_parses']:.2f} "
+                      "JSON parses in the daemon")
         for what, v in r["write_to_visible"].items():
             print(f"{r['N']:>7} ctrfsctl write -> seen by {what}: median {v['median_ms']:.3f} ms, "
                   f"max {v['max_ms']:.3f} ms, at the first look {v['seen_at_first_look']:.0%}")

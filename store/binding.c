@@ -135,8 +135,7 @@ bool binding_on(ctrfs_store *s)
 	/* unbound as of the store's last commit: nothing to read (a write through this
 	 * handle keeps that true, see db_write; any other commit makes us read again) */
 	uint64_t unbound = __atomic_load_n(&s->unbound_txnid, __ATOMIC_ACQUIRE);
-	MDB_envinfo info;
-	if (unbound && !mdb_env_info(s->env, &info) && (uint64_t)info.me_last_txnid == unbound)
+	if (unbound && ctrfs_store_version(s) == unbound)
 		return false;
 	if (ctrfs_store_bound_address(s, &address, NULL) || !address)
 		return false;

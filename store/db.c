@@ -163,7 +163,12 @@ static void committed(ctrfs_store *s, uint64_t seq)
 uint64_t ctrfs_store_version(ctrfs_store *s)
 {
 	MDB_envinfo info;
-	return mdb_env_info(s->env, &info) ? 0 : (uint64_t)info.me_last_txnid;
+	/* it reads the meta pages in the map, which growing it replaces: as a transaction,
+	 * never while another thread of ours grows it */
+	pthread_rwlock_rdlock(&s->resize_lock);
+	int rc = mdb_env_info(s->env, &info);
+	pthread_rwlock_unlock(&s->resize_lock);
+	return rc ? 0 : (uint64_t)info.me_last_txnid;
 }
 
 uint64_t ctrfs_store_committed_seq(ctrfs_store *s)

@@ -1,5 +1,5 @@
 /* A store bound to a running containerd: writes go to containerd first, its answer is
- * mirrored (see binding.h, mirror.h). The one place where containerd's status codes
+ * mirrored (see write_seam.h, mirror.h). The one place where containerd's status codes
  * become store codes (ctrd_fail). */
 #include "binding_client.h"
 

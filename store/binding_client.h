@@ -3,7 +3,7 @@
 #ifndef CTRFS_BINDING_CLIENT_H
 #define CTRFS_BINDING_CLIENT_H
 
-#include "binding.h"
+#include "write_seam.h"
 #include "ctrd_client.h"
 
 /* Takes the store's client (connecting when needed); release with client_put. */

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "base64.h"
-#include "binding.h"
+#include "write_seam.h"
 #include "containers.h"
 #include "error.h"
 #include "goquote.h"

@@ -2,7 +2,6 @@
  * container, images, and the exact bytes of every string that is not UTF-8). Read back
  * by import_doc.c. */
 #include <jansson.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -200,10 +200,58 @@ static ctrfs_code read_runtime(struct reader *r, const bbolt_item *bucket_item, 
 	return CTRFS_OK;
 }
 
-/* One key of a container bucket: what containerd's readContainer does with it. */
-static ctrfs_code read_field(struct reader *r, const bbolt_item *it, const char *path,
-			     ctrfs_container *ctr, ctrfs_error *err)
+/* createdat or updatedat (Go's time.MarshalBinary) of a record; a nested bucket under
+ * either key counts as absent. */
+static ctrfs_code read_time(struct reader *r, const bbolt_item *it, const char *path,
+			    ctrfs_time *created, ctrfs_time *updated, ctrfs_error *err)
 {
+	const unsigned char *v;
+	size_t n;
+	plain(it, &v, &n);
+	ctrfs_time *t = key_is(it, "createdat") ? created : updated;
+	if (!it->is_bucket && !gotime_unmarshal_binary(v, n, t))
+		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+				  "%s: %s/%.9s: not a Go time.MarshalBinary value "
+				  "(%zu bytes)",
+				  bbolt_name(r->db), path, (const char *)it->key, n);
+	return CTRFS_OK;
+}
+
+/* One key of a record's bucket (a container's, an image's), as containerd's readContainer
+ * or readImage treats it; `rec` is the record being read. */
+typedef ctrfs_code (*field_fn)(struct reader *r, const bbolt_item *it, const char *path, void *rec,
+			       ctrfs_error *err);
+
+/* The bucket of one record, named by its key: the key as *name, then each key of the
+ * bucket through field. `path` (PATH_TEXT bytes) receives NS_PATH/KIND/KEY, for
+ * messages. */
+static ctrfs_code read_record(struct reader *r, const bbolt_item *bucket_item, const char *ns_path,
+			      const char *kind, char *path, char **name, field_fn field, void *rec,
+			      ctrfs_error *err)
+{
+	bbolt_bucket b;
+	bbolt_cursor c;
+	bbolt_item it;
+	char ktext[400];
+	key_text(bucket_item->key, bucket_item->key_len, ktext, sizeof(ktext));
+	pathf(path, "%s/%s/%s", ns_path, kind, ktext);
+	ctrfs_code code = text(bucket_item->key, bucket_item->key_len, name, err);
+	if (code)
+		return at(r, code, err, "%s", path);
+	code = bbolt_item_bucket(r->db, bucket_item, &b, err);
+	if (code)
+		return code;
+	bbolt_cursor_init(&c, r->db, &b, err);
+	while (!code && bbolt_cursor_next(&c, &it))
+		code = field(r, &it, path, rec, err);
+	return code ? code : c.code;
+}
+
+/* One key of a container bucket: what containerd's readContainer does with it. */
+static ctrfs_code container_field(struct reader *r, const bbolt_item *it, const char *path,
+				  void *rec, ctrfs_error *err)
+{
+	ctrfs_container *ctr = rec;
 	const unsigned char *v;
 	size_t n;
 	char **str = NULL;
@@ -216,15 +264,8 @@ static ctrfs_code read_field(struct reader *r, const bbolt_item *it, const char 
 				     : CTRFS_OK;
 	if (key_is(it, "runtime"))
 		return it->is_bucket ? read_runtime(r, it, path, ctr, err) : CTRFS_OK;
-	if (key_is(it, "createdat") || key_is(it, "updatedat")) {
-		ctrfs_time *t = key_is(it, "createdat") ? &ctr->created_at : &ctr->updated_at;
-		if (!it->is_bucket && !gotime_unmarshal_binary(v, n, t))
-			return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
-					  "%s: %s/%.9s: not a Go time.MarshalBinary value "
-					  "(%zu bytes)",
-					  bbolt_name(r->db), path, (const char *)it->key, n);
-		return CTRFS_OK;
-	}
+	if (key_is(it, "createdat") || key_is(it, "updatedat"))
+		return read_time(r, it, path, &ctr->created_at, &ctr->updated_at, err);
 	if (key_is(it, "spec")) {
 		ctrfs_code code = containerd_any_decode(v, n, &ctr->spec, err);
 		if (code)
@@ -251,25 +292,10 @@ static ctrfs_code read_field(struct reader *r, const bbolt_item *it, const char 
 static ctrfs_code read_container(struct reader *r, const bbolt_item *bucket_item,
 				 const char *ns_path, ctrfs_container *ctr, ctrfs_error *err)
 {
-	bbolt_bucket b;
-	bbolt_cursor c;
-	bbolt_item it;
-	char ktext[400], path[PATH_TEXT];
-	key_text(bucket_item->key, bucket_item->key_len, ktext, sizeof(ktext));
-	pathf(path, "%s/containers/%s", ns_path, ktext);
-
+	char path[PATH_TEXT];
 	ctr->created_at = ctr->updated_at = (ctrfs_time){GO_ZERO_UNIX_SECONDS, 0};
-	ctrfs_code code = text(bucket_item->key, bucket_item->key_len, &ctr->id, err);
-	if (code)
-		return at(r, code, err, "%s", path);
-	code = bbolt_item_bucket(r->db, bucket_item, &b, err);
-	if (code)
-		return code;
-	bbolt_cursor_init(&c, r->db, &b, err);
-	while (!code && bbolt_cursor_next(&c, &it))
-		code = read_field(r, &it, path, ctr, err);
-	if (!code)
-		code = c.code;
+	ctrfs_code code = read_record(r, bucket_item, ns_path, "containers", path, &ctr->id,
+				      container_field, ctr, err);
 	if (code)
 		return code;
 	/* containerd checks IDs and fields on create only; the store checks on import,
@@ -329,51 +355,52 @@ static ctrfs_code read_target(struct reader *r, const bbolt_item *bucket_item, c
 	return CTRFS_OK;
 }
 
+/* One key of an image bucket: what containerd's readImage does with it. */
+static ctrfs_code image_field(struct reader *r, const bbolt_item *it, const char *path, void *rec,
+			      ctrfs_error *err)
+{
+	ctrfs_image *im = rec;
+	if (!it->is_bucket && (key_is(it, "createdat") || key_is(it, "updatedat")))
+		return read_time(r, it, path, &im->created_at, &im->updated_at, err);
+	if (!it->is_bucket)
+		return CTRFS_OK;
+	if (key_is(it, "labels"))
+		return read_labels(r, it, path, &im->labels, err);
+	/* the target's annotations, kept beside it (readImage) */
+	if (key_is(it, "annotations"))
+		return read_labels(r, it, path, &im->target.annotations, err);
+	if (key_is(it, "target"))
+		return read_target(r, it, path, &im->target, err);
+	return CTRFS_OK;
+}
+
 static ctrfs_code read_image(struct reader *r, const bbolt_item *bucket_item, const char *ns_path,
 			     ctrfs_image *im, ctrfs_error *err)
 {
-	bbolt_bucket b;
-	bbolt_cursor c;
-	bbolt_item it;
-	char ktext[400], path[PATH_TEXT];
-	key_text(bucket_item->key, bucket_item->key_len, ktext, sizeof(ktext));
-	pathf(path, "%s/images/%s", ns_path, ktext);
+	char path[PATH_TEXT];
 	im->created_at = im->updated_at = (ctrfs_time){GO_ZERO_UNIX_SECONDS, 0};
-	ctrfs_code code = text(bucket_item->key, bucket_item->key_len, &im->name, err);
-	if (code)
-		return at(r, code, err, "%s", path);
-	code = bbolt_item_bucket(r->db, bucket_item, &b, err);
-	if (code)
-		return code;
-	bbolt_cursor_init(&c, r->db, &b, err);
-	while (!code && bbolt_cursor_next(&c, &it)) {
-		const unsigned char *v;
-		size_t n;
-		plain(&it, &v, &n);
-		if (key_is(&it, "labels") && it.is_bucket) {
-			code = read_labels(r, &it, path, &im->labels, err);
-		} else if (key_is(&it, "annotations") && it.is_bucket) {
-			/* the target's annotations, kept beside it (readImage) */
-			code = read_labels(r, &it, path, &im->target.annotations, err);
-		} else if (key_is(&it, "target") && it.is_bucket) {
-			code = read_target(r, &it, path, &im->target, err);
-		} else if ((key_is(&it, "createdat") || key_is(&it, "updatedat")) &&
-			   !it.is_bucket) {
-			ctrfs_time *t =
-			    key_is(&it, "createdat") ? &im->created_at : &im->updated_at;
-			if (!gotime_unmarshal_binary(v, n, t))
-				code = ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
-						  "%s: %s/%.9s: not a Go time.MarshalBinary value "
-						  "(%zu bytes)",
-						  bbolt_name(r->db), path, (const char *)it.key, n);
-		}
-	}
-	if (!code)
-		code = c.code;
+	ctrfs_code code =
+	    read_record(r, bucket_item, ns_path, "images", path, &im->name, image_field, im, err);
 	if (code)
 		return code;
 	code = ctrfs_image_validate(im, err);
 	return code ? at(r, code, err, "%s", path) : CTRFS_OK;
+}
+
+/* A namespace's bucket NAME (images, containers): *found false when it is absent or a
+ * plain key (containerd has none then). */
+static ctrfs_code sub_bucket(struct reader *r, const bbolt_bucket *parent, const char *name,
+			     bbolt_bucket *out, bool *found, ctrfs_error *err)
+{
+	bbolt_item it;
+	*found = false;
+	ctrfs_code code = lookup(r, parent, name, &it, err);
+	if (code == CTRFS_NOT_FOUND || (!code && !it.is_bucket))
+		return CTRFS_OK;
+	if (!code)
+		code = bbolt_item_bucket(r->db, &it, out, err);
+	*found = !code;
+	return code;
 }
 
 static ctrfs_code read_images(struct reader *r, const bbolt_bucket *ns_bucket, const char *path,
@@ -383,12 +410,9 @@ static ctrfs_code read_images(struct reader *r, const bbolt_bucket *ns_bucket, c
 	bbolt_cursor c;
 	bbolt_item it;
 	size_t cap = 0;
-	ctrfs_code code = lookup(r, ns_bucket, "images", &it, err);
-	if (code == CTRFS_NOT_FOUND || (!code && !it.is_bucket))
-		return CTRFS_OK;
-	if (!code)
-		code = bbolt_item_bucket(r->db, &it, &b, err);
-	if (code)
+	bool found;
+	ctrfs_code code = sub_bucket(r, ns_bucket, "images", &b, &found, err);
+	if (code || !found)
 		return code;
 	bbolt_cursor_init(&c, r->db, &b, err);
 	while (!code && bbolt_cursor_next(&c, &it)) {
@@ -435,12 +459,9 @@ static ctrfs_code read_namespace(struct reader *r, const bbolt_item *ns_item, ct
 	code = read_images(r, &b, path, ns, err);
 	if (code)
 		return code;
-	code = lookup(r, &b, "containers", &it, err);
-	if (code == CTRFS_NOT_FOUND || (!code && !it.is_bucket))
-		return CTRFS_OK;
-	if (!code)
-		code = bbolt_item_bucket(r->db, &it, &b, err);
-	if (code)
+	bool found;
+	code = sub_bucket(r, &b, "containers", &b, &found, err);
+	if (code || !found)
 		return code;
 	bbolt_cursor_init(&c, r->db, &b, err);
 	while (!code && bbolt_cursor_next(&c, &it)) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Generates spec_schema.c, the OCI runtime-spec Go structs (specs-go/config.go) as the
-table spec_go.c decodes and encodes by, from the config.go that ctr was built with:
+table spec_go_decode.c decodes and spec_go.c encodes by, from the config.go that ctr was built with:
 
     store/gen_spec_schema.py \
       /usr/share/gocode/src/github.com/opencontainers/runtime-spec/specs-go/config.go \

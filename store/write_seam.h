@@ -1,7 +1,7 @@
 /* The write seam (issue 12): where every container, namespace and image write of the store
  * passes once its own checks pass. Implemented by binding.c (binding_images.c for an
  * image's label), or binding_none.c when built without the containerd client; a leaf,
- * so that the writers (containers.c, namespaces.c, images.c) do not depend on the
+ * so that the writers (container_writes.c, namespaces.c, images.c) do not depend on the
  * binding's own needs (the mirror, the client).
  *
  * A store bound to a running containerd (issue 13): every container and namespace write

@@ -7,7 +7,7 @@
 #include "error.h"
 #include "json_text.h"
 #include "strbuf.h"
-#include "spec_go.h"
+#include "spec_schema.h"
 #include "spec_go_decode.h"
 
 #define INDENT "    "

@@ -14,7 +14,7 @@
 #include "error.h"
 #include "json_text.h"
 #include "strbuf.h"
-#include "spec_go.h"
+#include "spec_schema.h"
 
 #define INDENT "    "
 

@@ -310,6 +310,16 @@ ctrfs_code ctrfs_container_update_ex(ctrfs_store *s, const char *ns, const ctrfs
 	return code;
 }
 
+/* containerd's first checks of a write to container ID: the namespace, then an ID too
+ * long to exist (or none) is not found. */
+static ctrfs_code named(const char *ns, const char *id, ctrfs_error *err)
+{
+	ctrfs_code code = ctr_ns_required(ns, err);
+	if (!code && (!id || strlen(id) > CTRFS_IDENTIFIER_MAX))
+		code = ctrfs_fail(err, CTRFS_NOT_FOUND, "container %s: not found", GOQ(id));
+	return code;
+}
+
 struct recreate_arg {
 	const char *ns;
 	const ctrfs_container *in;
@@ -342,11 +352,9 @@ static ctrfs_code recreate_txn(struct db_txn *t, void *p, ctrfs_error *err)
 ctrfs_code ctrfs_container_recreate(ctrfs_store *s, const char *ns, const ctrfs_container *c,
 				    ctrfs_error *err)
 {
-	ctrfs_code code = ctr_ns_required(ns, err);
+	ctrfs_code code = named(ns, c->id, err);
 	if (code)
 		return code;
-	if (!c->id || strlen(c->id) > CTRFS_IDENTIFIER_MAX)
-		return ctrfs_fail(err, CTRFS_NOT_FOUND, "container %s: not found", GOQ(c->id));
 	code = ctrfs_container_validate(c, err);
 	if (code)
 		return ctrfs_error_prefix(err, code, "update failed validation: ");
@@ -416,11 +424,9 @@ ctrfs_code ctrfs_container_rename_key(ctrfs_store *s, const char *ns, const char
 				      bool extension, const char *from, const char *to,
 				      ctrfs_error *err)
 {
-	ctrfs_code code = ctr_ns_required(ns, err);
+	ctrfs_code code = named(ns, id, err);
 	if (code)
 		return code;
-	if (strlen(id) > CTRFS_IDENTIFIER_MAX)
-		return ctrfs_fail(err, CTRFS_NOT_FOUND, "container %s: not found", GOQ(id));
 	if (binding_on(s))
 		return binding_container_rename_key(s, ns, id, extension, from, to, err);
 	struct rename_arg a = {ns, id, from, to, extension};
@@ -462,11 +468,9 @@ static ctrfs_code delete_txn(struct db_txn *t, void *p, ctrfs_error *err)
 
 ctrfs_code ctrfs_container_delete(ctrfs_store *s, const char *ns, const char *id, ctrfs_error *err)
 {
-	ctrfs_code code = ctr_ns_required(ns, err);
+	ctrfs_code code = named(ns, id, err);
 	if (code)
 		return code;
-	if (strlen(id) > CTRFS_IDENTIFIER_MAX)
-		return ctrfs_fail(err, CTRFS_NOT_FOUND, "container %s: not found", GOQ(id));
 	if (binding_on(s))
 		return binding_container_delete(s, ns, id, err);
 	struct delete_arg a = {ns, id};

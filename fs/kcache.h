@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "ctrfs.h"
+#include "dir_attrs.h"
 
 struct fspath;
 
@@ -60,11 +61,6 @@ bool node_ctr_no_keep(const char *ns, const char *id);
  * Kept from the snapshot that read it until the record changes again (rec_changed),
  * so that the stats the kernel sends after a change it was told of are answered
  * without a read transaction: the notifier refreshes them as it invalidates. */
-struct node_dir_attrs {
-	ctrfs_time updated;		 /* UpdatedAt: the directories' times */
-	uint32_t labels, extensions;	 /* their numbers: labels/' and extensions/' sizes */
-	bool runtime_options, cri, task; /* a container's runtime/options, cri/, task/ */
-};
 /* Those of ns/id (id NULL: the namespace ns): false when none are kept. */
 bool node_dir_attrs_get(const char *ns, const char *id, struct node_dir_attrs *out);
 /* Keeps them, read from a snapshot taken at `epoch` (node_epoch() before it began):

@@ -22,8 +22,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "dir_attrs.h"
 #include "fspath.h"
-#include "kcache.h"
 
 struct scratch;
 

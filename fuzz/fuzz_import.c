@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "ctrfs_store.h"
-#include "transfer.h"
+#include "import_doc.h"
 
 #define CHECK(x)                                                                                   \
 	do {                                                                                       \

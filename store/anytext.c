@@ -18,21 +18,6 @@ static void quote(struct strbuf *sb, const char *s)
 	json_text_quote_go(sb, s ? s : "", s ? strlen(s) : 0);
 }
 
-bool any_members(const ctrfs_any *a, bool omitempty,
-		 void (*fn)(void *arg, const char *name, const char *value), void *arg)
-{
-	const char *url = a->type_url ? a->type_url : "";
-	char *b64 = base64_encode(a->value, a->value_len, NULL);
-	if (!b64)
-		return false;
-	if (!omitempty || *url)
-		fn(arg, "type_url", url);
-	if (!omitempty || a->value_len)
-		fn(arg, "value", b64);
-	free(b64);
-	return true;
-}
-
 void anytext_render(struct strbuf *sb, const ctrfs_any *a)
 {
 	strbuf_adds(sb, "{\n" INDENT "\"type_url\": ");

@@ -9,15 +9,6 @@
 #include "strbuf.h"
 
 /*
- * The members of an Any in containerd's JSON forms (ctr's info, the change log):
- * "type_url" and "value" (its bytes in base64), in that order; with `omitempty` (Go's,
- * as ctr prints) an empty one is left out. Calls fn(arg, name, value) for each; false
- * when out of memory (then fn was not called).
- */
-bool any_members(const ctrfs_any *a, bool omitempty,
-		 void (*fn)(void *arg, const char *name, const char *value), void *arg);
-
-/*
  * An Any reads as a JSON object: its "type_url" and, when the bytes are JSON, those
  * bytes as "json" (pretty-printed), else as "value" in base64, as `ctr` prints them
  * (omitted for no bytes). A write may give either form.

@@ -1,4 +1,7 @@
-/* Reading bbolt files: meta pages, B+tree pages, nested and inline buckets, defensively. */
+/* Reading bbolt files: meta pages, B+tree pages, nested and inline buckets, defensively.
+ * Kept whole at ~790 lines: one reader of one file format, whose layers (file access,
+ * meta pages, the page cache of a view, cursors and buckets) share the handle's private
+ * state (struct bbolt_db, the view's stamp) that bbolt.h deliberately does not show. */
 #include "bbolt.h"
 #include "error.h"
 #include "goquote.h"

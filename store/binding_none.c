@@ -1,6 +1,6 @@
 /* Built without the containerd client (no libnghttp2/libprotobuf-c): no store is ever
  * bound; binding one is refused with the reason. */
-#include "binding.h"
+#include "write_seam.h"
 
 #include <stdlib.h>
 

@@ -1,4 +1,5 @@
-/* Mapping containerd's meta.db buckets (v1/<ns>/containers/<id>/...) to the ctrfs model. */
+/* Mapping containerd's meta.db buckets (v1/<ns>/containers/<id>/...) to the ctrfs model;
+ * the protobuf Any values in them are decoded by containerd_any.c. */
 #include "containerd_db.h"
 #include "error.h"
 #include "goquote.h"
@@ -12,138 +13,12 @@
 /* Go's zero time.Time, which containerd reports when a timestamp key is missing. */
 #define GO_ZERO_UNIX_SECONDS (-62135596800LL)
 
-/* Deeper groups than this are not data anyone wrote; Go stops at a similar depth. */
-#define PB_MAX_GROUP_DEPTH 64
-
 struct reader {
 	bbolt_db *db;
 	const char *only_ns;
 	ctrfs_import_namespace *nss;
 	size_t count, cap;
 };
-
-/* ---- protobuf Any ---- */
-
-static bool pb_varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
-{
-	uint64_t x = 0;
-	for (int i = 0; i < 10; i++) {
-		if (*p >= end)
-			return false;
-		unsigned char b = *(*p)++;
-		if (i == 9 && b > 1)
-			return false; /* more than 64 bits */
-		x |= (uint64_t)(b & 0x7f) << (7 * i);
-		if (!(b & 0x80)) {
-			*v = x;
-			return true;
-		}
-	}
-	return false;
-}
-
-/* Reads a tag; NULL on success, else what is wrong. */
-static const char *pb_tag(const unsigned char **p, const unsigned char *end, uint64_t *field,
-			  unsigned *wire)
-{
-	uint64_t tag;
-	if (!pb_varint(p, end, &tag))
-		return "truncated or overlong tag";
-	*field = tag >> 3;
-	*wire = tag & 7;
-	if (*field == 0 || *field > 0x1FFFFFFF)
-		return "invalid field number";
-	return NULL;
-}
-
-static const char *pb_skip(const unsigned char **p, const unsigned char *end, uint64_t field,
-			   unsigned wire, int depth)
-{
-	uint64_t n;
-	switch (wire) {
-	case 0:
-		return pb_varint(p, end, &n) ? NULL : "truncated or overlong varint";
-	case 1:
-	case 5:
-		n = wire == 1 ? 8 : 4;
-		break;
-	case 2:
-		if (!pb_varint(p, end, &n))
-			return "truncated or overlong length";
-		break;
-	case 3:
-		if (depth >= PB_MAX_GROUP_DEPTH)
-			return "groups nested too deeply";
-		for (;;) {
-			uint64_t f;
-			unsigned w;
-			const char *why = pb_tag(p, end, &f, &w);
-			if (why)
-				return *p >= end ? "unterminated group" : why;
-			if (w == 4)
-				return f == field ? NULL : "mismatched end of group";
-			why = pb_skip(p, end, f, w, depth + 1);
-			if (why)
-				return why;
-		}
-	case 4:
-		return "end of group without a start";
-	default:
-		return "invalid wire type";
-	}
-	if (n > (uint64_t)(end - *p))
-		return "field runs past the end";
-	*p += n;
-	return NULL;
-}
-
-ctrfs_code containerd_any_decode(const void *data, size_t len, ctrfs_any *out, ctrfs_error *err)
-{
-	const unsigned char *p = data, *end = len ? p + len : p;
-	const unsigned char *url = NULL, *value = NULL;
-	size_t url_len = 0, value_len = 0;
-
-	while (p < end) {
-		uint64_t field, n;
-		unsigned wire;
-		const char *why = pb_tag(&p, end, &field, &wire);
-		/* Fields 1 and 2 with another wire type are unknown fields to protobuf-go
-		 * (containerd 2.x); gogo (1.6) refused them. Skipping keeps the container. */
-		if (!why && (field == 1 || field == 2) && wire == 2) {
-			if (!pb_varint(&p, end, &n))
-				why = "truncated or overlong length";
-			else if (n > (uint64_t)(end - p))
-				why = "field runs past the end";
-			if (!why && field == 1) {
-				url = p;
-				url_len = (size_t)n;
-			} else if (!why) {
-				value = p;
-				value_len = (size_t)n;
-			}
-			if (!why)
-				p += n;
-		} else if (!why) {
-			why = pb_skip(&p, end, field, wire, 0);
-		}
-		if (why)
-			return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
-					  "invalid protobuf Any: %s at byte %zu", why,
-					  (size_t)(p - (const unsigned char *)data));
-	}
-	if (url_len && memchr(url, 0, url_len))
-		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
-				  "invalid protobuf Any: type_url contains a NUL byte");
-	char *u = malloc(url_len + 1);
-	if (!u)
-		return ctrfs_fail_oom(err);
-	if (url_len)
-		memcpy(u, url, url_len);
-	u[url_len] = '\0';
-	ctrfs_code code = ctrfs_any_set(out, u, value, value_len);
-	free(u);
-	return code ? ctrfs_fail_oom(err) : CTRFS_OK;
-}
 
 /* ---- paths in messages ---- */
 
@@ -232,9 +107,14 @@ static ctrfs_code lookup(struct reader *r, const bbolt_bucket *b, const char *ke
 	return code;
 }
 
-/* labels/<key> = value, of a container or a namespace. */
-static ctrfs_code read_labels(struct reader *r, const bbolt_item *bucket_item, const char *path,
-			      ctrfs_labels *labels, ctrfs_error *err)
+/* What one key of a sub-bucket of plain values becomes: `key` as text, its value's bytes. */
+typedef ctrfs_code (*entry_fn)(const char *key, const unsigned char *v, size_t n, void *dst,
+			       ctrfs_error *err);
+
+/* Every key of the sub-bucket `bucket_item` (labels/, extensions/) through put; a failure
+ * names PATH/SUB/KEY. */
+static ctrfs_code read_entries(struct reader *r, const bbolt_item *bucket_item, const char *path,
+			       const char *sub, entry_fn put, void *dst, ctrfs_error *err)
 {
 	bbolt_bucket b;
 	bbolt_cursor c;
@@ -244,54 +124,51 @@ static ctrfs_code read_labels(struct reader *r, const bbolt_item *bucket_item, c
 		return code;
 	bbolt_cursor_init(&c, r->db, &b, err);
 	while (bbolt_cursor_next(&c, &it)) {
-		char *key = NULL, *value = NULL, ktext[400];
+		char *key = NULL, ktext[400];
 		const unsigned char *v;
 		size_t n;
 		plain(&it, &v, &n);
 		code = text(it.key, it.key_len, &key, err);
 		if (!code)
-			code = text(v, n, &value, err);
-		if (!code && ctrfs_labels_set(labels, key, value))
-			code = ctrfs_fail_oom(err);
+			code = put(key, v, n, dst, err);
 		free(key);
-		free(value);
 		if (code) {
 			key_text(it.key, it.key_len, ktext, sizeof(ktext));
-			return at(r, code, err, "%s/labels/%s", path, ktext);
+			return at(r, code, err, "%s/%s/%s", path, sub, ktext);
 		}
 	}
 	return c.code;
 }
 
-static ctrfs_code read_extensions(struct reader *r, const bbolt_item *bucket_item, const char *path,
-				  ctrfs_extensions *exts, ctrfs_error *err)
+/* labels/<key> = value, of a container, a namespace or an image (also an image's
+ * target annotations, whose failures are named labels/ too). */
+static ctrfs_code put_label(const char *key, const unsigned char *v, size_t n, void *labels,
+			    ctrfs_error *err)
 {
-	bbolt_bucket b;
-	bbolt_cursor c;
-	bbolt_item it;
-	ctrfs_code code = bbolt_item_bucket(r->db, bucket_item, &b, err);
-	if (code)
-		return code;
-	bbolt_cursor_init(&c, r->db, &b, err);
-	while (bbolt_cursor_next(&c, &it)) {
-		char *name = NULL, ktext[400];
-		ctrfs_any any = {0};
-		const unsigned char *v;
-		size_t n;
-		plain(&it, &v, &n);
-		code = text(it.key, it.key_len, &name, err);
-		if (!code)
-			code = containerd_any_decode(v, n, &any, err);
-		if (!code && ctrfs_extensions_set(exts, name, &any))
-			code = ctrfs_fail_oom(err);
-		free(name);
-		ctrfs_any_clear(&any);
-		if (code) {
-			key_text(it.key, it.key_len, ktext, sizeof(ktext));
-			return at(r, code, err, "%s/extensions/%s", path, ktext);
-		}
-	}
-	return c.code;
+	char *value = NULL;
+	ctrfs_code code = text(v, n, &value, err);
+	if (!code && ctrfs_labels_set(labels, key, value))
+		code = ctrfs_fail_oom(err);
+	free(value);
+	return code;
+}
+
+/* extensions/<name> = a protobuf Any */
+static ctrfs_code put_extension(const char *name, const unsigned char *v, size_t n, void *exts,
+				ctrfs_error *err)
+{
+	ctrfs_any any = {0};
+	ctrfs_code code = containerd_any_decode(v, n, &any, err);
+	if (!code && ctrfs_extensions_set(exts, name, &any))
+		code = ctrfs_fail_oom(err);
+	ctrfs_any_clear(&any);
+	return code;
+}
+
+static ctrfs_code read_labels(struct reader *r, const bbolt_item *bucket_item, const char *path,
+			      ctrfs_labels *labels, ctrfs_error *err)
+{
+	return read_entries(r, bucket_item, path, "labels", put_label, labels, err);
 }
 
 /* runtime/{name, options}, read with Get as containerd does: a nested bucket under
@@ -323,10 +200,58 @@ static ctrfs_code read_runtime(struct reader *r, const bbolt_item *bucket_item, 
 	return CTRFS_OK;
 }
 
-/* One key of a container bucket: what containerd's readContainer does with it. */
-static ctrfs_code read_field(struct reader *r, const bbolt_item *it, const char *path,
-			     ctrfs_container *ctr, ctrfs_error *err)
+/* createdat or updatedat (Go's time.MarshalBinary) of a record; a nested bucket under
+ * either key counts as absent. */
+static ctrfs_code read_time(struct reader *r, const bbolt_item *it, const char *path,
+			    ctrfs_time *created, ctrfs_time *updated, ctrfs_error *err)
 {
+	const unsigned char *v;
+	size_t n;
+	plain(it, &v, &n);
+	ctrfs_time *t = key_is(it, "createdat") ? created : updated;
+	if (!it->is_bucket && !gotime_unmarshal_binary(v, n, t))
+		return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
+				  "%s: %s/%.9s: not a Go time.MarshalBinary value "
+				  "(%zu bytes)",
+				  bbolt_name(r->db), path, (const char *)it->key, n);
+	return CTRFS_OK;
+}
+
+/* One key of a record's bucket (a container's, an image's), as containerd's readContainer
+ * or readImage treats it; `rec` is the record being read. */
+typedef ctrfs_code (*field_fn)(struct reader *r, const bbolt_item *it, const char *path, void *rec,
+			       ctrfs_error *err);
+
+/* The bucket of one record, named by its key: the key as *name, then each key of the
+ * bucket through field. `path` (PATH_TEXT bytes) receives NS_PATH/KIND/KEY, for
+ * messages. */
+static ctrfs_code read_record(struct reader *r, const bbolt_item *bucket_item, const char *ns_path,
+			      const char *kind, char *path, char **name, field_fn field, void *rec,
+			      ctrfs_error *err)
+{
+	bbolt_bucket b;
+	bbolt_cursor c;
+	bbolt_item it;
+	char ktext[400];
+	key_text(bucket_item->key, bucket_item->key_len, ktext, sizeof(ktext));
+	pathf(path, "%s/%s/%s", ns_path, kind, ktext);
+	ctrfs_code code = text(bucket_item->key, bucket_item->key_len, name, err);
+	if (code)
+		return at(r, code, err, "%s", path);
+	code = bbolt_item_bucket(r->db, bucket_item, &b, err);
+	if (code)
+		return code;
+	bbolt_cursor_init(&c, r->db, &b, err);
+	while (!code && bbolt_cursor_next(&c, &it))
+		code = field(r, &it, path, rec, err);
+	return code ? code : c.code;
+}
+
+/* One key of a container bucket: what containerd's readContainer does with it. */
+static ctrfs_code container_field(struct reader *r, const bbolt_item *it, const char *path,
+				  void *rec, ctrfs_error *err)
+{
+	ctrfs_container *ctr = rec;
 	const unsigned char *v;
 	size_t n;
 	char **str = NULL;
@@ -334,19 +259,13 @@ static ctrfs_code read_field(struct reader *r, const bbolt_item *it, const char 
 	if (key_is(it, "labels"))
 		return it->is_bucket ? read_labels(r, it, path, &ctr->labels, err) : CTRFS_OK;
 	if (key_is(it, "extensions"))
-		return it->is_bucket ? read_extensions(r, it, path, &ctr->extensions, err)
+		return it->is_bucket ? read_entries(r, it, path, "extensions", put_extension,
+						    &ctr->extensions, err)
 				     : CTRFS_OK;
 	if (key_is(it, "runtime"))
 		return it->is_bucket ? read_runtime(r, it, path, ctr, err) : CTRFS_OK;
-	if (key_is(it, "createdat") || key_is(it, "updatedat")) {
-		ctrfs_time *t = key_is(it, "createdat") ? &ctr->created_at : &ctr->updated_at;
-		if (!it->is_bucket && !gotime_unmarshal_binary(v, n, t))
-			return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
-					  "%s: %s/%.9s: not a Go time.MarshalBinary value "
-					  "(%zu bytes)",
-					  bbolt_name(r->db), path, (const char *)it->key, n);
-		return CTRFS_OK;
-	}
+	if (key_is(it, "createdat") || key_is(it, "updatedat"))
+		return read_time(r, it, path, &ctr->created_at, &ctr->updated_at, err);
 	if (key_is(it, "spec")) {
 		ctrfs_code code = containerd_any_decode(v, n, &ctr->spec, err);
 		if (code)
@@ -373,25 +292,10 @@ static ctrfs_code read_field(struct reader *r, const bbolt_item *it, const char 
 static ctrfs_code read_container(struct reader *r, const bbolt_item *bucket_item,
 				 const char *ns_path, ctrfs_container *ctr, ctrfs_error *err)
 {
-	bbolt_bucket b;
-	bbolt_cursor c;
-	bbolt_item it;
-	char ktext[400], path[PATH_TEXT];
-	key_text(bucket_item->key, bucket_item->key_len, ktext, sizeof(ktext));
-	pathf(path, "%s/containers/%s", ns_path, ktext);
-
+	char path[PATH_TEXT];
 	ctr->created_at = ctr->updated_at = (ctrfs_time){GO_ZERO_UNIX_SECONDS, 0};
-	ctrfs_code code = text(bucket_item->key, bucket_item->key_len, &ctr->id, err);
-	if (code)
-		return at(r, code, err, "%s", path);
-	code = bbolt_item_bucket(r->db, bucket_item, &b, err);
-	if (code)
-		return code;
-	bbolt_cursor_init(&c, r->db, &b, err);
-	while (!code && bbolt_cursor_next(&c, &it))
-		code = read_field(r, &it, path, ctr, err);
-	if (!code)
-		code = c.code;
+	ctrfs_code code = read_record(r, bucket_item, ns_path, "containers", path, &ctr->id,
+				      container_field, ctr, err);
 	if (code)
 		return code;
 	/* containerd checks IDs and fields on create only; the store checks on import,
@@ -440,7 +344,7 @@ static ctrfs_code read_target(struct reader *r, const bbolt_item *bucket_item, c
 		/* binary.Varint: zigzag */
 		const unsigned char *p = it.value;
 		uint64_t u;
-		if (!pb_varint(&p, p + it.value_len, &u))
+		if (!containerd_varint(&p, p + it.value_len, &u))
 			return ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
 					  "%s: %s/target/size: not a varint", bbolt_name(r->db),
 					  path);
@@ -451,51 +355,52 @@ static ctrfs_code read_target(struct reader *r, const bbolt_item *bucket_item, c
 	return CTRFS_OK;
 }
 
+/* One key of an image bucket: what containerd's readImage does with it. */
+static ctrfs_code image_field(struct reader *r, const bbolt_item *it, const char *path, void *rec,
+			      ctrfs_error *err)
+{
+	ctrfs_image *im = rec;
+	if (!it->is_bucket && (key_is(it, "createdat") || key_is(it, "updatedat")))
+		return read_time(r, it, path, &im->created_at, &im->updated_at, err);
+	if (!it->is_bucket)
+		return CTRFS_OK;
+	if (key_is(it, "labels"))
+		return read_labels(r, it, path, &im->labels, err);
+	/* the target's annotations, kept beside it (readImage) */
+	if (key_is(it, "annotations"))
+		return read_labels(r, it, path, &im->target.annotations, err);
+	if (key_is(it, "target"))
+		return read_target(r, it, path, &im->target, err);
+	return CTRFS_OK;
+}
+
 static ctrfs_code read_image(struct reader *r, const bbolt_item *bucket_item, const char *ns_path,
 			     ctrfs_image *im, ctrfs_error *err)
 {
-	bbolt_bucket b;
-	bbolt_cursor c;
-	bbolt_item it;
-	char ktext[400], path[PATH_TEXT];
-	key_text(bucket_item->key, bucket_item->key_len, ktext, sizeof(ktext));
-	pathf(path, "%s/images/%s", ns_path, ktext);
+	char path[PATH_TEXT];
 	im->created_at = im->updated_at = (ctrfs_time){GO_ZERO_UNIX_SECONDS, 0};
-	ctrfs_code code = text(bucket_item->key, bucket_item->key_len, &im->name, err);
-	if (code)
-		return at(r, code, err, "%s", path);
-	code = bbolt_item_bucket(r->db, bucket_item, &b, err);
-	if (code)
-		return code;
-	bbolt_cursor_init(&c, r->db, &b, err);
-	while (!code && bbolt_cursor_next(&c, &it)) {
-		const unsigned char *v;
-		size_t n;
-		plain(&it, &v, &n);
-		if (key_is(&it, "labels") && it.is_bucket) {
-			code = read_labels(r, &it, path, &im->labels, err);
-		} else if (key_is(&it, "annotations") && it.is_bucket) {
-			/* the target's annotations, kept beside it (readImage) */
-			code = read_labels(r, &it, path, &im->target.annotations, err);
-		} else if (key_is(&it, "target") && it.is_bucket) {
-			code = read_target(r, &it, path, &im->target, err);
-		} else if ((key_is(&it, "createdat") || key_is(&it, "updatedat")) &&
-			   !it.is_bucket) {
-			ctrfs_time *t =
-			    key_is(&it, "createdat") ? &im->created_at : &im->updated_at;
-			if (!gotime_unmarshal_binary(v, n, t))
-				code = ctrfs_fail(err, CTRFS_INVALID_ARGUMENT,
-						  "%s: %s/%.9s: not a Go time.MarshalBinary value "
-						  "(%zu bytes)",
-						  bbolt_name(r->db), path, (const char *)it.key, n);
-		}
-	}
-	if (!code)
-		code = c.code;
+	ctrfs_code code =
+	    read_record(r, bucket_item, ns_path, "images", path, &im->name, image_field, im, err);
 	if (code)
 		return code;
 	code = ctrfs_image_validate(im, err);
 	return code ? at(r, code, err, "%s", path) : CTRFS_OK;
+}
+
+/* A namespace's bucket NAME (images, containers): *found false when it is absent or a
+ * plain key (containerd has none then). */
+static ctrfs_code sub_bucket(struct reader *r, const bbolt_bucket *parent, const char *name,
+			     bbolt_bucket *out, bool *found, ctrfs_error *err)
+{
+	bbolt_item it;
+	*found = false;
+	ctrfs_code code = lookup(r, parent, name, &it, err);
+	if (code == CTRFS_NOT_FOUND || (!code && !it.is_bucket))
+		return CTRFS_OK;
+	if (!code)
+		code = bbolt_item_bucket(r->db, &it, out, err);
+	*found = !code;
+	return code;
 }
 
 static ctrfs_code read_images(struct reader *r, const bbolt_bucket *ns_bucket, const char *path,
@@ -505,12 +410,9 @@ static ctrfs_code read_images(struct reader *r, const bbolt_bucket *ns_bucket, c
 	bbolt_cursor c;
 	bbolt_item it;
 	size_t cap = 0;
-	ctrfs_code code = lookup(r, ns_bucket, "images", &it, err);
-	if (code == CTRFS_NOT_FOUND || (!code && !it.is_bucket))
-		return CTRFS_OK;
-	if (!code)
-		code = bbolt_item_bucket(r->db, &it, &b, err);
-	if (code)
+	bool found;
+	ctrfs_code code = sub_bucket(r, ns_bucket, "images", &b, &found, err);
+	if (code || !found)
 		return code;
 	bbolt_cursor_init(&c, r->db, &b, err);
 	while (!code && bbolt_cursor_next(&c, &it)) {
@@ -557,12 +459,9 @@ static ctrfs_code read_namespace(struct reader *r, const bbolt_item *ns_item, ct
 	code = read_images(r, &b, path, ns, err);
 	if (code)
 		return code;
-	code = lookup(r, &b, "containers", &it, err);
-	if (code == CTRFS_NOT_FOUND || (!code && !it.is_bucket))
-		return CTRFS_OK;
-	if (!code)
-		code = bbolt_item_bucket(r->db, &it, &b, err);
-	if (code)
+	bool found;
+	code = sub_bucket(r, &b, "containers", &b, &found, err);
+	if (code || !found)
 		return code;
 	bbolt_cursor_init(&c, r->db, &b, err);
 	while (!code && bbolt_cursor_next(&c, &it)) {

@@ -25,5 +25,8 @@ ctrfs_code containerd_db_read_bbolt(bbolt_db *db, const char *only_ns, ctrfs_imp
  * (field 1) and value (field 2) win, unknown fields are skipped by the wire rules,
  * malformed input is INVALID_ARGUMENT. `out` is overwritten. */
 ctrfs_code containerd_any_decode(const void *data, size_t len, ctrfs_any *out, ctrfs_error *err);
+/* A base-128 varint of at most 64 bits (protobuf's, Go's binary.Uvarint) at *p, before
+ * end: *p moves past it; false when it is cut short or too long (containerd_any.c). */
+bool containerd_varint(const unsigned char **p, const unsigned char *end, uint64_t *v);
 
 #endif

@@ -1,4 +1,6 @@
-/* Container records in LMDB: loading and storing the parts of one container. */
+/* Container records in LMDB: loading and storing the parts of one container (containers.c),
+ * and what the public calls on containers share (container_reads.c, container_writes.c,
+ * container_diff.c). */
 #ifndef CTRFS_CONTAINERS_H
 #define CTRFS_CONTAINERS_H
 
@@ -19,9 +21,16 @@ ctrfs_code ctr_store(struct db_txn *t, const char *ns, const ctrfs_container *c,
 ctrfs_code ctr_ids(struct db_txn *t, const char *ns, char ***ids, size_t *count, ctrfs_error *err);
 ctrfs_code ctr_remove(struct db_txn *t, const char *ns, const char *id, ctrfs_error *err);
 
-/* Equality of values as stored (NULL and "" are one string; Any bytes exact). */
+/* containerd's namespaces.NamespaceRequired: every container operation checks it first. */
+ctrfs_code ctr_ns_required(const char *ns, ctrfs_error *err);
+/* A record of container ID that does not decode: `part` names it. */
+ctrfs_code ctr_damaged(ctrfs_error *err, const char *ns, const char *id, const char *part);
+
+/* Equality of values as stored (NULL and "" are one string; Any bytes exact):
+ * container_diff.c. ctr_path_eq: of the part named by an update's field path. */
 bool ctr_str_eq(const char *a, const char *b);
 bool ctr_any_eq(bool has_a, const ctrfs_any *a, bool has_b, const ctrfs_any *b);
 bool ctr_labels_eq(const ctrfs_labels *a, const ctrfs_labels *b);
+bool ctr_path_eq(const ctrfs_container *a, const ctrfs_container *b, const char *path);
 
 #endif

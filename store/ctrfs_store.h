@@ -513,7 +513,7 @@ ctrfs_code ctrfs_store_import(ctrfs_store *s, const char *text, size_t len, cons
 			      const ctrfs_import_options *opts, ctrfs_import_result *res,
 			      ctrfs_error *err);
 
-/* ---- bound to a running containerd (binding.c; see ctrfs(8) BOUND TO CONTAINERD) ----
+/* ---- bound to a running containerd (binding*.c; see ctrfs(8) BOUND TO CONTAINERD) ----
  * A bound store records containerd's address in its meta table: every process that
  * opens it sends each container and namespace write to containerd first, and stores
  * (mirrors) containerd's answer; containerd's refusal is the write's error, with

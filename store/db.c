@@ -10,9 +10,10 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "binding.h"
+#include "commit_hook.h"
 #include "error.h"
 #include "ownership.h"
+#include "write_seam.h"
 
 #define DB_DEFAULT_MAP_SIZE ((size_t)256 << 20)
 
@@ -183,7 +184,7 @@ ctrfs_code db_write(ctrfs_store *s, db_txn_fn fn, void *arg, ctrfs_error *err)
 				      s->path);
 	for (int tries = 0;; tries++) {
 		struct db_txn t = {s, NULL, 0};
-		struct db_watchers w = {0};
+		void *note = NULL;
 		int rc = txn_begin(s, 0, &t.txn);
 		if (rc)
 			return db_fail(NULL, rc, err, "write transaction");
@@ -191,7 +192,7 @@ ctrfs_code db_write(ctrfs_store *s, db_txn_fn fn, void *arg, ctrfs_error *err)
 		if (code == CTRFS_OK)
 			code = fn(&t, arg, err);
 		if (code == CTRFS_OK) {
-			db_watchers_collect(&t, &w);
+			note = s->commit_hook->before(&t);
 			uint64_t id = mdb_txn_id(t.txn);
 			rc = mdb_txn_commit(t.txn);
 			/* unbound before this commit, which left the binding alone: unbound
@@ -209,8 +210,8 @@ ctrfs_code db_write(ctrfs_store *s, db_txn_fn fn, void *arg, ctrfs_error *err)
 		}
 		pthread_rwlock_unlock(&s->resize_lock);
 		/* the mounts caching this store forget what changed before we return */
-		if (code == CTRFS_OK && w.n)
-			db_watchers_wait(s, &w);
+		if (note)
+			s->commit_hook->after(s, note, code == CTRFS_OK);
 		if (code == CTRFS_OK || t.rc != MDB_MAP_FULL || tries > 16)
 			return code;
 		rc = grow_map(s);
@@ -442,8 +443,9 @@ ctrfs_code ctrfs_store_open(const char *path, const ctrfs_open_options *opts, ct
 	if (!s->events_max_bytes)
 		s->events_max_bytes = CTRFS_EVENTS_MAX_BYTES;
 	pthread_rwlock_init(&s->resize_lock, NULL);
-	pthread_mutex_init(&s->watch_lock, NULL);
-	int rc = mdb_env_create(&s->env);
+	s->commit_hook = &watch_commit_hook;
+	s->watch = watch_new();
+	int rc = s->watch ? mdb_env_create(&s->env) : ENOMEM;
 	if (!rc)
 		rc = mdb_env_set_maxdbs(s->env, DB_NTABLES + 2);
 	if (!rc)
@@ -486,8 +488,7 @@ void ctrfs_store_close(ctrfs_store *s)
 		mdb_env_close(s->env);
 	binding_free(s);
 	pthread_rwlock_destroy(&s->resize_lock);
-	pthread_mutex_destroy(&s->watch_lock);
-	free(s->watch_path);
+	watch_free(s->watch);
 	free(s->data_path);
 	free(s->path);
 	free(s);

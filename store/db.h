@@ -26,19 +26,6 @@ enum db_table {
 	DB_NTABLES,
 };
 
-/* Watchers a write waits for (watch.c); more are not waited for. */
-#define DB_WATCH_MAX 16
-
-struct db_watcher {
-	pid_t pid;
-	char path[108]; /* sizeof(sockaddr_un.sun_path) */
-};
-
-struct db_watchers {
-	size_t n;
-	struct db_watcher v[DB_WATCH_MAX];
-};
-
 struct ctrfs_store {
 	MDB_env *env;
 	MDB_dbi dbi[DB_NTABLES];
@@ -61,11 +48,10 @@ struct ctrfs_store {
 	/* Held shared by every transaction of this process, exclusively to grow the map:
 	 * LMDB allows mdb_env_set_mapsize only while this process has no transaction. */
 	pthread_rwlock_t resize_lock;
-	/* watch.c: this process's watcher socket, and the watchers it stopped waiting for */
-	pthread_mutex_t watch_lock;
-	char *watch_path;
-	pid_t watch_skip[DB_WATCH_MAX];
-	size_t watch_nskip;
+	/* What every write runs once committed (commit_hook.h: watch.c's handshake), and
+	 * that hook's state, opaque here */
+	const struct commit_hook *commit_hook;
+	struct watch *watch;
 	/* the seq of the newest event this handle committed (atomic; events.c) */
 	uint64_t committed_seq;
 	/* binding.c: the LMDB transaction as of which the store was found unbound (atomic;
@@ -86,14 +72,11 @@ struct db_txn {
 };
 
 /* Runs `fn` in one write transaction and commits it, growing the map and retrying
- * when it fills up. `fn` must be safe to run again from the start (it is, when it
- * only reads its inputs and the transaction). */
+ * when it fills up; then the store's commit hook (commit_hook.h). `fn` must be safe to run again
+ * from the start (it is, when it only reads its inputs and the transaction). */
 typedef ctrfs_code (*db_txn_fn)(struct db_txn *t, void *arg, ctrfs_error *err);
 ctrfs_code db_write(ctrfs_store *s, db_txn_fn fn, void *arg, ctrfs_error *err);
 
-/* The watchers a write in t must wait for once committed (see watch.c), and the wait. */
-void db_watchers_collect(struct db_txn *t, struct db_watchers *w);
-void db_watchers_wait(ctrfs_store *s, const struct db_watchers *w);
 ctrfs_code db_read_begin(ctrfs_store *s, struct db_txn *t, ctrfs_error *err);
 void db_read_end(struct db_txn *t);
 

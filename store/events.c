@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "anytext.h"
+#include "any_members.h"
 #include "error.h"
 #include "filter.h"
 #include "json_text.h"

@@ -1,4 +1,4 @@
-/* An image as a JSON object of the export document (transfer.c). */
+/* An image as a JSON object of the export document (export.c, import_doc.c). */
 #ifndef CTRFS_IMAGE_JSON_H
 #define CTRFS_IMAGE_JSON_H
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "anytext.h"
+#include "any_members.h"
 #include "base64.h"
 #include "error.h"
 #include "goquote.h"

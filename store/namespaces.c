@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "binding.h"
+#include "write_seam.h"
 #include "error.h"
 #include "events.h"
 #include "goquote.h"

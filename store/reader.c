@@ -1,5 +1,6 @@
 /* Read snapshots (ctrfs_reader): several reads from one read transaction, so that a
- * caller sees one consistent state of the store without a transaction per read. */
+ * caller sees one consistent state of the store without a transaction per read; and
+ * the single reads of a part's or a label's change time, each its own transaction. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,4 +125,43 @@ ctrfs_code ctrfs_reader_events(ctrfs_reader *r, uint64_t since,
 uint64_t ctrfs_reader_version(ctrfs_reader *r)
 {
 	return mdb_txn_id(r->txn.txn);
+}
+
+ctrfs_code ctrfs_container_part_time(ctrfs_store *s, const char *ns, const char *id,
+				     const char *path, ctrfs_time *out, ctrfs_error *err)
+{
+	struct db_txn t;
+	ctrfs_container c;
+	ctrfs_code code = db_read_begin(s, &t, err);
+	if (code)
+		return code;
+	code = ctr_load(&t, ns, id, 0, &c, err);
+	if (code == CTRFS_NOT_FOUND)
+		code = ctrfs_fail(err, code, "container %s in namespace %s: not found", GOQ(id),
+				  GOQ(ns));
+	else if (!code) {
+		code = times_container_part(&t, ns, &c, path, out, err);
+		ctrfs_container_clear(&c);
+	}
+	db_read_end(&t);
+	return code;
+}
+
+ctrfs_code ctrfs_namespace_label_time(ctrfs_store *s, const char *ns, const char *key,
+				      ctrfs_time *out, ctrfs_error *err)
+{
+	struct db_txn t;
+	ctrfs_namespace n;
+	ctrfs_code code = db_read_begin(s, &t, err);
+	if (code)
+		return code;
+	code = ns_load(&t, ns, &n, err);
+	if (code == CTRFS_NOT_FOUND)
+		code = ctrfs_fail(err, code, "namespace \"%s\": not found", ns);
+	else if (!code) {
+		code = times_ns_label(&t, &n, key, out, err);
+		ctrfs_namespace_clear(&n);
+	}
+	db_read_end(&t);
+	return code;
 }

@@ -17,15 +17,12 @@
  * as before. Pairs of labels and extensions that are gone are dropped with them.
  */
 #include "times.h"
-#include "goquote.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "containers.h"
 #include "error.h"
-#include "namespaces.h"
 #include "record.h"
 
 struct times {
@@ -311,44 +308,5 @@ ctrfs_code times_ns_label(struct db_txn *t, const ctrfs_namespace *n, const char
 	times_key(&k, n->name, NULL);
 	ctrfs_code code = times_of(t, &k, path, n->updated_at, out, err);
 	free(path);
-	return code;
-}
-
-ctrfs_code ctrfs_container_part_time(ctrfs_store *s, const char *ns, const char *id,
-				     const char *path, ctrfs_time *out, ctrfs_error *err)
-{
-	struct db_txn t;
-	ctrfs_container c;
-	ctrfs_code code = db_read_begin(s, &t, err);
-	if (code)
-		return code;
-	code = ctr_load(&t, ns, id, 0, &c, err);
-	if (code == CTRFS_NOT_FOUND)
-		code = ctrfs_fail(err, code, "container %s in namespace %s: not found", GOQ(id),
-				  GOQ(ns));
-	else if (!code) {
-		code = times_container_part(&t, ns, &c, path, out, err);
-		ctrfs_container_clear(&c);
-	}
-	db_read_end(&t);
-	return code;
-}
-
-ctrfs_code ctrfs_namespace_label_time(ctrfs_store *s, const char *ns, const char *key,
-				      ctrfs_time *out, ctrfs_error *err)
-{
-	struct db_txn t;
-	ctrfs_namespace n;
-	ctrfs_code code = db_read_begin(s, &t, err);
-	if (code)
-		return code;
-	code = ns_load(&t, ns, &n, err);
-	if (code == CTRFS_NOT_FOUND)
-		code = ctrfs_fail(err, code, "namespace \"%s\": not found", ns);
-	else if (!code) {
-		code = times_ns_label(&t, &n, key, out, err);
-		ctrfs_namespace_clear(&n);
-	}
-	db_read_end(&t);
 	return code;
 }

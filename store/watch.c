@@ -17,13 +17,17 @@
  * the next watcher to register drops its record. One that does not answer within
  * CTRFS_WATCH_TIMEOUT_MS (stopped, stuck) is not waited for again by this store handle:
  * a writer is never held up by a watcher for longer than that, once.
+ *
+ * The handshake is the store's post-commit hook (commit_hook.h): db_write collects the
+ * records before its commit and waits after it, knowing nothing of sockets.
  */
-#include "db.h"
+#include "commit_hook.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,9 +37,49 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "error.h"
 
 #define WATCH_PREFIX "watch/"
+
+/* Watchers a write waits for; more are not waited for. */
+#define WATCH_MAX 16
+
+struct watcher {
+	pid_t pid;
+	char path[108]; /* sizeof(sockaddr_un.sun_path) */
+};
+
+struct watchers {
+	size_t n;
+	struct watcher v[WATCH_MAX];
+};
+
+/* A store handle's: this process's watcher socket, and the watchers it stopped waiting
+ * for. */
+struct watch {
+	pthread_mutex_t lock;
+	char *path;
+	pid_t skip[WATCH_MAX];
+	size_t nskip;
+};
+
+struct watch *watch_new(void)
+{
+	struct watch *w = calloc(1, sizeof(*w));
+	if (w)
+		pthread_mutex_init(&w->lock, NULL);
+	return w;
+}
+
+void watch_free(struct watch *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_destroy(&w->lock);
+	free(w->path);
+	free(w);
+}
 
 static int64_t now_ms(void)
 {
@@ -52,20 +96,22 @@ static bool prefixed(const MDB_val *k)
 
 static bool given_up(ctrfs_store *s, pid_t pid)
 {
+	struct watch *w = s->watch;
 	bool found = false;
-	pthread_mutex_lock(&s->watch_lock);
-	for (size_t i = 0; i < s->watch_nskip && !found; i++)
-		found = s->watch_skip[i] == pid;
-	pthread_mutex_unlock(&s->watch_lock);
+	pthread_mutex_lock(&w->lock);
+	for (size_t i = 0; i < w->nskip && !found; i++)
+		found = w->skip[i] == pid;
+	pthread_mutex_unlock(&w->lock);
 	return found;
 }
 
 static void give_up(ctrfs_store *s, pid_t pid)
 {
-	pthread_mutex_lock(&s->watch_lock);
-	if (s->watch_nskip < DB_WATCH_MAX)
-		s->watch_skip[s->watch_nskip++] = pid;
-	pthread_mutex_unlock(&s->watch_lock);
+	struct watch *w = s->watch;
+	pthread_mutex_lock(&w->lock);
+	if (w->nskip < WATCH_MAX)
+		w->skip[w->nskip++] = pid;
+	pthread_mutex_unlock(&w->lock);
 }
 
 /* The socket of watcher `pid` of store s, in its store directory. The path recorded
@@ -95,7 +141,7 @@ static pid_t record_pid(const MDB_val *k)
 
 /* The records as they are in transaction t: every one when `all`, else those to wait
  * for (not this process, not given up on). */
-static void collect(struct db_txn *t, struct db_watchers *w, bool all)
+static void collect(struct db_txn *t, struct watchers *w, bool all)
 {
 	MDB_cursor *cur;
 	MDB_val k = {strlen(WATCH_PREFIX), (void *)WATCH_PREFIX}, v;
@@ -104,9 +150,8 @@ static void collect(struct db_txn *t, struct db_watchers *w, bool all)
 		return;
 	pid_t self = getpid();
 	for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	     !rc && prefixed(&k) && w->n < DB_WATCH_MAX;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		struct db_watcher *e = &w->v[w->n];
+	     !rc && prefixed(&k) && w->n < WATCH_MAX; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct watcher *e = &w->v[w->n];
 		e->pid = record_pid(&k);
 		if (!e->pid || !socket_path_of(t->store, e->pid, e->path, sizeof(e->path)))
 			continue; /* not a record this version wrote */
@@ -125,14 +170,22 @@ static void remove_socket(const char *path)
 		unlink(path);
 }
 
-void db_watchers_collect(struct db_txn *t, struct db_watchers *w)
+/* The hook's first half: the watchers to wait for, malloc'd, or NULL when none. */
+static void *before_commit(struct db_txn *t)
 {
-	collect(t, w, false);
+	struct watchers w;
+	collect(t, &w, false);
+	if (!w.n)
+		return NULL;
+	struct watchers *note = malloc(sizeof(*note));
+	if (note)
+		*note = w; /* out of memory: this write does not wait (as for a 17th watcher) */
+	return note;
 }
 
 /* A connection to watcher e, or -1 with errno: ECONNREFUSED or ENOENT when it is gone
  * (nobody listens, or its socket was removed), EAGAIN when it cannot take one now. */
-static int reach(const struct db_watcher *e)
+static int reach(const struct watcher *e)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	if (strlen(e->path) >= sizeof(sa.sun_path)) {
@@ -152,10 +205,10 @@ static int reach(const struct db_watcher *e)
 	return fd;
 }
 
-void db_watchers_wait(ctrfs_store *s, const struct db_watchers *w)
+static void wait_for(ctrfs_store *s, const struct watchers *w)
 {
-	struct pollfd p[DB_WATCH_MAX];
-	pid_t pid[DB_WATCH_MAX];
+	struct pollfd p[WATCH_MAX];
+	pid_t pid[WATCH_MAX];
 	size_t n = 0;
 	for (size_t i = 0; i < w->n; i++) {
 		int fd = reach(&w->v[i]);
@@ -188,6 +241,15 @@ void db_watchers_wait(ctrfs_store *s, const struct db_watchers *w)
 	}
 }
 
+static void after_commit(ctrfs_store *s, void *note, bool committed)
+{
+	if (committed)
+		wait_for(s, note);
+	free(note);
+}
+
+const struct commit_hook watch_commit_hook = {before_commit, after_commit};
+
 /* The path of this process's socket: in the store directory, so that only who may
  * open the store (0700) may connect. */
 static char *socket_path(ctrfs_store *s)
@@ -200,7 +262,7 @@ static char *socket_path(ctrfs_store *s)
 
 struct registration {
 	const char *path;
-	struct db_watchers gone;
+	struct watchers gone;
 	bool add;
 };
 
@@ -229,10 +291,10 @@ static ctrfs_code registration_txn(struct db_txn *t, void *arg, ctrfs_error *err
 }
 
 /* The records of watchers that are gone (their sockets refuse). */
-static ctrfs_code find_gone(ctrfs_store *s, struct db_watchers *gone, ctrfs_error *err)
+static ctrfs_code find_gone(ctrfs_store *s, struct watchers *gone, ctrfs_error *err)
 {
 	struct db_txn t;
-	struct db_watchers all;
+	struct watchers all;
 	ctrfs_code code = db_read_begin(s, &t, err);
 	if (code)
 		return code;
@@ -289,10 +351,10 @@ ctrfs_code ctrfs_store_watch(ctrfs_store *s, int *out, ctrfs_error *err)
 	}
 	for (size_t i = 0; i < r.gone.n; i++)
 		remove_socket(r.gone.v[i].path);
-	pthread_mutex_lock(&s->watch_lock);
-	free(s->watch_path);
-	s->watch_path = path;
-	pthread_mutex_unlock(&s->watch_lock);
+	pthread_mutex_lock(&s->watch->lock);
+	free(s->watch->path);
+	s->watch->path = path;
+	pthread_mutex_unlock(&s->watch->lock);
 	*out = fd;
 	return CTRFS_OK;
 }
@@ -303,10 +365,10 @@ void ctrfs_store_unwatch(ctrfs_store *s, int fd)
 	ctrfs_error err;
 	if (fd >= 0)
 		close(fd);
-	pthread_mutex_lock(&s->watch_lock);
-	char *path = s->watch_path;
-	s->watch_path = NULL;
-	pthread_mutex_unlock(&s->watch_lock);
+	pthread_mutex_lock(&s->watch->lock);
+	char *path = s->watch->path;
+	s->watch->path = NULL;
+	pthread_mutex_unlock(&s->watch->lock);
 	if (!path)
 		return;
 	/* the socket first: writers meanwhile find it gone, and do not wait */

@@ -213,6 +213,52 @@ void cli_print_labels(const ctrfs_labels *labels)
 		printf("%s=%s\n", labels->items[i].key, labels->items[i].value);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *cli_labels_column(const ctrfs_labels *labels, bool sorted_pairs)
+{
+	size_t n = labels->count;
+	char **pairs = calloc(n + 1, sizeof(*pairs));
+	char *joined = NULL;
+	size_t len = 0;
+	FILE *m = pairs ? open_memstream(&joined, &len) : NULL;
+	for (size_t i = 0; m && i < n; i++)
+		if (asprintf(&pairs[i], "%s=%s", labels->items[i].key, labels->items[i].value) < 0)
+			pairs[i] = NULL;
+	if (m) {
+		if (sorted_pairs)
+			qsort(pairs, n, sizeof(*pairs), cmp_str);
+		for (size_t i = 0; i < n; i++)
+			fprintf(m, "%s%s", i ? "," : "", pairs[i] ? pairs[i] : "");
+		fclose(m);
+	}
+	for (size_t i = 0; pairs && i < n; i++)
+		free(pairs[i]);
+	free(pairs);
+	return joined;
+}
+
+int cli_ls_options(const char *cmd, const char *help, int argc, char **argv, bool *quiet)
+{
+	static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	int c;
+	*quiet = false;
+	while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
+		if (c == 'q')
+			*quiet = true;
+		else if (c == 'h')
+			return fputs(help, stdout), 0;
+		else
+			return cli_bad_option(cmd, argv, c);
+	}
+	return -1;
+}
+
 char *cli_read_file(const char *path, size_t *len)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");

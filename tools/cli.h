@@ -72,6 +72,13 @@ int cli_parse_label(const char *cmd, const char *arg, ctrfs_labels *labels);
 int cli_parse_labels(const char *cmd, int argc, char **argv, ctrfs_labels *labels);
 /* KEY=VALUE lines. */
 void cli_print_labels(const ctrfs_labels *labels);
+/* A LABELS column as ctr prints one: KEY=VALUE pairs joined with ",", in key order (ctr
+ * namespaces ls), or, `sorted_pairs`, sorted as whole strings (ctr images ls sorts the
+ * pairs, not the keys); "" for none. malloc'd; NULL when out of memory. */
+char *cli_labels_column(const ctrfs_labels *labels, bool sorted_pairs);
+/* The options of an `ls`: -q/--quiet (into *quiet) and -h/--help (prints help). -1 to go
+ * on, optind at the first operand; else the status to exit with (0 after --help). */
+int cli_ls_options(const char *cmd, const char *help, int argc, char **argv, bool *quiet);
 
 /* Reads a whole file ("-" = stdin). NULL with errno on failure. */
 char *cli_read_file(const char *path, size_t *len);

@@ -6,36 +6,6 @@
 
 #include "cli.h"
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* ctr's LABELS column: "k=v" pairs sorted as strings (not by key), comma-joined; "-"
- * when none. malloc'd. */
-static char *labels_column(const ctrfs_labels *l)
-{
-	if (!l->count)
-		return strdup("-");
-	char **pairs = calloc(l->count, sizeof(*pairs));
-	char *joined = NULL;
-	size_t len = 0;
-	FILE *m = pairs ? open_memstream(&joined, &len) : NULL;
-	for (size_t i = 0; m && i < l->count; i++)
-		if (asprintf(&pairs[i], "%s=%s", l->items[i].key, l->items[i].value) < 0)
-			pairs[i] = NULL;
-	if (m) {
-		qsort(pairs, l->count, sizeof(*pairs), cmp_str);
-		for (size_t i = 0; i < l->count; i++)
-			fprintf(m, "%s%s", i ? "," : "", pairs[i] ? pairs[i] : "");
-		fclose(m);
-	}
-	for (size_t i = 0; pairs && i < l->count; i++)
-		free(pairs[i]);
-	free(pairs);
-	return joined;
-}
-
 /* ctr's SIZE column: progress.Bytes, "%02.1f %s" in powers of 1024. */
 static void size_column(int64_t n, char *buf, size_t len)
 {
@@ -77,19 +47,10 @@ static int images_ls(struct cli *cli, int argc, char **argv)
 	    "containerd's syntax over name, target.digest, target.mediatype, labels.KEY\n"
 	    "and annotations.KEY (any one matching).\n\n"
 	    "  -q, --quiet   print only the image references\n";
-	static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	bool quiet = false;
-	int c;
-	while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
-		if (c == 'q')
-			quiet = true;
-		else if (c == 'h')
-			return fputs(help, stdout), 0;
-		else
-			return cli_bad_option("images ls", argv, c);
-	}
+	bool quiet;
+	int rc = cli_ls_options("images ls", help, argc, argv, &quiet);
+	if (rc >= 0)
+		return rc;
 	if (cli_need_namespace(cli))
 		return EXIT_FAIL;
 	ctrfs_image *list;
@@ -112,7 +73,10 @@ static int images_ls(struct cli *cli, int argc, char **argv)
 			puts(list[i].name);
 			continue;
 		}
-		char *labels = labels_column(&list[i].labels), size[32] = "-", *platforms = NULL;
+		/* ctr's LABELS: the pairs sorted as strings, "-" when none */
+		char *labels =
+		    list[i].labels.count ? cli_labels_column(&list[i].labels, true) : strdup("-");
+		char size[32] = "-", *platforms = NULL;
 		if (bound)
 			usage_columns(cli, list[i].name, size, sizeof(size), &platforms);
 		table_row(t, (const char *const[]){
@@ -153,7 +117,7 @@ static int images_label(struct cli *cli, int argc, char **argv)
 	ctrfs_image im;
 	if (ctrfs_image_get(cli_store(cli, true), cli->ns, argv[1], &im, &err))
 		return cli_error(&err);
-	char *col = im.labels.count ? labels_column(&im.labels) : NULL;
+	char *col = cli_labels_column(&im.labels, true);
 	puts(col ? col : "");
 	free(col);
 	ctrfs_image_clear(&im);

@@ -11,19 +11,10 @@ static int ns_ls(struct cli *cli, int argc, char **argv)
 	static const char help[] = "Usage: ctrfsctl namespaces ls [-q]\n\n"
 				   "List namespaces with their labels.\n\n"
 				   "  -q, --quiet   print only the names\n";
-	static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	bool quiet = false;
-	int c;
-	while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
-		if (c == 'q')
-			quiet = true;
-		else if (c == 'h')
-			return fputs(help, stdout), 0;
-		else
-			return cli_bad_option("namespaces ls", argv, c);
-	}
+	bool quiet;
+	int rc = cli_ls_options("namespaces ls", help, argc, argv, &quiet);
+	if (rc >= 0)
+		return rc;
 	if (optind < argc)
 		return cli_usage("namespaces ls", "unexpected argument '%s'", argv[optind]);
 	ctrfs_namespace *list;
@@ -39,14 +30,7 @@ static int ns_ls(struct cli *cli, int argc, char **argv)
 			puts(list[i].name);
 			continue;
 		}
-		char *joined = NULL;
-		size_t len = 0;
-		FILE *m = open_memstream(&joined, &len);
-		for (size_t j = 0; m && j < list[i].labels.count; j++)
-			fprintf(m, "%s%s=%s", j ? "," : "", list[i].labels.items[j].key,
-				list[i].labels.items[j].value);
-		if (m)
-			fclose(m);
+		char *joined = cli_labels_column(&list[i].labels, false);
 		table_row(t, (const char *const[]){list[i].name, joined ? joined : ""});
 		free(joined);
 	}

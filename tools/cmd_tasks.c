@@ -60,22 +60,13 @@ static int tasks_ls(struct cli *cli, int argc, char **argv)
 	    "by ID: what the store holds: containerd's tasks as a bound mount keeps them\n"
 	    "current, or what the store last mirrored.\n\n"
 	    "  -q, --quiet   print only the task IDs\n";
-	static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	bool quiet = false;
-	int c;
-	while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
-		if (c == 'q')
-			quiet = true;
-		else if (c == 'h')
-			return fputs(help, stdout), 0;
-		else
-			return cli_bad_option("tasks ls", argv, c);
-	}
+	bool quiet;
+	int rc = cli_ls_options("tasks ls", help, argc, argv, &quiet);
+	if (rc >= 0)
+		return rc;
 	if (optind < argc)
 		return cli_usage("tasks ls", "unexpected argument '%s'", argv[optind]);
-	int rc = cli_need_namespace(cli);
+	rc = cli_need_namespace(cli);
 	if (rc)
 		return rc;
 	ctrfs_task *list;

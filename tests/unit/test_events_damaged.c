@@ -2,7 +2,6 @@
  * JSON (written with raw LMDB, as a hostile store file holds it) is a damaged record for
  * ctrfs_events_read and ctrfs_store_check, never a line that breaks .events. */
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include "record.h"
 
 #include "check.h"
+#include "scratch_store.h"
 
 static void put_event(ctrfs_store *s, unsigned seq, const char *payload)
 {
@@ -56,29 +56,16 @@ static void expect(ctrfs_store *s, const char *payload, bool ok)
 	      "payload %s: %zu problems", payload, problems);
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
 int main(void)
 {
 	char dir[] = "/tmp/ctrfs-test-events-XXXXXX";
-	ctrfs_store *s;
-	ctrfs_error err;
-	ctrfs_open_options o = {.no_sync = true, .map_size = 1 << 20};
-	if (!mkdtemp(dir) || ctrfs_store_open(dir, &o, &s, &err)) {
-		fprintf(stderr, "cannot open a store in %s\n", dir);
-		return 1;
-	}
+	ctrfs_store *s = scratch_store_make(dir);
 	expect(s, "{\"id\":\"web\"}", true);
 	expect(s, "{}", true);
 	expect(s, "not json", false);
 	expect(s, "{\"id\":", false);
 	expect(s, "{\n\"id\":\"web\"}", false); /* valid JSON, but a second line */
 	expect(s, "{\r}", false);
-	ctrfs_store_close(s);
-	nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
+	scratch_store_remove(s, dir);
 	return check_report();
 }

@@ -1,6 +1,5 @@
 /* The store's typed, field-scoped calls (ctrfs_container_set_label, _set_image, ...):
  * what each stores, the one event it logs, and what each refuses, writing nothing. */
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +7,7 @@
 #include "ctrfs_store.h"
 
 #include "check.h"
+#include "scratch_store.h"
 
 static ctrfs_store *s;
 
@@ -239,21 +239,10 @@ static void test_spec_text_form(void)
 	ctrfs_any_clear(&stored);
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
 int main(void)
 {
 	char dir[] = "/tmp/ctrfs-test-fields-XXXXXX";
-	ctrfs_error err;
-	ctrfs_open_options o = {.no_sync = true, .map_size = 1 << 20};
-	if (!mkdtemp(dir) || ctrfs_store_open(dir, &o, &s, &err)) {
-		fprintf(stderr, "cannot open a store in %s\n", dir);
-		return 1;
-	}
+	s = scratch_store_make(dir);
 	make("c1", "overlayfs");
 	make("c2", NULL);
 	test_field_paths();
@@ -263,7 +252,6 @@ int main(void)
 	test_spec_and_extension();
 	test_refusals();
 	test_spec_text_form();
-	ctrfs_store_close(s);
-	nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
+	scratch_store_remove(s, dir);
 	return check_report();
 }

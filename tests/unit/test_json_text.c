@@ -1,4 +1,5 @@
-/* Unit tests of json_text: Go's scanner verdicts, Compact/Indent bytes, quoting, members. */
+/* Unit tests of json_text: Go's scanner verdicts, Compact/Indent bytes, quoting, members,
+ * array elements. */
 #include "json_text.h"
 
 #include <dirent.h>
@@ -466,6 +467,38 @@ static void test_indent_depth_cap(void)
 	strbuf_release(&out);
 }
 
+struct items {
+	char got[8][32];
+	size_t n;
+};
+
+static bool add_item(const char *item, size_t len, void *arg)
+{
+	struct items *it = arg;
+	if (it->n == 8 || len >= sizeof(it->got[0]))
+		return false;
+	memcpy(it->got[it->n], item, len);
+	it->got[it->n++][len] = 0;
+	return true;
+}
+
+/* Each element's exact span: strings holding the delimiters, nesting, scalars closed by
+ * the array's bracket, blanks around. */
+static void test_array_items(void)
+{
+	const char doc[] = " [ \"a],\\\"{\" , {\"k\":[1,{}]},-1.5e3\n,true,[ ],null] ";
+	static const char *const want[] = {
+	    "\"a],\\\"{\"", "{\"k\":[1,{}]}", "-1.5e3", "true", "[ ]", "null"};
+	struct items it = {0};
+	CHECK(json_text_array_items(doc, strlen(doc), add_item, &it), "array walked");
+	CHECK(it.n == 6, "%zu elements", it.n);
+	for (size_t i = 0; i < it.n && i < 6; i++)
+		CHECK_STR(it.got[i], want[i]);
+	it.n = 0;
+	CHECK(json_text_array_items(S(" [ ] "), add_item, &it) && it.n == 0, "empty array");
+	CHECK(!json_text_array_items(S("{}"), add_item, &it), "an object is not an array");
+}
+
 int main(int argc, char **argv)
 {
 	const char *fixtures = argc > 1 ? argv[1] : getenv("CTRFS_FIXTURES");
@@ -476,6 +509,7 @@ int main(int argc, char **argv)
 	test_compact_indent();
 	test_quote();
 	test_member();
+	test_array_items();
 	if (fixtures)
 		test_fixtures(fixtures);
 	else

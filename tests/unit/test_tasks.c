@@ -2,7 +2,6 @@
  * and drops tasks, get and list read them, each change is logged under containerd's
  * topic, a container's deletion drops its task, and a store made before the tasks table
  * has none when opened read-only. */
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include "tasks.h"
 
 #include "check.h"
+#include "scratch_store.h"
 
 struct topics {
 	char v[16][32];
@@ -55,33 +55,11 @@ static void make_container(ctrfs_store *s, const char *id)
 	ctrfs_any_clear(&c.spec);
 }
 
-static void drop_tasks_table(ctrfs_store *s)
-{
-	MDB_txn *txn;
-	if (mdb_txn_begin(s->env, NULL, 0, &txn) || mdb_drop(txn, s->dbi[DB_TASKS], 1) ||
-	    mdb_txn_commit(txn)) {
-		fprintf(stderr, "cannot drop the tasks table\n");
-		exit(1);
-	}
-}
-
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
 int main(void)
 {
 	char dir[] = "/tmp/ctrfs-test-tasks-XXXXXX";
-	ctrfs_store *s;
+	ctrfs_store *s = scratch_store_make(dir);
 	ctrfs_error err;
-	ctrfs_open_options o = {.no_sync = true, .map_size = 1 << 20};
-	ctrfs_open_options ro = {.read_only = true, .map_size = 1 << 20};
-	if (!mkdtemp(dir) || ctrfs_store_open(dir, &o, &s, &err)) {
-		fprintf(stderr, "cannot open a store in %s\n", dir);
-		return 1;
-	}
 	const ctrfs_time never = {0, 0}, exited = {1700000000, 123456789};
 	uint64_t seq = 0;
 	ctrfs_task t;
@@ -152,16 +130,11 @@ int main(void)
 
 	/* a store made before the tasks table, opened read-only: no tasks, no error */
 	put(s, "web", CTRFS_TASK_RUNNING, 1, 0, never);
-	drop_tasks_table(s);
-	ctrfs_store_close(s);
-	if (ctrfs_store_open(dir, &ro, &s, &err)) {
-		fprintf(stderr, "read-only open of a store without tasks: %s\n", err.text);
-		return 1;
-	}
+	scratch_store_drop_table(s, DB_TASKS);
+	s = scratch_store_reopen(s, dir, true);
 	CHECK(ctrfs_task_get(s, "default", "web", &t, &err) == CTRFS_NOT_FOUND, "no table");
 	CHECK(!ctrfs_task_list(s, "default", &list, &n, &err) && n == 0, "no table: none");
 	ctrfs_task_list_free(list, n);
-	ctrfs_store_close(s);
-	nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
+	scratch_store_remove(s, dir);
 	return failures ? 1 : 0;
 }

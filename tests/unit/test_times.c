@@ -1,7 +1,6 @@
 /* Unit tests of the part times (store/times.c): each label and field has the time of its
  * own last change, and a store made before the times table answers UpdatedAt, opened
  * read-only (no table) or for writing (an empty table), until a write records times. */
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include "db.h"
 
 #include "check.h"
+#include "scratch_store.h"
 
 static bool same(ctrfs_time a, ctrfs_time b)
 {
@@ -64,34 +64,11 @@ static void set_label(ctrfs_store *s, const char *key, const char *value)
 	ctrfs_labels_clear(&c.labels);
 }
 
-/* A store as an earlier ctrfs left it: no times table. */
-static void drop_times(ctrfs_store *s)
-{
-	MDB_txn *txn;
-	if (mdb_txn_begin(s->env, NULL, 0, &txn) || mdb_drop(txn, s->dbi[DB_TIMES], 1) ||
-	    mdb_txn_commit(txn)) {
-		fprintf(stderr, "cannot drop the times table\n");
-		exit(1);
-	}
-}
-
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
 int main(void)
 {
 	char dir[] = "/tmp/ctrfs-test-times-XXXXXX";
-	ctrfs_store *s;
+	ctrfs_store *s = scratch_store_make(dir);
 	ctrfs_error err;
-	ctrfs_open_options o = {.no_sync = true, .map_size = 1 << 20};
-	ctrfs_open_options ro = {.read_only = true, .map_size = 1 << 20};
-	if (!mkdtemp(dir) || ctrfs_store_open(dir, &o, &s, &err)) {
-		fprintf(stderr, "cannot open a store in %s\n", dir);
-		return 1;
-	}
 	ctrfs_container c = {.id = "web", .image = "nginx", .runtime_name = "rt"};
 	ctrfs_labels_set(&c.labels, "a", "1");
 	c.has_spec = !ctrfs_spec_default("default", "web", &c.spec, &err);
@@ -120,23 +97,15 @@ int main(void)
 	CHECK(before(x, ns_label(s, "y")), "y is newer");
 
 	/* a store made before the times table */
-	drop_times(s);
-	ctrfs_store_close(s);
-	if (ctrfs_store_open(dir, &ro, &s, &err)) {
-		fprintf(stderr, "read-only open of a store without times: %s\n", err.text);
-		return 1;
-	}
+	scratch_store_drop_table(s, DB_TIMES); /* as an earlier ctrfs left it */
+	s = scratch_store_reopen(s, dir, true);
 	ctrfs_container old = get(s);
 	CHECK(same(part(s, "labels.a"), old.updated_at), "no table: UpdatedAt");
 	ctrfs_namespace n;
 	CHECK(!ctrfs_namespace_get(s, "default", &n, &err), "%s", err.text);
 	CHECK(same(ns_label(s, "x"), n.updated_at), "no table: the namespace's UpdatedAt");
 	ctrfs_namespace_clear(&n);
-	ctrfs_store_close(s);
-	if (ctrfs_store_open(dir, &o, &s, &err)) {
-		fprintf(stderr, "cannot reopen: %s\n", err.text);
-		return 1;
-	}
+	s = scratch_store_reopen(s, dir, false);
 	CHECK(same(part(s, "labels.a"), old.updated_at), "an empty table: UpdatedAt");
 	set_label(s, "d", "4");
 	now = get(s);
@@ -146,7 +115,6 @@ int main(void)
 	ctrfs_container_clear(&now);
 	ctrfs_container_clear(&old);
 	ctrfs_container_clear(&made);
-	ctrfs_store_close(s);
-	nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
+	scratch_store_remove(s, dir);
 	return check_report();
 }

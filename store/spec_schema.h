@@ -1,7 +1,8 @@
 /* The OCI runtime spec as Go's structs see it (the shape `ctr containers info --spec`
- * prints): the struct table generated from specs-go/config.go, and the codec. */
-#ifndef CTRFS_SPEC_GO_H
-#define CTRFS_SPEC_GO_H
+ * prints): the struct table generated from specs-go/config.go (spec_schema.c), which
+ * spec_go_decode.c decodes and spec_go.c encodes by. */
+#ifndef CTRFS_SPEC_SCHEMA_H
+#define CTRFS_SPEC_SCHEMA_H
 
 #include <stdbool.h>
 

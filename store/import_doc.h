@@ -1,6 +1,6 @@
 /* Import documents: parsing apart from writing (the fuzzer drives the parser alone). */
-#ifndef CTRFS_TRANSFER_H
-#define CTRFS_TRANSFER_H
+#ifndef CTRFS_IMPORT_DOC_H
+#define CTRFS_IMPORT_DOC_H
 
 #include "ctrfs_store.h"
 

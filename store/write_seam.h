@@ -1,13 +1,17 @@
-/* A store bound to a running containerd (issue 13): every container and namespace write
+/* The write seam (issue 12): where every container, namespace and image write of the store
+ * passes once its own checks pass. Implemented by binding.c (binding_images.c for an
+ * image's label), or binding_none.c when built without the containerd client; a leaf,
+ * so that the writers (container_writes.c, namespaces.c, images.c) do not depend on the
+ * binding's own needs (the mirror, the client).
+ *
+ * A store bound to a running containerd (issue 13): every container and namespace write
  * goes to containerd first, and containerd's answer is what the store (its mirror)
  * keeps. The binding is the address recorded in the meta table under "containerd", so
- * every process that opens the store writes through containerd alike.
- *
- * The write seam: each public write function of containers.c and namespaces.c, once its
- * own checks pass, calls binding_on() and, when true, hands the write to the matching
- * binding_* function instead of its own transaction. */
-#ifndef CTRFS_BINDING_H
-#define CTRFS_BINDING_H
+ * every process that opens the store writes through containerd alike: each public
+ * write, once its own checks pass, calls binding_on() and, when true, hands the write to
+ * the matching binding_* function instead of its own transaction. */
+#ifndef CTRFS_WRITE_SEAM_H
+#define CTRFS_WRITE_SEAM_H
 
 #include "ctrfs_store.h"
 

@@ -37,7 +37,7 @@
  *   - An open (handle.c, pagecache.c) shares the page cache only when `fresh` covers
  *     its snapshot (notify_fresh) and the container was quiet for QUIET_NS.
  *
- * WHAT IS INVALIDATED, per event topic:
+ * WHAT IS INVALIDATED (invalidate.c), per event topic:
  *   /containers/...  every inode the kernel holds of the container (its directory,
  *                   files, subdirectories, keys: an update does not say what changed),
  *                   the entries of keys that are gone, and the namespace's directory
@@ -51,12 +51,16 @@
  *
  * NO NOTIFICATION MAY WAIT for a request in flight: if the daemon were killed, the
  * waiting notifier would keep the dead daemon's /dev/fuse open forever, and every
- * process using the mount stuck with it. So entries are expired (never deleted, which
- * takes the directory's lock, held by a lookup or create in flight), and a file's
- * pages are dropped only while no handle of it is open (a read or write in flight
- * locks them); an open file's attributes alone are invalidated (pagecache.c).
- * Directories have no handles: their attributes and cached listings are dropped.
- * Notifications are sent from this thread only, holding no lock.
+ * process using the mount stuck with it. So a file's pages are dropped only while no
+ * handle of it is open (a read or write in flight locks them); an open file's
+ * attributes alone are invalidated (pagecache.c). Directories have no handles: their
+ * attributes and cached listings are dropped. Entries are expired rather than deleted;
+ * the kernel takes the directory's lock for either (fuse_reverse_inval_entry), so an
+ * expiry waits for a lookup or create in flight in that directory, which another
+ * worker answers at once. (Killed during that wait, the daemon cannot exit until the
+ * connection is aborted: a known limit, see doc/ARCHITECTURE.md.) What is
+ * invalidated for each change is invalidate.c's; notifications are sent from this
+ * thread only, holding no lock.
  *
  * LOCKS. The notifier takes, one at a time and briefly, the node table's lock, the
  * page cache's cache_lock and its own nt.lock; never a handle's. It holds its read
@@ -77,9 +81,9 @@
 #include <unistd.h>
 
 #include "events.h"
-#include "pagecache.h"
+#include "invalidate.h"
 #include "node.h"
-#include "render.h"
+#include "kcache.h"
 
 #define SAFETY_NET_MS 1000
 /* notify_sync waits at most this long (the notifier never blocks: a bound all the same,
@@ -174,172 +178,6 @@ void notify_inval_entry(fuse_ino_t parent, const char *name)
 	notify_kick();
 }
 
-/* ---- the notifications ---- */
-
-static void inval_attrs(fuse_ino_t ino)
-{
-	fuse_lowlevel_notify_inval_inode(nt.fs->se, ino, -1, 0);
-}
-
-static void inval_all(fuse_ino_t ino)
-{
-	fuse_lowlevel_notify_inval_inode(nt.fs->se, ino, 0, 0);
-}
-
-/* A directory: attributes and cached listing. */
-static void inval_dir(fuse_ino_t ino)
-{
-	inval_all(ino);
-}
-
-/* A file: attributes, and pages unless it is open (see pagecache_changed). */
-static void inval_file(fuse_ino_t ino)
-{
-	pagecache_changed(ino, inval_all, inval_attrs);
-}
-
-/* The entry parent/name is looked up again at its next use (ENOENT then drops it, with
- * what is cached below it), and the directory's cached listing is dropped. */
-static void expire_entry(fuse_ino_t parent, const char *name)
-{
-	if (!parent)
-		return;
-	/* -ENOENT: the kernel has no such entry, which is as good */
-	int rc = fuse_lowlevel_notify_expire_entry(nt.fs->se, parent, name, strlen(name),
-						   FUSE_LL_EXPIRE_ONLY);
-	if (rc == -ENOSYS)
-		/* a kernel older than 6.2: invalidated, which takes the directory's lock */
-		fuse_lowlevel_notify_inval_entry(nt.fs->se, parent, name, strlen(name));
-}
-
-/* Does the key `key` of kind `kind` exist in the loaded container or namespace? */
-static bool key_exists(const ctrfs_container *c, const ctrfs_namespace *n, enum node_kind kind,
-		       const char *key)
-{
-	if (kind == NODE_NS_LABEL)
-		return n && ctrfs_labels_get(&n->labels, key);
-	if (!c)
-		return false;
-	if (kind == NODE_LABEL)
-		return ctrfs_labels_get(&c->labels, key);
-	return ctrfs_extensions_get(&c->extensions, key);
-}
-
-static void inval_target(const struct node_target *e)
-{
-	if (node_is_dir(e->kind))
-		inval_dir(e->ino);
-	else
-		inval_file(e->ino);
-}
-
-/* The attributes of a file the change left, read from the batch's snapshot for the
- * stat the kernel sends next (render.c keeps them until the next change). */
-static void refresh_file(struct source *src, const struct node_target *e, const char *ns,
-			 const char *id)
-{
-	struct fspath fp = {.kind = e->kind, .field = e->field, .key = e->key};
-	snprintf(fp.ns, sizeof(fp.ns), "%s", ns);
-	snprintf(fp.id, sizeof(fp.id), "%s", id ? id : "");
-	render_file_attrs_refresh(src, e->ino, &fp);
-}
-
-static void inval_targets(struct source *src, const char *ns, const char *id,
-			  const struct node_targets *t, const ctrfs_container *c,
-			  const ctrfs_namespace *n)
-{
-	for (size_t i = 0; i < t->n; i++) {
-		const struct node_target *e = &t->v[i];
-		bool gone = false;
-		if (e->key)
-			gone = !e->pending && !key_exists(c, n, e->kind, e->key);
-		else if (e->kind == NODE_FIELD && e->name) /* runtime/options */
-			gone = !c || !c->has_runtime_options;
-		if (gone)
-			expire_entry(e->parent, e->name);
-		else if (!e->pending && !node_is_dir(e->kind))
-			refresh_file(src, e, ns, id);
-		inval_target(e);
-	}
-}
-
-/* The targets of a container or namespace whose loading ended with rc, and their
- * directory: when it was read (found or gone), the entries of keys gone expire too; a
- * store that could not be read gets everything invalidated and nothing expired. */
-static void inval_loaded(struct source *src, const char *ns, const char *id,
-			 const struct node_targets *t, int rc, const ctrfs_container *c,
-			 const ctrfs_namespace *n)
-{
-	if (!rc || rc == -ENOENT)
-		inval_targets(src, ns, id, t, c, n);
-	else
-		for (size_t i = 0; i < t->n; i++)
-			inval_target(&t->v[i]);
-	if (t->known)
-		inval_dir(t->dir_ino);
-}
-
-/* Each takes `arg`, the batch's source: one snapshot for every change of a batch. */
-static int inval_container(const char *ns, const char *id, void *arg)
-{
-	struct source *src = arg;
-	struct node_targets t = {0};
-	const ctrfs_container *c = NULL;
-	if (!id)
-		return 0;
-	node_ctr_changed_collect_targets(ns, id, &t);
-	int rc = source_container(src, ns, id, CTRFS_LOAD_LABELS | CTRFS_LOAD_EXTENSIONS, &c);
-	if (!rc) {
-		/* replaced with its times kept: cached pages cannot be told from new ones */
-		node_ctr_version_changed(ns, id, c->created_at, c->updated_at);
-		/* the stats the kernel sends next, answered from what was just read */
-		if (t.known)
-			render_dir_attrs_refresh(src, ns, id);
-	} else if (rc == -ENOENT) {
-		c = NULL;
-		/* its entry is looked up again, and found gone with all below it */
-		expire_entry(t.parent_ino, id);
-		char dir[2 * CTRFS_IDENTIFIER_MAX + 2];
-		snprintf(dir, sizeof(dir), "%s/%s", ns, id);
-		node_unlink_below(dir); /* its scratch files go with it */
-	}
-	inval_loaded(src, ns, id, &t, rc, c, NULL);
-	node_targets_clear(&t);
-	return 0;
-}
-
-static int inval_namespace(const char *ns, const char *id, void *arg)
-{
-	struct source *src = arg;
-	struct node_targets t = {0};
-	const ctrfs_namespace *n = NULL;
-	if (id)
-		return 0;
-	node_ns_changed_collect_targets(ns, &t);
-	int rc = source_namespace(src, ns, &n);
-	if (rc == -ENOENT) {
-		n = NULL;
-		expire_entry(FUSE_ROOT_ID, ns);
-	} else if (!rc && t.known) {
-		render_dir_attrs_refresh(src, ns, NULL);
-	}
-	inval_loaded(src, ns, NULL, &t, rc, NULL, n);
-	node_targets_clear(&t);
-	return 0;
-}
-
-/* The namespace directory holding changed containers: its listing and mtime. */
-static void inval_ns_dir(struct source *src, const char *ns)
-{
-	struct node_targets t = {0};
-	node_ns_changed_collect_targets(ns, &t);
-	if (t.known) {
-		render_dir_attrs_refresh(src, ns, NULL);
-		inval_dir(t.dir_ino);
-	}
-	node_targets_clear(&t);
-}
-
 /* ---- reading the log ---- */
 
 struct change {
@@ -418,14 +256,6 @@ static int cmp_change(const void *a, const void *b)
 	return d ? d : strcmp(x->id, y->id);
 }
 
-static void invalidate_everything(struct source *src)
-{
-	node_ns_count_forget(NULL);
-	node_foreach_known(inval_container, src);
-	node_foreach_known(inval_namespace, src);
-	inval_dir(FUSE_ROOT_ID);
-}
-
 /* Handles the events after nt.seen, all from one read snapshot: the log and every
  * record it names. */
 static void process(void)
@@ -464,20 +294,20 @@ static void process(void)
 			if (i && cmp_change(c, &b.v[i - 1]) == 0)
 				continue;
 			if (!*c->id) {
-				inval_namespace(c->ns, NULL, &src);
+				invalidate_namespace(&src, c->ns);
 				root = true;
 				continue;
 			}
-			inval_container(c->ns, c->id, &src);
+			invalidate_container(&src, c->ns, c->id);
 			if (ns_dir && strcmp(ns_dir, c->ns) != 0)
-				inval_ns_dir(&src, ns_dir);
+				invalidate_ns_dir(&src, ns_dir);
 			ns_dir = c->ns;
 		}
 		if (ns_dir)
-			inval_ns_dir(&src, ns_dir);
+			invalidate_ns_dir(&src, ns_dir);
 		/* the root's listing, size and links: its namespaces */
 		if (root)
-			inval_dir(FUSE_ROOT_ID);
+			invalidate_root(nt.fs);
 	}
 	source_clear(&src);
 	free(b.v);
@@ -497,7 +327,7 @@ static void pending_entries(void)
 	pthread_mutex_unlock(&nt.lock);
 	while (e) {
 		struct pending_entry *next = e->next;
-		expire_entry(e->parent, e->name);
+		invalidate_expire_entry(nt.fs, e->parent, e->name);
 		free(e->name);
 		free(e);
 		e = next;

@@ -4,7 +4,6 @@
 #define CTRFS_FS_NOTIFY_H
 
 #include "ctrfs.h"
-#include "node_targets.h" /* notify.c: what a change invalidates */
 
 /* Registers fs as a watcher of its store (before the mount), so that every write by
  * another process waits until the notifier has seen it; logs why when it cannot. */

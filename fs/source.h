@@ -1,7 +1,7 @@
 /* A request's snapshot of the store: what it reads, each object loaded at most once,
- * from one read transaction. Defined in render.c, which renders files from it; a header
- * of its own so that the views (cri.c, task.c, pods.c, query.c, images.c, views.c),
- * which read through it and which render.c calls, do not include render.h. */
+ * from one read transaction (source.c). render.c renders files from it; the views
+ * (cri.c, task.c, pods.c, query.c, images.c, views.c) read through it without
+ * including render.h. */
 #ifndef CTRFS_FS_SOURCE_H
 #define CTRFS_FS_SOURCE_H
 
@@ -35,7 +35,7 @@ void source_clear(struct source *src);
 int source_last_seq(struct source *src, uint64_t *seq);
 
 /* The source's snapshot itself, begun if need be (NULL on failure: see err), for the
- * reads render.c does not wrap (the change log, for the notifier). */
+ * reads this file does not wrap (the change log, for the notifier). */
 ctrfs_reader *source_reader(struct source *src);
 
 /* The IDs of the namespace's containers, sorted, in the source's snapshot (count only

@@ -133,6 +133,13 @@ class Mounted:
         self.mount_s = time.perf_counter() - t
         self.pid = int(run(["pgrep", "-n", "-f", f"^{exe} {store} {mnt}"]).stdout.split()[0])
 
+    def cpu_s(self):
+        """CPU seconds the daemon has used (user + system): the work an operation cost
+        it, which a busy or virtual machine's scheduling does not blur as it does a
+        wall-clock time."""
+        f = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
     def memory_mb(self):
         """VmRSS, and its anonymous part (the rest: store pages mapped by LMDB)."""
         fields = {}
@@ -335,12 +342,16 @@ def write_cost(exe, store, mnt, writes=500):
 def mounted_figures(exe, store, mnt, tmpfs, writes):
     """The read operations (cold, warm) and the echo label writes through `exe`'s
     mount: what --old-build compares."""
-    out = {}
+    out, cpu = {}, {}
     for what, cmd in read_ops(mnt, tmpfs):
         m = Mounted(store, mnt, exe)
+        c0 = m.cpu_s()
         out[f"{what} cold"] = timed(cmd.format(mnt))
+        c1 = m.cpu_s()
         out[f"{what} warm"] = best(cmd.format(mnt))
+        cpu[f"{what} cold"], cpu[f"{what} warm"] = c1 - c0, (m.cpu_s() - c1) / 2
         m.stop()
+    out["daemon_cpu_s"] = cpu
     m = Mounted(store, mnt, exe)
     target = f"{mnt}/{NAMESPACES[0]}/c000000/labels/bench"
     out[f"{writes} label writes (vs library)"] = timed(
@@ -375,10 +386,14 @@ def bench_size(n, writes, work, floor, old=None):
 
         counts = tree_counts(tmpfs, NAMESPACES[0])
         ops, floors = {}, {}
+        cpu = {}
         for what, cmd in read_ops(mnt, tmpfs):
             m = Mounted(store, mnt)
+            c0 = m.cpu_s()
             cold = timed(cmd.format(mnt))
+            c1 = m.cpu_s()
             warm = best(cmd.format(mnt))
+            cpu[f"{what} cold"], cpu[f"{what} warm"] = c1 - c0, (m.cpu_s() - c1) / 2
             m.stop()
             base = best(cmd.format(tmpfs))
             ops[f"{what} cold"] = (cold, base)
@@ -427,9 +442,11 @@ def bench_size(n, writes, work, floor, old=None):
         if old:
             print("   the old build, same store ...", file=sys.stderr, flush=True)
             r["old"] = mounted_figures(old, store, mnt, tmpfs, writes)
+        old_cpu = r.get("old", {}).get("daemon_cpu_s", {})
         r["ops"] = {k: {"ctrfs_s": a, "baseline_s": b, "ratio": a / b if b else float("inf"),
                         "fuse_floor_ratio": floors[k],
-                        "old_s": r.get("old", {}).get(k)}
+                        "old_s": r.get("old", {}).get(k),
+                        "daemon_cpu_s": cpu.get(k), "old_daemon_cpu_s": old_cpu.get(k)}
                     for k, (a, b) in ops.items()}
         r["tree"] = counts
     finally:
@@ -462,13 +479,18 @@ def main():
             print(f"== N={n} ...", file=sys.stderr, flush=True)
             results.append(bench_size(n, a.writes, Path(tmp), floor, old))
     print(f"{'N':>7} {'operation':<34} {'ctrfs s':>9} {'baseline s':>10} {'ratio':>7} "
-          f"{'floor':>7}" + (f" {'old s':>9} {'old ratio':>9}" if old else ""))
+          f"{'floor':>7} {'cpu s':>7}" +
+          (f" {'old s':>9} {'old ratio':>9} {'old cpu':>7}" if old else ""))
     for r in results:
         for k, v in r["ops"].items():
+            cpu = v.get("daemon_cpu_s")
             line = (f"{r['N']:>7} {k:<34} {v['ctrfs_s']:>9.3f} {v['baseline_s']:>10.3f} "
-                    f"{v['ratio']:>7.2f} {v['fuse_floor_ratio']:>7.2f}")
+                    f"{v['ratio']:>7.2f} {v['fuse_floor_ratio']:>7.2f} "
+                    + (f"{cpu:>7.2f}" if cpu is not None else f"{'':>7}"))
             if old and v["old_s"] is not None:
-                line += f" {v['old_s']:>9.3f} {v['old_s'] / v['baseline_s']:>9.2f}"
+                ocpu = v.get("old_daemon_cpu_s")
+                line += (f" {v['old_s']:>9.3f} {v['old_s'] / v['baseline_s']:>9.2f} "
+                         + (f"{ocpu:>7.2f}" if ocpu is not None else ""))
             print(line)
         mem = r["daemon_memory_mb"]
         print(f"{r['N']:>7} mount {r['mount_ms']:.1f} ms; daemon VmRSS {mem['VmRSS']:.1f} MB "
@@ -488,6 +510,8 @@ def main():
             print(f"{r['N']:>7} ctrfsctl write -> seen by {what}: median {v['median_ms']:.3f} ms, "
                   f"max {v['max_ms']:.3f} ms, at the first look {v['seen_at_first_look']:.0%}")
     print("baseline: tmpfs (best of two) for reads, the store library for label writes")
+    print("cpu s: the daemon's CPU seconds for the operation (warm: the mean of the two runs), "
+          "which scheduling on a busy or virtual machine does not blur")
     print(f"floor: the ratio FUSE itself gives on this machine (request {floor['request_us']:.1f} us, "
           f"open+read+close {floor['open_us']:.1f} us beyond tmpfs, measured now with "
           "ctrfs-fuse-floor): two READDIRPLUS per directory listed cold, one OPEN per file "

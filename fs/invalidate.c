@@ -47,8 +47,8 @@ static void expire_entry(fuse_ino_t parent, const char *name)
 	if (!parent)
 		return;
 	/* -ENOENT: the kernel has no such entry, which is as good */
-	int rc = fuse_lowlevel_notify_expire_entry(se, parent, name, strlen(name),
-						   FUSE_LL_EXPIRE_ONLY);
+	int rc =
+	    fuse_lowlevel_notify_expire_entry(se, parent, name, strlen(name), FUSE_LL_EXPIRE_ONLY);
 	if (rc == -ENOSYS)
 		/* a kernel older than 6.2: invalidated, which takes the directory's lock */
 		fuse_lowlevel_notify_inval_entry(se, parent, name, strlen(name));

@@ -86,6 +86,9 @@ static void refresh_file(struct source *src, const struct node_target *e, const 
 	render_file_attrs_refresh(src, e->ino, &fp);
 }
 
+/* Files whose attributes the notifier reads again after a change, at most. */
+#define REFRESH_MAX 8
+
 static void inval_targets(struct source *src, const char *ns, const char *id,
 			  const struct node_targets *t, const ctrfs_container *c,
 			  const ctrfs_namespace *n)
@@ -99,9 +102,20 @@ static void inval_targets(struct source *src, const char *ns, const char *id,
 			gone = !c || !c->has_runtime_options;
 		if (gone)
 			expire_entry(e->parent, e->name);
-		else if (!e->pending && !node_is_dir(e->kind))
-			refresh_file(src, e, ns, id);
 		inval_target(e);
+	}
+	/* the files whose attributes a tool looked at before the change, the latest few:
+	 * the one being written is among them; a record's every key would cost a render
+	 * each, at every change */
+	fuse_ino_t stale[REFRESH_MAX];
+	size_t nstale = t->known ? node_file_attrs_stale(t->dir_ino, stale, REFRESH_MAX) : 0;
+	for (size_t k = 0; k < nstale; k++) {
+		for (size_t i = 0; i < t->n; i++) {
+			const struct node_target *e = &t->v[i];
+			if (e->ino == stale[k] && !e->pending && !node_is_dir(e->kind) &&
+			    (!e->key || key_exists(c, n, e->kind, e->key)))
+				refresh_file(src, e, ns, id);
+		}
 	}
 }
 

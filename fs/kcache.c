@@ -24,7 +24,10 @@ void rec_changed(struct rec *r)
 {
 	r->attrs_epoch = ++nodes.epoch;
 	r->attrs_known = false;
-	r->nfattrs = 0;
+	/* the files' attributes are not to be used, but which files a tool looked at
+	 * is what the notifier refreshes (node_file_attrs_stale) */
+	for (uint16_t i = 0; i < r->nfattrs; i++)
+		r->fattrs[i].stale = 1;
 	if (r->is_ctr) {
 		r->u.ctr.sz_epoch = r->attrs_epoch;
 		r->u.ctr.sizes.spec = r->u.ctr.sizes.info = -1;
@@ -85,6 +88,8 @@ bool node_file_attrs_get(fuse_ino_t ino, size_t *len, ctrfs_time *mtime)
 		return false;
 	pthread_mutex_lock(&nodes.lock);
 	struct file_attrs *f = file_attrs_find(find_slot(ino >> SUB_BITS), ino & SUB_MASK);
+	if (f && f->stale)
+		f = NULL;
 	if (f) {
 		*len = f->len;
 		mtime->sec = f->mtime / 1000000000LL;
@@ -102,6 +107,11 @@ void node_file_attrs_put(fuse_ino_t ino, uint64_t epoch, size_t len, ctrfs_time 
 	struct rec *r = find_slot(ino >> SUB_BITS);
 	struct file_attrs *f =
 	    r && r->attrs_epoch <= epoch ? file_attrs_find(r, ino & SUB_MASK) : NULL;
+	/* full: in place of one kept before the last change */
+	for (uint16_t i = 0;
+	     !f && r && r->attrs_epoch <= epoch && r->nfattrs == FATTRS_MAX && i < r->nfattrs; i++)
+		if (r->fattrs[i].stale)
+			f = &r->fattrs[i];
 	if (!f && r && r->attrs_epoch <= epoch && r->nfattrs < FATTRS_MAX) {
 		if (r->nfattrs == r->capfattrs) {
 			uint16_t cap = r->capfattrs ? r->capfattrs * 2 : 4;
@@ -116,10 +126,26 @@ void node_file_attrs_put(fuse_ino_t ino, uint64_t epoch, size_t len, ctrfs_time 
 	}
 	if (f) {
 		f->sub = ino & SUB_MASK;
+		f->stale = 0;
 		f->len = (uint32_t)len;
 		f->mtime = tns(mtime);
 	}
 	pthread_mutex_unlock(&nodes.lock);
+}
+
+size_t node_file_attrs_stale(fuse_ino_t dir, fuse_ino_t *out, size_t max)
+{
+	size_t n = 0;
+	if (dir & LOOSE_BIT)
+		return 0;
+	pthread_mutex_lock(&nodes.lock);
+	struct rec *r = find_slot(dir >> SUB_BITS);
+	/* the latest kept first: the file a tool is working on */
+	for (uint16_t i = r ? r->nfattrs : 0; i-- > 0 && n < max;)
+		if (r->fattrs[i].stale)
+			out[n++] = make_ino(r->slot, r->fattrs[i].sub);
+	pthread_mutex_unlock(&nodes.lock);
+	return n;
 }
 
 /* ---- cached sizes ---- */

@@ -72,6 +72,10 @@ void node_dir_attrs_put(const char *ns, const char *id, uint64_t epoch,
  * the files of a container's or namespace's record: the same rules. */
 bool node_file_attrs_get(fuse_ino_t ino, size_t *len, ctrfs_time *mtime);
 void node_file_attrs_put(fuse_ino_t ino, uint64_t epoch, size_t len, ctrfs_time mtime);
+/* The files of the record whose directory is `dir` whose attributes were kept before
+ * its last change (at most max, the latest first): those a tool looked at, which the
+ * notifier reads again. */
+size_t node_file_attrs_stale(fuse_ino_t dir, fuse_ino_t *out, size_t max);
 
 /* Did the notifier see a change of fp's container (or namespace, for its labels) in
  * the last `ns` nanoseconds? */

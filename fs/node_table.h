@@ -75,7 +75,8 @@ struct keyent {
 
 /* What a stat of one of a record's files shows (kcache.c). */
 struct file_attrs {
-	uint32_t sub;
+	uint32_t sub : 31;
+	uint32_t stale : 1; /* kept before the record's last change: not to be used */
 	uint32_t len;
 	int64_t mtime; /* ns since the epoch */
 };

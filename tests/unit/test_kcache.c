@@ -230,12 +230,17 @@ static void test_attrs(void)
 	node_targets_clear(&tg);
 	CHECK(!node_dir_attrs_get("default", "a1", &got), "directories' kept across a change");
 	CHECK(!node_file_attrs_get(file, &len, &t), "file's kept across a change");
+	/* but the notifier is told which file a tool looked at, to read it again */
+	fuse_ino_t stale[4];
+	CHECK(node_file_attrs_stale(dir, stale, 4) == 1 && stale[0] == file,
+	      "the file looked at before the change is the one to read again");
 	node_dir_attrs_put("default", "a1", before, &a);
 	node_file_attrs_put(file, before, 4, v2);
 	CHECK(!node_dir_attrs_get("default", "a1", &got) && !node_file_attrs_get(file, &len, &t),
 	      "a snapshot from before the change kept its attributes");
 	node_file_attrs_put(file, node_epoch(), 5, v1);
 	CHECK(node_file_attrs_get(file, &len, &t) && len == 5, "a snapshot since: kept");
+	CHECK(node_file_attrs_stale(dir, stale, 4) == 0, "read again, it is no more stale");
 	/* a namespace's change drops its own, not its containers' */
 	struct fspath nsd = of(NODE_NS, "default", "", NULL);
 	fuse_ino_t ns = node_remember("default", &nsd, NULL, false, NULL);

@@ -392,13 +392,15 @@ static void *run(void *arg)
 			modified = false;
 		}
 		drain(nt.inotify_fd);
+		/* passed over: a kick that came since the poll (notify_sync's, for the very
+		 * write that woke us) must wake the next one, so it is not drained */
+		if (passed && !__atomic_load_n(&nt.stop, __ATOMIC_ACQUIRE))
+			continue;
 		drain(nt.wake_fd);
 		if (__atomic_load_n(&nt.stop, __ATOMIC_ACQUIRE)) {
 			ctrfs_watch_answer(writers, nw);
 			break;
 		}
-		if (passed)
-			continue;
 		uint64_t before = nt.seen;
 		process();
 		for (long t = 0; modified && nt.seen == before && t < RECHECK_FOR_US;

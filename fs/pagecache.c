@@ -48,11 +48,10 @@ struct cache_group {
 };
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-/* a handle left its group (pagecache_attrs waits for it) */
-static pthread_cond_t left = PTHREAD_COND_INITIALIZER;
 /* How long a stat waits for a group reading another content to end (see
  * pagecache_attrs): far above a RELEASE's trip from close(2) to our thread. */
-#define LEAVE_WAIT_NS (1000L * 1000)
+#define LEAVE_TRIES 20
+#define LEAVE_NAP_NS 50000L
 static struct cache_group *groups;
 
 /* Inodes whose cached pages may not be the store's content: a small set. */
@@ -234,32 +233,27 @@ bool pagecache_attrs(fuse_ino_t ino, size_t *len, ctrfs_time *mtime)
 		return false;
 	size_t store_len = *len;
 	ctrfs_time store_mtime = *mtime;
-	bool vol = false, opening = false;
+	bool vol;
 	/*
 	 * A group reading another content than the store's: the file may have just been
 	 * closed, its RELEASE (which the kernel sends without waiting) still on its way
-	 * to another thread of ours. Wait for a member to leave (pagecache_leave), at
-	 * most LEAVE_WAIT_NS in all, so that a stat after close(2) sees the store's
-	 * attributes; a group that stays open keeps its own.
+	 * to another thread of ours. Give it a moment, so that a stat after close(2)
+	 * sees the store's attributes: a few naps, each letting the other threads run.
 	 */
-	struct timespec end;
-	clock_gettime(CLOCK_REALTIME, &end);
-	end.tv_nsec += LEAVE_WAIT_NS;
-	end.tv_sec += end.tv_nsec / 1000000000L;
-	end.tv_nsec %= 1000000000L;
-	pthread_mutex_lock(&cache_lock);
-	for (;;) {
+	for (int tries = 0; tries < LEAVE_TRIES; tries++) {
 		*len = store_len;
 		*mtime = store_mtime;
+		pthread_mutex_lock(&cache_lock);
 		struct cache_group *g = group_find(ino);
 		vol = g && g->members && group_attrs(g, len, mtime);
-		opening = g && g->opening;
-		if (!vol || pthread_cond_timedwait(&left, &cache_lock, &end))
-			break;
+		bool opening = g && g->opening;
+		pthread_mutex_unlock(&cache_lock);
+		if (!vol)
+			return opening; /* a snapshot being taken: its size is not known yet */
+		struct timespec nap = {0, LEAVE_NAP_NS};
+		nanosleep(&nap, NULL);
 	}
-	pthread_mutex_unlock(&cache_lock);
-	/* a snapshot being taken: its size is not known yet */
-	return vol || opening;
+	return true;
 }
 
 void pagecache_leave(struct handle *h)
@@ -287,7 +281,6 @@ void pagecache_leave(struct handle *h)
 	if (!g->members)
 		g->writable = g->dropped = false;
 	group_maybe_free(g);
-	pthread_cond_broadcast(&left);
 	pthread_mutex_unlock(&cache_lock);
 	h->group = NULL;
 }
